@@ -1,0 +1,41 @@
+/**
+ * `gr2/backend` — the pluggable tensor backend: `Tensor`, the registry, and the fused kernels
+ * (`nearest`, `accumulate`, `matMul`, `logSoftmaxGather`). Importing this module registers the built-in
+ * backends `'js'` and `'onnx'`.
+ *
+ * @packageDocumentation
+ */
+import './register_builtins.js';
+
+export { Tensor, toMatrix, toInt32, matrix, assertFinite, type DType, type DataTypeMap, type Matrix, type MatrixLike } from './tensor.js';
+export type {
+  AccumulateResult,
+  AnyKernelConfig,
+  BackendFactory,
+  BackendInfo,
+  BackendName,
+  BackendOption,
+  Device,
+  KernelConfig,
+  KernelFunc,
+  KernelName,
+  KernelSignatures,
+  NearestResult,
+  TensorBackend,
+} from './types.js';
+export type { OnnxBackendOptions } from './onnx/options.js';
+export { registerBackend, removeBackend, listBackends, ready, setBackend, getBackend, resolveBackend, initBackend } from './registry.js';
+export { registerKernel, findKernel, getKernel, listKernels } from './kernel_registry.js';
+export {
+  nearest,
+  accumulate,
+  matMul,
+  logSoftmaxGather,
+  runKernel,
+  type NearestOptions,
+  type AccumulateOptions,
+  type MatMulOptions,
+  type LogSoftmaxGatherOptions,
+  type LogitsLike,
+} from './ops.js';
+export { JsBackend } from './js/index.js';

@@ -1,0 +1,18 @@
+/**
+ * The pure TypeScript reference backend (`'js'`).
+ *
+ * @packageDocumentation
+ */
+import type { BackendInfo, TensorBackend } from '../types.js';
+
+/** The reference backend: exact float64 accumulation over typed arrays, no native code. */
+export class JsBackend implements TensorBackend {
+  readonly name: string;
+  constructor(name = 'js') {
+    this.name = name;
+  }
+  info(): BackendInfo {
+    return { name: this.name, device: 'cpu', executionProviders: ['js'], version: process.versions.node };
+  }
+  async dispose(): Promise<void> {}
+}

@@ -1,0 +1,42 @@
+/**
+ * Kernel registry keyed by `backendName_kernelName` (tfjs `kernel_registry.ts`).
+ *
+ * @packageDocumentation
+ */
+import { KernelNotImplementedError } from '../errors.js';
+import type { AnyKernelConfig, KernelConfig, KernelFunc, KernelName } from './types.js';
+
+const KEY = Symbol.for('gr2.kernelRegistry');
+const holder = globalThis as unknown as Record<symbol, Map<string, KernelConfig> | undefined>;
+const kernels: Map<string, KernelConfig> = holder[KEY] ?? new Map();
+holder[KEY] = kernels;
+
+/**
+ * Registers a kernel implementation for a backend. Re-registering replaces the previous implementation.
+ *
+ * @example
+ * ```ts
+ * registerKernel({ kernelName: 'matMul', backendName: 'mine', kernelFunc: (b, { a, b: m }, attrs) => … });
+ * ```
+ */
+export function registerKernel(config: AnyKernelConfig): void {
+  kernels.set(`${config.backendName}_${config.kernelName}`, config as unknown as KernelConfig);
+}
+
+/** Returns the kernel of `backendName`, or `undefined`. */
+export function findKernel<K extends KernelName>(backendName: string, kernelName: K): KernelFunc<K> | undefined {
+  return kernels.get(`${backendName}_${kernelName}`)?.kernelFunc as KernelFunc<K> | undefined;
+}
+
+/** Returns the kernel or throws {@link KernelNotImplementedError}. */
+export function getKernel<K extends KernelName>(backendName: string, kernelName: K): KernelFunc<K> {
+  const fn = findKernel(backendName, kernelName);
+  if (!fn) throw new KernelNotImplementedError(kernelName, backendName);
+  return fn;
+}
+
+/** Names of the kernels registered for a backend. */
+export function listKernels(backendName: string): string[] {
+  const prefix = `${backendName}_`;
+  return [...kernels.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+}

@@ -1,0 +1,222 @@
+/**
+ * Public kernel front doors: validate once, then dispatch to the chosen backend (tfjs op/kernel split).
+ *
+ * @packageDocumentation
+ */
+import { NumericError, assertPositiveInteger, rangeError, typeError } from '../errors.js';
+import { env } from '../env.js';
+import { getKernel } from './kernel_registry.js';
+import { resolveBackend } from './registry.js';
+import { Tensor, toInt32, toMatrix, type Matrix, type MatrixLike } from './tensor.js';
+import type { AccumulateResult, BackendOption, KernelName, KernelSignatures, NearestResult, TensorBackend } from './types.js';
+
+/** Runs kernel `name` on `backend` (inputs must already be validated). Checks outputs for NaN when `env.debug`. */
+export async function runKernel<K extends KernelName>(
+  backend: TensorBackend,
+  name: K,
+  inputs: KernelSignatures[K]['inputs'],
+  attrs: KernelSignatures[K]['attrs'],
+): Promise<KernelSignatures[K]['output']> {
+  const out = await getKernel(backend.name, name)(backend, inputs, attrs);
+  if (env.debug) checkOutputs(name, backend.name, out);
+  return out;
+}
+
+function checkOutputs(kernel: string, backend: string, out: unknown): void {
+  const arrays: Float32Array[] = [];
+  if (out instanceof Tensor && out.data instanceof Float32Array) arrays.push(out.data);
+  else if (out && typeof out === 'object') {
+    for (const v of Object.values(out)) {
+      if (v instanceof Float32Array) arrays.push(v);
+      else if (v instanceof Tensor && v.data instanceof Float32Array) arrays.push(v.data);
+    }
+  }
+  for (const a of arrays) {
+    for (let i = 0; i < a.length; i++) {
+      const v = a[i]!;
+      if (v - v !== 0) throw new NumericError(`debug: kernel '${kernel}' on backend '${backend}' produced ${v} at flat index ${i}.`);
+    }
+  }
+}
+
+/** Options of {@link nearest}. */
+export interface NearestOptions extends BackendOption {
+  /**
+   * Rows per backend call; the `[chunk, k]` distance block is the largest intermediate.
+   * @defaultValue `max(1, floor(2^22 / k))` (a 16 MiB float32 block)
+   */
+  readonly chunkSize?: number;
+  /** Throw on NaN/Inf in `x` or `centroids`. @defaultValue `true` */
+  readonly checkFinite?: boolean;
+}
+
+/**
+ * Nearest centroid by squared Euclidean distance:
+ * `index[i] = argmin_j ‖x_i − c_j‖²`, `distance[i] = min_j ‖x_i − c_j‖²` (clamped at 0).
+ *
+ * Memory is bounded by `chunkSize × k` for any `n`. Exact ties resolve to the lowest index.
+ *
+ * @param x - points `[n, d]`.
+ * @param centroids - centres `[k, d]`, `k ≥ 1`.
+ * @throws RangeError when the dimensions differ or `k = 0`; {@link NumericError} on NaN/Inf (unless `checkFinite: false`).
+ * @example
+ * ```ts
+ * const { index, distance } = await nearest([[0, 0], [5, 5]], [[1, 0], [4, 4]]);
+ * // index = Int32Array [0, 1], distance = Float32Array [1, 2]
+ * ```
+ */
+export async function nearest(x: MatrixLike, centroids: MatrixLike, options: NearestOptions = {}): Promise<NearestResult> {
+  const check = options.checkFinite ?? true;
+  const X = toMatrix(x, 'x', 'nearest', { checkFinite: check });
+  const C = toMatrix(centroids, 'centroids', 'nearest', { checkFinite: check });
+  const [, d] = X.dims as [number, number];
+  const [k, dc] = C.dims as [number, number];
+  if (k < 1) throw rangeError('nearest', 'centroids', 'at least one row', `\u0000${k} rows`);
+  if (d !== dc) throw rangeError('nearest', 'centroids', `of dimension ${d} (as x)`, `\u0000dimension ${dc}`);
+  const chunkSize = options.chunkSize ?? Math.max(1, Math.floor(4_194_304 / k));
+  assertPositiveInteger('nearest', 'chunkSize', chunkSize);
+  if (X.dims[0] === 0) return { index: new Int32Array(0), distance: new Float32Array(0) };
+  const backend = await resolveBackend(options.backend);
+  return runKernel(backend, 'nearest', { x: X, centroids: C }, { chunkSize });
+}
+
+/** Options of {@link accumulate}. */
+export interface AccumulateOptions extends BackendOption {
+  /** Throw on NaN/Inf in `x`. @defaultValue `true` */
+  readonly checkFinite?: boolean;
+}
+
+/**
+ * Per-cluster sums and counts, the core of a centroid update:
+ * `sums[j] = Σ_{i: index_i = j} x_i`, `counts[j] = |{i : index_i = j}|`.
+ *
+ * @param x - points `[n, d]`.
+ * @param index - `[n]` cluster of each point, integers in `[0, k)`.
+ * @param k - number of clusters.
+ * @throws RangeError when lengths differ or an index is outside `[0, k)`.
+ * @example
+ * ```ts
+ * const { sums, counts } = await accumulate([[1, 1], [3, 3], [10, 0]], [0, 0, 1], 2);
+ * // sums = [4, 4, 10, 0], counts = [2, 1]
+ * ```
+ */
+export async function accumulate(
+  x: MatrixLike,
+  index: ArrayLike<number>,
+  k: number,
+  options: AccumulateOptions = {},
+): Promise<AccumulateResult> {
+  const X = toMatrix(x, 'x', 'accumulate', { checkFinite: options.checkFinite ?? true });
+  assertPositiveInteger('accumulate', 'k', k);
+  const idx = toInt32(index, 'index', 'accumulate');
+  const [n, d] = X.dims as [number, number];
+  if (idx.length !== n) throw rangeError('accumulate', 'index', `of length n = ${n} (rows of x)`, `\u0000length ${idx.length}`);
+  for (let i = 0; i < n; i++) {
+    const j = idx[i]!;
+    if (j < 0 || j >= k) throw rangeError('accumulate', `index[${i}]`, `in [0, ${k})`, j);
+  }
+  if (n === 0) return { sums: new Float32Array(k * d), counts: new Int32Array(k) };
+  const backend = await resolveBackend(options.backend);
+  return runKernel(backend, 'accumulate', { x: X, index: idx }, { k });
+}
+
+/** Options of {@link matMul}. */
+export interface MatMulOptions extends BackendOption {
+  /** Use `aᵀ`. @defaultValue `false` */
+  readonly transposeA?: boolean;
+  /** Use `bᵀ`. @defaultValue `false` */
+  readonly transposeB?: boolean;
+}
+
+/**
+ * Matrix product `op(a) · op(b)`, where `op` optionally transposes.
+ *
+ * @returns a float32 matrix `[rows(op(a)), cols(op(b))]`.
+ * @throws RangeError when the inner dimensions differ.
+ * @example
+ * ```ts
+ * const c = await matMul([[1, 2], [3, 4]], [[1, 0], [0, 1]], { transposeA: true });
+ * // c.data = [1, 3, 2, 4]
+ * ```
+ */
+export async function matMul(a: MatrixLike, b: MatrixLike, options: MatMulOptions = {}): Promise<Matrix> {
+  const A = toMatrix(a, 'a', 'matMul');
+  const B = toMatrix(b, 'b', 'matMul');
+  const transposeA = options.transposeA ?? false;
+  const transposeB = options.transposeB ?? false;
+  const inner = transposeA ? A.dims[0]! : A.dims[1]!;
+  const innerB = transposeB ? B.dims[1]! : B.dims[0]!;
+  if (inner !== innerB) {
+    throw rangeError('matMul', 'b', `to have inner dimension ${inner} (from a${transposeA ? 'ᵀ' : ''})`, `\u0000${innerB}`);
+  }
+  const rows = transposeA ? A.dims[1]! : A.dims[0]!;
+  const cols = transposeB ? B.dims[0]! : B.dims[1]!;
+  if (rows === 0 || cols === 0 || inner === 0) {
+    return new Tensor('float32', new Float32Array(rows * cols), [rows, cols]);
+  }
+  const backend = await resolveBackend(options.backend);
+  return runKernel(backend, 'matMul', { a: A, b: B }, { transposeA, transposeB });
+}
+
+/** Options of {@link logSoftmaxGather}. */
+export interface LogSoftmaxGatherOptions extends BackendOption {
+  /**
+   * Rows (`b·s` positions) per backend call, bounding the memory of the per-row work.
+   * @defaultValue `max(1, floor(2^24 / v))`
+   */
+  readonly chunkSize?: number;
+}
+
+/** Accepted logits: a rank-3 float32 {@link Tensor}, or `{data, dims: [b, s, v]}`. */
+export type LogitsLike = Tensor<'float32'> | { readonly data: Float32Array; readonly dims: readonly number[] };
+
+/**
+ * Token log-probabilities from logits without materialising probabilities:
+ * `out[b,s] = logits[b,s,ids[b,s]] − log Σ_v exp(logits[b,s,v])` (max-shifted log-sum-exp).
+ *
+ * @param logits - `[batch, seqLen, vocab]` float32.
+ * @param ids - `[batch, seqLen]` token ids in `[0, vocab)`.
+ * @returns `[batch, seqLen]` float32 log-probs.
+ * @throws RangeError on shape mismatch or an id outside the vocabulary.
+ * @example
+ * ```ts
+ * const logits = new Tensor('float32', new Float32Array([0, 0]), [1, 1, 2]);
+ * const lp = await logSoftmaxGather(logits, [[1]]);
+ * // lp.data[0] = −ln 2 = −0.6931…
+ * ```
+ */
+export async function logSoftmaxGather(
+  logits: LogitsLike,
+  ids: Tensor<'int32'> | readonly (readonly number[])[] | { readonly data: Int32Array; readonly dims: readonly number[] },
+  options: LogSoftmaxGatherOptions = {},
+): Promise<Tensor<'float32'>> {
+  const fn = 'logSoftmaxGather';
+  if (!logits || !(logits.data instanceof Float32Array) || !Array.isArray(logits.dims)) {
+    throw typeError(fn, 'logits', 'a float32 Tensor [batch, seqLen, vocab]', logits);
+  }
+  if (logits.dims.length !== 3) throw rangeError(fn, 'logits', 'of rank 3 [batch, seqLen, vocab]', `\u0000dims [${logits.dims.join(', ')}]`);
+  const [b, s, v] = logits.dims as [number, number, number];
+  const L = logits instanceof Tensor ? logits : new Tensor('float32', logits.data, logits.dims);
+  let I: Tensor<'int32'>;
+  if (ids instanceof Tensor) I = ids;
+  else if (Array.isArray(ids)) {
+    const rows = ids as readonly (readonly number[])[];
+    I = new Tensor('int32', toInt32(rows.flat(), 'ids', fn), [rows.length, rows[0]?.length ?? 0]);
+  } else {
+    const o = ids as { data: Int32Array; dims: readonly number[] };
+    I = new Tensor('int32', toInt32(o.data, 'ids', fn), o.dims);
+  }
+  if (I.dims.length !== 2 || I.dims[0] !== b || I.dims[1] !== s) {
+    throw rangeError(fn, 'ids', `of shape [${b}, ${s}] (as logits)`, `\u0000[${I.dims.join(', ')}]`);
+  }
+  for (let i = 0; i < I.data.length; i++) {
+    const t = I.data[i]!;
+    if (t < 0 || t >= v) throw rangeError(fn, `ids (flat ${i})`, `in [0, ${v})`, t);
+  }
+  if (v < 1) throw rangeError(fn, 'logits', 'a vocabulary of at least 1', `\u0000vocab ${v}`);
+  const chunkSize = options.chunkSize ?? Math.max(1, Math.floor(16_777_216 / v));
+  assertPositiveInteger(fn, 'chunkSize', chunkSize);
+  if (b * s === 0) return new Tensor('float32', new Float32Array(0), [b, s]);
+  const backend = await resolveBackend(options.backend);
+  return runKernel(backend, 'logSoftmaxGather', { logits: L, ids: I }, { chunkSize });
+}

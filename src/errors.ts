@@ -1,0 +1,153 @@
+/**
+ * Typed errors of gr2.
+ *
+ * Argument problems use the native classes — `TypeError` for the wrong kind of value, `RangeError` for a bad
+ * value, size or shape — with the message format `<function>: '<arg>' must be <rule>; got <actual>.`
+ * Everything else is a {@link Gr2Error} subclass, so callers can `instanceof`-test one family.
+ *
+ * @packageDocumentation
+ */
+
+/** Base class of every library-specific error. */
+export class Gr2Error extends Error {
+  override readonly name: string = 'Gr2Error';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** A backend (or an execution provider it needs) could not be initialised. `cause` holds the underlying errors. */
+export class BackendInitError extends Gr2Error {
+  override readonly name = 'BackendInitError';
+}
+
+/** A registry lookup or registration failed (unknown name, conflicting registration). */
+export class RegistryError extends Gr2Error {
+  override readonly name = 'RegistryError';
+}
+
+/** The active backend does not implement a kernel. */
+export class KernelNotImplementedError extends Gr2Error {
+  override readonly name = 'KernelNotImplementedError';
+  constructor(
+    readonly kernelName: string,
+    readonly backendName: string,
+  ) {
+    super(`Kernel '${kernelName}' not implemented for backend '${backendName}'.`);
+  }
+}
+
+/** A model (quantizer, policy) was used before it was trained or loaded. */
+export class NotTrainedError extends Gr2Error {
+  override readonly name = 'NotTrainedError';
+}
+
+/** A reward broke the reward contract (wrong number of values, non-finite values). */
+export class RewardContractError extends Gr2Error {
+  override readonly name = 'RewardContractError';
+}
+
+/** An API that promises a parse could not parse its input. Rewards never throw this: they score bad output. */
+export class OutputParseError extends Gr2Error {
+  override readonly name = 'OutputParseError';
+}
+
+/** A file or stream does not have the expected format (datasets, saved quantizers). */
+export class DataFormatError extends Gr2Error {
+  override readonly name = 'DataFormatError';
+}
+
+/** A numeric computation produced or received non-finite values where finite values are required. */
+export class NumericError extends Gr2Error {
+  override readonly name = 'NumericError';
+}
+
+/** Renders a value for an error message: short, unambiguous, never throws. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? value.slice(0, 57) + '...' : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+  if (Array.isArray(value)) return `array(length ${value.length})`;
+  if (ArrayBuffer.isView(value)) {
+    const len = (value as unknown as { length?: number }).length ?? value.byteLength;
+    return `${value.constructor.name}(length ${len})`;
+  }
+  if (typeof value === 'object') return `object ${(value as object).constructor?.name ?? 'Object'}`;
+  return typeof value;
+}
+
+/**
+ * Builds a `RangeError` in the library's message format.
+ *
+ * @example
+ * ```ts
+ * throw rangeError('recallAtK', 'k', 'a positive integer', 1.5);
+ * // RangeError: recallAtK: 'k' must be a positive integer; got 1.5.
+ * ```
+ */
+export function rangeError(fn: string, arg: string, rule: string, got: unknown, hint?: string): RangeError {
+  const gotText = typeof got === 'string' && got.startsWith('\u0000') ? got.slice(1) : describeValue(got);
+  return new RangeError(`${fn}: '${arg}' must be ${rule}; got ${gotText}.${hint ? ' ' + hint : ''}`);
+}
+
+/** Builds a `TypeError` in the library's message format (see {@link rangeError}). */
+export function typeError(fn: string, arg: string, rule: string, got: unknown, hint?: string): TypeError {
+  return new TypeError(`${fn}: '${arg}' must be ${rule}; got ${describeValue(got)}.${hint ? ' ' + hint : ''}`);
+}
+
+/**
+ * Marks a pre-rendered description for {@link rangeError}'s `got` (used when the value is a computed
+ * fact such as "length 3 vs 4" rather than the argument itself).
+ */
+export function raw(text: string): string {
+  return '\u0000' + text;
+}
+
+/** Asserts a positive integer, throwing the standard `TypeError`/`RangeError`. */
+export function assertPositiveInteger(fn: string, arg: string, value: unknown): asserts value is number {
+  if (typeof value !== 'number') throw typeError(fn, arg, 'a number', value);
+  if (!Number.isInteger(value) || value < 1) throw rangeError(fn, arg, 'a positive integer', value);
+}
+
+/** Asserts a non-negative integer. */
+export function assertNonNegativeInteger(fn: string, arg: string, value: unknown): asserts value is number {
+  if (typeof value !== 'number') throw typeError(fn, arg, 'a number', value);
+  if (!Number.isInteger(value) || value < 0) throw rangeError(fn, arg, 'a non-negative integer', value);
+}
+
+/** Asserts a finite number, optionally within `[min, max]`. */
+export function assertFiniteNumber(
+  fn: string,
+  arg: string,
+  value: unknown,
+  range?: { min?: number; max?: number; minExclusive?: boolean; maxExclusive?: boolean },
+): asserts value is number {
+  if (typeof value !== 'number') throw typeError(fn, arg, 'a number', value);
+  if (!Number.isFinite(value)) throw rangeError(fn, arg, 'a finite number', value);
+  if (range) {
+    const { min, max, minExclusive, maxExclusive } = range;
+    const lo = min === undefined ? '' : `${minExclusive ? '>' : '>='} ${min}`;
+    const hi = max === undefined ? '' : `${maxExclusive ? '<' : '<='} ${max}`;
+    const rule = `a number ${[lo, hi].filter(Boolean).join(' and ')}`;
+    if (min !== undefined && (minExclusive ? value <= min : value < min)) throw rangeError(fn, arg, rule, value);
+    if (max !== undefined && (maxExclusive ? value >= max : value > max)) throw rangeError(fn, arg, rule, value);
+  }
+}
+
+/** Asserts that `value` is one of `choices`, listing them in the message. */
+export function assertOneOf<T extends string>(
+  fn: string,
+  arg: string,
+  value: unknown,
+  choices: readonly T[],
+): asserts value is T {
+  if (!choices.includes(value as T)) {
+    throw rangeError(fn, arg, `one of ${choices.map((c) => `'${c}'`).join(', ')}`, value);
+  }
+}
+
+/** Exhaustiveness guard for `switch` over a union. */
+export function assertUnreachable(value: never, message = 'unreachable'): never {
+  throw new Gr2Error(`${message}: ${describeValue(value)}`);
+}

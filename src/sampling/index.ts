@@ -1,0 +1,6 @@
+/**
+ * `gr2/sampling` — seeded randomness.
+ *
+ * @packageDocumentation
+ */
+export { Random, toRandom } from './random.js';
