@@ -1,0 +1,92 @@
+/**
+ * The published artefact: `npm pack` produces a tarball that installs into an empty project and imports from
+ * plain Node ESM and from TypeScript (type-checked against the shipped declarations, then run).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const bin = (name: string) => join(root, 'node_modules', '.bin', name);
+let work = '';
+let project = '';
+let tarball = '';
+
+function run(cmd: string, args: string[], cwd: string): string {
+  try {
+    return execFileSync(cmd, args, {
+      cwd,
+      encoding: 'utf8',
+      env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', npm_config_loglevel: 'error' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`${cmd} ${args.join(' ')} failed in ${cwd}:\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
+  }
+}
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'gr2-pack-'));
+  run('npm', ['run', 'build', '--silent'], root);
+  run('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', work], root);
+  tarball = readdirSync(work).find((f) => f.endsWith('.tgz'))!;
+  project = join(work, 'consumer');
+  run('mkdir', ['-p', project], work);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  run('npm', ['install', join(work, tarball), '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], project);
+}, 300_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('npm pack', () => {
+  it('ships only the build output, docs and license', () => {
+    const listing = run('tar', ['-tzf', join(work, tarball)], work).split('\n').filter(Boolean);
+    expect(listing).toContain('package/dist/index.js');
+    expect(listing).toContain('package/dist/index.d.ts');
+    expect(listing).toContain('package/LICENSE');
+    expect(listing.some((f) => f.startsWith('package/test/') || f.startsWith('package/src/'))).toBe(false);
+    expect(listing.some((f) => f.startsWith('package/examples/data/'))).toBe(false);
+  });
+
+  it('imports from plain Node ESM (root and subpaths) and computes with the js backend', () => {
+    writeFileSync(
+      join(project, 'main.mjs'),
+      [
+        "import { nearest, setBackend, Random } from 'gr2';",
+        "import * as backend from 'gr2/backend';",
+        "await setBackend('js');",
+        'const r = await nearest([[0, 0], [5, 5]], [[1, 0], [4, 4]]);',
+        "console.log(JSON.stringify({ index: [...r.index], distance: [...r.distance], same: backend.nearest === nearest, rnd: new Random(42).random() }));",
+      ].join('\n'),
+    );
+    const out = JSON.parse(run('node', ['main.mjs'], project));
+    expect(out).toEqual({ index: [0, 1], distance: [1, 2], same: true, rnd: 0.6394267984578837 });
+  });
+
+  it('type-checks and runs from TypeScript against the shipped declarations', () => {
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: false, types: [] }, files: ['main.ts'] }),
+    );
+    writeFileSync(
+      join(project, 'main.ts'),
+      [
+        "import { matMul, setBackend, type Matrix } from 'gr2';",
+        "await setBackend('js');",
+        'const c: Matrix = await matMul([[1, 2], [3, 4]], [[1, 0], [0, 1]], { transposeA: true });',
+        'console.log(JSON.stringify(Array.from(c.data)));',
+        '// @ts-expect-error transposeA must be a boolean',
+        "void matMul([[1]], [[1]], { transposeA: 'yes' });",
+        'export {};',
+      ].join('\n'),
+    );
+    run(bin('tsc'), ['-p', 'tsconfig.json'], project);
+    const out = run(bin('tsx'), ['main.ts'], project).trim().split('\n')[0];
+    expect(JSON.parse(out!)).toEqual([1, 3, 2, 4]);
+  });
+});
