@@ -1,0 +1,62 @@
+/**
+ * Reciprocal rank.
+ *
+ * @packageDocumentation
+ */
+import { assertPositiveInteger } from '../errors.js';
+import { groupsOf, noRelevantValue, prepare, resolveCommon } from './prepare.js';
+import type { MetricOptions, Ranking, Relevance } from './types.js';
+
+/** Options of {@link mrr}. */
+export interface MrrOptions extends MetricOptions {
+  /** Optional cut-off: a first relevant item below rank k scores 0. @defaultValue `undefined` (whole list) */
+  readonly k?: number;
+}
+
+/**
+ * Reciprocal rank of the first relevant item: `RR = 1 / rank_first` (0 when none is ranked, or when it is
+ * below `options.k`). Averaged over queries (by `evaluate`) it is the MRR.
+ *
+ * With `'average'` ties the expectation over a random order of the first tie group holding r relevant items
+ * out of g, starting after `s` items: `Σ_j P(J = j) / (s + j)` with `P(J > j) = Π_{t<j} (g − r − t)/(g − t)`.
+ *
+ * @param ranking - ids best-first, or `{ids, scores}`.
+ * @param relevant - the judgments (one id, ids, or grades).
+ * @param options - conventions and the optional cut-off `k`.
+ * @returns a value in [0, 1] (`NaN` for a skipped query).
+ * @throws TypeError / RangeError as {@link recallAtK}.
+ * @example
+ * ```ts
+ * mrr([5, 9, 81, 2], 81);             // 1/3
+ * mrr([5, 9, 81, 2], [2, 9]);         // 1/2
+ * mrr([5, 9, 81, 2], 81, { k: 2 });   // 0
+ * ```
+ */
+export function mrr(ranking: Ranking, relevant: Relevance, options: MrrOptions = {}): number {
+  const fn = 'mrr';
+  const common = resolveCommon(fn, options);
+  if (options.k !== undefined) assertPositiveInteger(fn, 'options.k', options.k);
+  const prep = prepare(fn, ranking, relevant, options, common);
+  const cut = options.k ?? Number.POSITIVE_INFINITY;
+  if (prep.idealGrades.length === 0) return noRelevantValue(fn, common.noRelevant);
+  const bounds = groupsOf(prep);
+  const grades = prep.grades;
+  for (let b = 0; b + 1 < bounds.length; b++) {
+    const lo = bounds[b]!;
+    const hi = bounds[b + 1]!;
+    let r = 0;
+    for (let p = lo; p < hi; p++) if (grades[p]! > 0) r++;
+    if (r === 0) continue;
+    const g = hi - lo;
+    let survive = 1; // P(J > j − 1)
+    let value = 0;
+    for (let j = 1; j <= g - r + 1; j++) {
+      const next = survive * ((g - r - (j - 1)) / (g - (j - 1)));
+      const pj = survive - next;
+      if (lo + j <= cut) value += pj / (lo + j);
+      survive = next;
+    }
+    return value;
+  }
+  return 0;
+}
