@@ -8,9 +8,10 @@ import { accumulateConfig } from './kernels/accumulate.js';
 import { logSoftmaxGatherConfig } from './kernels/log_softmax_gather.js';
 import { matMulConfig } from './kernels/mat_mul.js';
 import { nearestConfig } from './kernels/nearest.js';
+import { policyLossConfig } from './kernels/policy_loss.js';
 
 export { JsBackend } from './backend.js';
 
-for (const config of [nearestConfig, accumulateConfig, matMulConfig, logSoftmaxGatherConfig]) {
+for (const config of [nearestConfig, accumulateConfig, matMulConfig, logSoftmaxGatherConfig, policyLossConfig]) {
   registerKernel(config);
 }

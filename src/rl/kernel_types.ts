@@ -1,0 +1,103 @@
+/**
+ * The `policyLoss` kernel contract, added to the backend's {@link KernelSignatures} by declaration merging.
+ *
+ * The kernel is the fused per-token work of every clipped policy-gradient loss in `gr2/rl`: one call computes
+ * the aggregated loss value, the closed-form gradient with respect to the new log-probs, and the token
+ * statistics used for the metrics. Aggregation is expressed as per-sequence weights (see
+ * {@link PolicyLossKernelInputs.seqWeights}), so the kernel is the same for every aggregation mode and for
+ * micro-batches of a larger batch.
+ *
+ * @packageDocumentation
+ */
+
+/** Float arrays accepted by the `policyLoss` kernel (all inputs of one call share one array type). */
+export type FloatArray = Float64Array | Float32Array;
+
+/** Estimators of a per-token KL penalty `KL(π_θ ‖ π_ref)` from sampled-token log-probs. */
+export type KlEstimator = 'k1' | 'k2' | 'k3';
+
+/** Inputs of the `policyLoss` kernel (validated by the `gr2/rl` front doors). Shapes are row-major. */
+export interface PolicyLossKernelInputs {
+  /** `[batch·seqLen]` new log-probs log π_θ of the sampled tokens. */
+  readonly logProbs: FloatArray;
+  /** `[batch·seqLen]` log-probs under the rollout policy π_old. */
+  readonly oldLogProbs: FloatArray;
+  /** `[batch]` (one per sequence) or `[batch·seqLen]` (per token), see `perTokenAdvantages`. */
+  readonly advantages: FloatArray;
+  /** `[batch·seqLen]` 0/1 loss mask; masked-out positions contribute nothing and get gradient 0. */
+  readonly mask: FloatArray;
+  /** `[batch]` aggregation weight `c_b` of each sequence: the loss is `Σ_{b,t} c_b·mask·ℓ_{b,t}`. */
+  readonly seqWeights: FloatArray;
+  /** `[batch·seqLen]` reference / teacher log-probs for the KL penalty (required when `klCoef ≠ 0`). */
+  readonly refLogProbs?: FloatArray;
+}
+
+/** Attributes of the `policyLoss` kernel. */
+export interface PolicyLossKernelAttrs {
+  readonly batch: number;
+  readonly seqLen: number;
+  /** Whether `advantages` is `[batch·seqLen]` (true) or `[batch]` (false). */
+  readonly perTokenAdvantages: boolean;
+  /** Lower clip `ε_low`: the ratio is clipped to `[1 − ε_low, 1 + ε_high]`. */
+  readonly epsilonLow: number;
+  /** Upper clip `ε_high`. */
+  readonly epsilonHigh: number;
+  /** Dual-clip constant `c > 1` for negative advantages, or 0 for no dual clip. */
+  readonly dualClip: number;
+  /** KL coefficient β (0 = no KL term; `refLogProbs` is then ignored). */
+  readonly klCoef: number;
+  /** KL estimator used when `klCoef ≠ 0`. */
+  readonly klEstimator: KlEstimator;
+  /** Bound `C` of the log-ratio clamp `[−C, C]` applied before `exp` (verl uses 20). */
+  readonly logRatioClamp: number;
+}
+
+/** Unweighted sums over the masked-in tokens, from which the metrics are formed (they add across micro-batches). */
+export interface PolicyLossStats {
+  /** Number of masked-in tokens `Σ mask`. */
+  tokens: number;
+  /** Tokens with `A < 0` and `ratio < 1 − ε_low` (lower clip active, zero gradient). */
+  clipLow: number;
+  /** Tokens with `A > 0` and `ratio > 1 + ε_high` (upper clip active, zero gradient). */
+  clipHigh: number;
+  /** Tokens with `A < 0` whose loss is the dual-clip bound `−A·c` (0 when dual clip is off). */
+  dualClip: number;
+  /** `Σ ratio`. */
+  ratioSum: number;
+  /** `max ratio` (−Infinity when there are no tokens). */
+  ratioMax: number;
+  /** `Σ (log π_old − log π_θ)` with the clamped log-ratio (k1 estimate of KL(π_old ‖ π_θ), verl's `ppo_kl`). */
+  negLogRatioSum: number;
+  /** `Σ (ratio − 1 − log ratio)` (k3 estimate of KL(π_old ‖ π_θ), always ≥ 0). */
+  k3Sum: number;
+  /** `Σ kl_t` of the KL penalty estimator (0 when `klCoef = 0`). */
+  klSum: number;
+}
+
+/** Output of the `policyLoss` kernel. */
+export interface PolicyLossKernelOutput {
+  /** `Σ c_b·mask·(ℓ^pg + β·kl)`, the aggregated loss. */
+  readonly loss: number;
+  /** `Σ c_b·mask·ℓ^pg`, the policy-gradient part. */
+  readonly pgLoss: number;
+  /** `Σ c_b·mask·kl`, the KL part before multiplying by β. */
+  readonly klLoss: number;
+  /** `[batch·seqLen]` ∂loss/∂logProbs, same array type as `logProbs`. */
+  readonly grad: FloatArray;
+  /** Token statistics. */
+  readonly stats: PolicyLossStats;
+}
+
+declare module '../backend/types.js' {
+  interface KernelSignatures {
+    /**
+     * Fused clipped policy-gradient loss + closed-form gradient + statistics (see `gr2/rl`).
+     * Inputs `[batch·seqLen]` float arrays; output `{loss, pgLoss, klLoss, grad, stats}`.
+     */
+    policyLoss: {
+      inputs: PolicyLossKernelInputs;
+      attrs: PolicyLossKernelAttrs;
+      output: PolicyLossKernelOutput;
+    };
+  }
+}

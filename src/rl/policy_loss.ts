@@ -1,0 +1,667 @@
+/**
+ * Clipped policy-gradient losses with closed-form gradients — DAPO, GRPO, Dr.GRPO and the Technical Report's
+ * on-policy distillation (OPD) — and a registry of losses by name (verl `register_policy_loss`).
+ *
+ * Every loss returns `{loss, grad, metrics}` where `grad[b·seqLen + t] = ∂loss/∂logProbs[b][t]`, computed in
+ * closed form by the fused `policyLoss` backend kernel (no autograd). The same kernel serves every loss; the
+ * losses differ in their defaults (clip range, aggregation, KL term).
+ *
+ * **Dtype convention.** Inputs given as `number[][]` or `Float64Array` are computed in float64 (`dtype:
+ * 'float64'`, the default); pass `dtype: 'float32'` with `Float32Array` data to halve memory. The `'js'` kernel
+ * always accumulates in float64; the `'onnx'` kernel computes in the dtype of the inputs.
+ *
+ * **Micro-batches.** Every aggregation is a per-token weight `mask·c_b`; pass the global token / sequence
+ * counts of the full batch (`globalTokenCount`, `globalSequenceCount`) and the losses and gradients of the
+ * micro-batches sum exactly to those of the full batch (a sequence must not be split across micro-batches).
+ *
+ * @packageDocumentation
+ */
+import '../backend/register_builtins.js';
+import { assertFiniteNumber, assertOneOf, NumericError, rangeError, raw, typeError } from '../errors.js';
+import { createRegistry } from '../registry.js';
+import { runKernel } from '../backend/ops.js';
+import { resolveBackend } from '../backend/registry.js';
+import { findKernel } from '../backend/kernel_registry.js';
+import type { BackendOption } from '../backend/types.js';
+import type { FloatArray, KlEstimator, PolicyLossKernelAttrs, PolicyLossStats } from './kernel_types.js';
+import {
+  allocFloat,
+  assertBinaryMask,
+  assertFiniteTokens,
+  assertSameShape,
+  toTokenMatrix,
+  toVector,
+  type RlDType,
+  type TokenMatrix,
+  type TokenMatrixLike,
+} from './tokens.js';
+
+export type { FloatArray, KlEstimator, PolicyLossStats } from './kernel_types.js';
+export type { RlDType, TokenMatrixLike } from './tokens.js';
+
+/**
+ * How per-token losses `ℓ_{b,t}` are reduced to one number (verl `loss_agg_mode`), with `m` the mask,
+ * `L_b = Σ_t m_{b,t}`, `N = Σ_b L_b` and `S` the number of non-empty sequences:
+ * - `'token-mean'` (DAPO): `Σ m·ℓ / N`;
+ * - `'seq-mean-token-mean'` (GRPO): `(1/S) Σ_b (Σ_t m·ℓ) / L_b`;
+ * - `'seq-mean-token-sum'`: `(1/S) Σ_b Σ_t m·ℓ`;
+ * - `'seq-mean-token-sum-norm'` (Dr.GRPO): `(1/S) Σ_b Σ_t m·ℓ / C` with a constant `C` (`normConstant`).
+ */
+export type Aggregation = 'token-mean' | 'seq-mean-token-mean' | 'seq-mean-token-sum' | 'seq-mean-token-sum-norm';
+
+/** The aggregation modes, in documentation order. */
+export const AGGREGATIONS: readonly Aggregation[] = Object.freeze([
+  'token-mean',
+  'seq-mean-token-mean',
+  'seq-mean-token-sum',
+  'seq-mean-token-sum-norm',
+] as const);
+
+/** Full log-prob rows `[batch, seqLen, vocab]` (row-major), e.g. `log_softmax(logits)`. */
+export interface FullLogProbs {
+  readonly data: Float64Array | Float32Array;
+  readonly dims: readonly number[];
+}
+
+/** Inputs of a policy loss. Every `[batch, seqLen]` matrix has the shape of `logProbs`. */
+export interface PolicyLossInputs {
+  /** `[batch, seqLen]` log π_θ of the sampled tokens (the variable the gradient is taken with respect to). */
+  readonly logProbs: TokenMatrixLike;
+  /** `[batch, seqLen]` log π_old of the sampled tokens (the rollout policy). */
+  readonly oldLogProbs: TokenMatrixLike;
+  /** `[batch]` one advantage per sequence (broadcast over its tokens), or `[batch, seqLen]` per token. */
+  readonly advantages: readonly number[] | Float64Array | Float32Array | TokenMatrixLike;
+  /** `[batch, seqLen]` 0/1 loss mask (verl `response_mask`). @defaultValue all ones */
+  readonly mask?: TokenMatrixLike;
+  /** `[batch, seqLen]` log π_ref of the sampled tokens, for the KL penalty of `'grpo'`. */
+  readonly refLogProbs?: TokenMatrixLike;
+  /** `[batch, seqLen]` teacher log-probs of the sampled tokens, for `'opd'` with a sampled-token estimator. */
+  readonly teacherLogProbs?: TokenMatrixLike;
+  /** `[batch, seqLen, vocab]` the student's full log-prob rows, for `'opd'` with `klEstimator: 'full'`. */
+  readonly fullLogProbs?: FullLogProbs;
+  /** `[batch, seqLen, vocab]` the teacher's full log-prob rows (same vocabulary as `fullLogProbs`). */
+  readonly teacherFullLogProbs?: FullLogProbs;
+  /** `[batch, seqLen, vocab]` student logits, used only for the `entropy` metric. */
+  readonly logits?: FullLogProbs;
+}
+
+/** Options of the policy losses. Defaults differ per loss where noted. */
+export interface PolicyLossOptions extends BackendOption {
+  /**
+   * Lower clip ε_low (verl `clip_ratio_low`): ratios below `1 − ε_low` are clipped.
+   * @defaultValue `0.2`
+   */
+  readonly epsilonLow?: number;
+  /**
+   * Upper clip ε_high (verl `clip_ratio_high`; DAPO's clip-higher).
+   * @defaultValue `0.28` for `'dapo'` and `'opd'`; `epsilonLow` for `'grpo'` and `'dr-grpo'`
+   */
+  readonly epsilonHigh?: number;
+  /**
+   * Dual-clip constant `c > 1` (Ye et al. 2020; verl `clip_ratio_c`): for `A < 0` the per-token loss is capped
+   * at `−A·c`. `0` turns it off.
+   * @defaultValue `0` (off)
+   */
+  readonly dualClip?: number;
+  /**
+   * Reduction of the per-token losses.
+   * @defaultValue `'token-mean'` for `'dapo'`/`'opd'`, `'seq-mean-token-mean'` for `'grpo'`,
+   * `'seq-mean-token-sum-norm'` for `'dr-grpo'`
+   */
+  readonly aggregation?: Aggregation;
+  /**
+   * KL coefficient β. For `'grpo'` the reference is `refLogProbs`; for `'opd'` it is the teacher.
+   * @defaultValue `0` for `'dapo'`, `'grpo'`, `'dr-grpo'`; `1` for `'opd'`
+   */
+  readonly klCoef?: number;
+  /**
+   * KL estimator from sampled-token log-probs, with `x = log π_ref − log π_θ` (clamped to ±`logRatioClamp`):
+   * `'k1'` = `−x`, `'k2'` = `x²/2`, `'k3'` = `eˣ − x − 1` (verl `low_var_kl`). `'full'` (OPD only) uses the full
+   * rows: `KL_t = Σ_v p_v (log p_v − log q_v)`.
+   * @defaultValue `'k3'`; for `'opd'`, `'full'` when both full-row inputs are given
+   */
+  readonly klEstimator?: KlEstimator | 'full';
+  /** Bound of the log-ratio clamp applied before `exp` (verl). @defaultValue `20` */
+  readonly logRatioClamp?: number;
+  /** Masked-in tokens of the whole batch, for `'token-mean'` over micro-batches. @defaultValue the local count */
+  readonly globalTokenCount?: number;
+  /** Non-empty sequences of the whole batch, for the `'seq-mean-*'` modes. @defaultValue the local count */
+  readonly globalSequenceCount?: number;
+  /** The constant `C` of `'seq-mean-token-sum-norm'` (keep it fixed during training). @defaultValue `seqLen` */
+  readonly normConstant?: number;
+  /** Compute dtype. @defaultValue `'float64'` */
+  readonly dtype?: RlDType;
+  /** Throw {@link NumericError} on NaN/±Inf in masked-in log-probs or advantages. @defaultValue `true` */
+  readonly checkFinite?: boolean;
+}
+
+/** Metrics of a policy loss (means over the masked-in tokens of this call; 0 when there are none). */
+export interface PolicyLossMetrics {
+  /** Fraction of tokens whose clipped branch is active (`clipFractionLow + clipFractionHigh`; verl `pg_clipfrac`). */
+  readonly clipFraction: number;
+  /** Fraction with `A < 0` and `ratio < 1 − ε_low`. */
+  readonly clipFractionLow: number;
+  /** Fraction with `A > 0` and `ratio > 1 + ε_high`. */
+  readonly clipFractionHigh: number;
+  /** Fraction with `A < 0` capped by the dual clip (verl `pg_clipfrac_lower`). */
+  readonly dualClipFraction: number;
+  /** `mean(log π_old − log π_θ)`, the k1 estimate of KL(π_old ‖ π_θ) (verl `ppo_kl`). */
+  readonly approxKl: number;
+  /** `mean(ρ − 1 − log ρ)`, the non-negative k3 estimate of KL(π_old ‖ π_θ). */
+  readonly approxKlK3: number;
+  /** Mean importance ratio ρ. */
+  readonly ratioMean: number;
+  /** Largest importance ratio ρ. */
+  readonly ratioMax: number;
+  /** The aggregated policy-gradient part of the loss. */
+  readonly pgLoss: number;
+  /** The aggregated KL part before β (0 without a KL term). */
+  readonly klLoss: number;
+  /** Mean per-token KL estimate (0 without a KL term). */
+  readonly kl: number;
+  /** Mean token entropy `−Σ_v p_v log p_v`, when `logits` or `fullLogProbs` are given. */
+  readonly entropy?: number;
+  /** Number of masked-in tokens. */
+  readonly tokens: number;
+}
+
+/** Result of a policy loss. */
+export interface PolicyLossResult {
+  /** The aggregated loss (to minimise). */
+  readonly loss: number;
+  /** `[batch·seqLen]` row-major ∂loss/∂logProbs (0 where `mask = 0`); Float64Array unless `dtype: 'float32'`. */
+  readonly grad: FloatArray;
+  /** `[batch, seqLen]`. */
+  readonly dims: readonly [number, number];
+  /** Metrics. */
+  readonly metrics: PolicyLossMetrics;
+  /** Raw token sums behind the metrics (they add across micro-batches). */
+  readonly stats: PolicyLossStats;
+  /**
+   * `[batch·seqLen·vocab]` ∂loss/∂fullLogProbs for `klEstimator: 'full'`, treating each entry of the student's
+   * full log-prob rows as an independent variable with `p = exp(fullLogProbs)`:
+   * `β·w_{b,t}·p_v·(log p_v − log q_v + 1)` with `w_{b,t} = mask·c_b` the aggregation weight. To get the
+   * gradient with respect to the logits of `log_softmax`, use {@link logProbGradToLogitGrad}. The sampled-token
+   * part of the loss is in `grad`; the full gradient of a row is `gradFullLogProbs + grad` scattered at the
+   * sampled id.
+   */
+  readonly gradFullLogProbs?: Float64Array;
+}
+
+/** A policy loss: inputs and options in, `{loss, grad, metrics}` out. */
+export type PolicyLossFn = (inputs: PolicyLossInputs, options?: PolicyLossOptions) => Promise<PolicyLossResult>;
+
+interface LossDefaults {
+  readonly epsilonHigh: 'dapo' | 'symmetric';
+  readonly aggregation: Aggregation;
+  readonly klCoef: number;
+  readonly teacher: boolean;
+}
+
+const KL_ESTIMATORS = ['k1', 'k2', 'k3', 'full'] as const;
+
+function isMatrixLike(x: unknown): boolean {
+  if (Array.isArray(x)) return x.length > 0 && typeof x[0] === 'object' && x[0] !== null;
+  return typeof x === 'object' && x !== null && 'shape' in x && !ArrayBuffer.isView(x);
+}
+
+function checkFull(fn: string, name: string, x: FullLogProbs, b: number, t: number): number {
+  if (typeof x !== 'object' || x === null || !(x.data instanceof Float64Array || x.data instanceof Float32Array) || !Array.isArray(x.dims)) {
+    throw typeError(fn, name, 'a {data: Float64Array | Float32Array, dims: [batch, seqLen, vocab]}', x);
+  }
+  const dims = x.dims;
+  if (dims.length !== 3 || dims[0] !== b || dims[1] !== t || !(dims[2]! >= 1)) {
+    throw rangeError(fn, `${name}.dims`, `[${b}, ${t}, vocab ≥ 1] (as logProbs)`, raw(`[${dims.join(', ')}]`));
+  }
+  if (x.data.length !== b * t * dims[2]!) {
+    throw rangeError(fn, `${name}.data`, `of length ${b * t * dims[2]!}`, raw(`length ${x.data.length}`));
+  }
+  return dims[2]!;
+}
+
+/** Mean entropy of the masked-in rows of `[batch·seqLen, vocab]` logits (or log-probs: `isLogProbs`). */
+function meanEntropy(x: FullLogProbs, mask: FloatArray, v: number, isLogProbs: boolean): number {
+  const d = x.data;
+  let total = 0;
+  let count = 0;
+  for (let r = 0; r < mask.length; r++) {
+    if (mask[r] === 0) continue;
+    const o = r * v;
+    let lse = 0;
+    if (!isLogProbs) {
+      let max = -Infinity;
+      for (let j = 0; j < v; j++) if (d[o + j]! > max) max = d[o + j]!;
+      let s = 0;
+      for (let j = 0; j < v; j++) s += Math.exp(d[o + j]! - max);
+      lse = max + Math.log(s);
+    }
+    let h = 0;
+    for (let j = 0; j < v; j++) {
+      const l = d[o + j]! - lse;
+      const p = Math.exp(l);
+      if (p > 0) h -= p * l;
+    }
+    total += h;
+    count++;
+  }
+  return count === 0 ? 0 : total / count;
+}
+
+/**
+ * Converts ∂loss/∂(log-prob row) into ∂loss/∂(logits) through `log_softmax`:
+ * `g_z[v] = g_ℓ[v] − p_v · Σ_u g_ℓ[u]` with `p = exp(ℓ)`, row by row.
+ *
+ * @param fullLogProbs - `[rows, vocab]` (any leading dims) the log-prob rows `ℓ = log_softmax(z)`.
+ * @param gradFullLogProbs - same length, ∂loss/∂ℓ.
+ * @returns ∂loss/∂z, same length.
+ * @throws RangeError when the lengths differ.
+ * @example
+ * ```ts
+ * logProbGradToLogitGrad({ data: new Float64Array([Math.log(0.5), Math.log(0.5)]), dims: [1, 1, 2] }, new Float64Array([1, 0]));
+ * // Float64Array [0.5, -0.5]
+ * ```
+ */
+export function logProbGradToLogitGrad(fullLogProbs: FullLogProbs, gradFullLogProbs: ArrayLike<number>): Float64Array {
+  const fn = 'logProbGradToLogitGrad';
+  const d = fullLogProbs.data;
+  if (gradFullLogProbs.length !== d.length) {
+    throw rangeError(fn, 'gradFullLogProbs', `of length ${d.length} (as fullLogProbs)`, raw(`length ${gradFullLogProbs.length}`));
+  }
+  const v = fullLogProbs.dims[fullLogProbs.dims.length - 1] ?? 1;
+  const out = new Float64Array(d.length);
+  for (let o = 0; o < d.length; o += v) {
+    let s = 0;
+    for (let j = 0; j < v; j++) s += gradFullLogProbs[o + j]!;
+    for (let j = 0; j < v; j++) out[o + j] = gradFullLogProbs[o + j]! - Math.exp(d[o + j]!) * s;
+  }
+  return out;
+}
+
+/** Resolves the aggregation into per-sequence weights `c_b`. */
+export function aggregationWeights(
+  fn: string,
+  mask: FloatArray,
+  batch: number,
+  seqLen: number,
+  aggregation: Aggregation,
+  options: { globalTokenCount?: number; globalSequenceCount?: number; normConstant?: number },
+  dtype: RlDType,
+): { weights: FloatArray; tokens: number; sequences: number } {
+  const lengths = new Float64Array(batch);
+  let tokens = 0;
+  let sequences = 0;
+  for (let b = 0; b < batch; b++) {
+    let l = 0;
+    for (let t = b * seqLen; t < (b + 1) * seqLen; t++) l += mask[t]!;
+    lengths[b] = l;
+    tokens += l;
+    if (l > 0) sequences++;
+  }
+  const N = options.globalTokenCount ?? tokens;
+  const S = options.globalSequenceCount ?? sequences;
+  const C = options.normConstant ?? seqLen;
+  if (options.globalTokenCount !== undefined) {
+    assertFiniteNumber(fn, 'globalTokenCount', N, { min: 0 });
+    if (N < tokens) throw rangeError(fn, 'globalTokenCount', `at least the local token count ${tokens}`, N);
+  }
+  if (options.globalSequenceCount !== undefined) {
+    assertFiniteNumber(fn, 'globalSequenceCount', S, { min: 0 });
+    if (S < sequences) throw rangeError(fn, 'globalSequenceCount', `at least the local sequence count ${sequences}`, S);
+  }
+  if (options.normConstant !== undefined) assertFiniteNumber(fn, 'normConstant', C, { min: 0, minExclusive: true });
+  const weights = allocFloat(dtype, batch);
+  for (let b = 0; b < batch; b++) {
+    const L = lengths[b]!;
+    if (L === 0) continue;
+    switch (aggregation) {
+      case 'token-mean':
+        weights[b] = 1 / N;
+        break;
+      case 'seq-mean-token-mean':
+        weights[b] = 1 / (L * S);
+        break;
+      case 'seq-mean-token-sum':
+        weights[b] = 1 / S;
+        break;
+      case 'seq-mean-token-sum-norm':
+        weights[b] = 1 / (S * C);
+        break;
+    }
+  }
+  return { weights, tokens, sequences };
+}
+
+function resolveLoss(fn: string, defaults: LossDefaults, inputs: PolicyLossInputs, options: PolicyLossOptions) {
+  if (typeof inputs !== 'object' || inputs === null) throw typeError(fn, 'inputs', 'an object', inputs);
+  if (typeof options !== 'object' || options === null) throw typeError(fn, 'options', 'an object', options);
+  const dtype = options.dtype ?? 'float64';
+  assertOneOf(fn, 'dtype', dtype, ['float64', 'float32'] as const);
+  const epsilonLow = options.epsilonLow ?? 0.2;
+  assertFiniteNumber(fn, 'epsilonLow', epsilonLow, { min: 0, max: 1, maxExclusive: true });
+  const epsilonHigh = options.epsilonHigh ?? (defaults.epsilonHigh === 'dapo' ? 0.28 : epsilonLow);
+  assertFiniteNumber(fn, 'epsilonHigh', epsilonHigh, { min: 0 });
+  const dualClip = options.dualClip ?? 0;
+  assertFiniteNumber(fn, 'dualClip', dualClip, { min: 0 });
+  if (dualClip !== 0 && !(dualClip > 1)) throw rangeError(fn, 'dualClip', '0 (off) or a number > 1', dualClip);
+  const aggregation = options.aggregation ?? defaults.aggregation;
+  assertOneOf(fn, 'aggregation', aggregation, AGGREGATIONS);
+  const klCoef = options.klCoef ?? defaults.klCoef;
+  assertFiniteNumber(fn, 'klCoef', klCoef, { min: 0 });
+  const logRatioClamp = options.logRatioClamp ?? 20;
+  assertFiniteNumber(fn, 'logRatioClamp', logRatioClamp, { min: 0, minExclusive: true });
+  const checkFinite = options.checkFinite ?? true;
+
+  const logProbs = toTokenMatrix(inputs.logProbs, 'logProbs', fn, dtype);
+  const { rows: B, cols: T } = logProbs;
+  const oldLogProbs = toTokenMatrix(inputs.oldLogProbs, 'oldLogProbs', fn, dtype);
+  assertSameShape(fn, 'oldLogProbs', oldLogProbs, B, T, 'logProbs');
+  let mask: TokenMatrix;
+  if (inputs.mask === undefined) {
+    const ones = allocFloat(dtype, B * T);
+    ones.fill(1);
+    mask = { data: ones, rows: B, cols: T };
+  } else {
+    mask = toTokenMatrix(inputs.mask, 'mask', fn, dtype);
+    assertSameShape(fn, 'mask', mask, B, T, 'logProbs');
+    assertBinaryMask(fn, 'mask', mask);
+  }
+  let advantages: FloatArray;
+  let perTokenAdvantages: boolean;
+  if (isMatrixLike(inputs.advantages)) {
+    const a = toTokenMatrix(inputs.advantages, 'advantages', fn, dtype);
+    assertSameShape(fn, 'advantages', a, B, T, 'logProbs');
+    advantages = a.data;
+    perTokenAdvantages = true;
+  } else {
+    advantages = toVector(inputs.advantages, 'advantages', fn, dtype);
+    if (advantages.length !== B) {
+      throw rangeError(fn, 'advantages', `of length batch = ${B} or of shape [${B}, ${T}]`, raw(`length ${advantages.length}`));
+    }
+    perTokenAdvantages = false;
+  }
+  if (checkFinite) {
+    assertFiniteTokens(fn, 'logProbs', logProbs, mask.data);
+    assertFiniteTokens(fn, 'oldLogProbs', oldLogProbs, mask.data);
+    if (perTokenAdvantages) assertFiniteTokens(fn, 'advantages', { data: advantages, rows: B, cols: T }, mask.data);
+    else {
+      for (let b = 0; b < B; b++) {
+        const v = advantages[b]!;
+        if (v - v !== 0) throw new NumericError(`${fn}: 'advantages' must be finite; got ${v} at [${b}].`);
+      }
+    }
+  }
+
+  // KL configuration
+  const refInput = defaults.teacher ? inputs.teacherLogProbs : inputs.refLogProbs;
+  const refName = defaults.teacher ? 'teacherLogProbs' : 'refLogProbs';
+  const hasFull = inputs.fullLogProbs !== undefined || inputs.teacherFullLogProbs !== undefined;
+  const klEstimator = options.klEstimator ?? (defaults.teacher && hasFull ? 'full' : 'k3');
+  assertOneOf(fn, 'klEstimator', klEstimator, KL_ESTIMATORS);
+  if (klEstimator === 'full' && !defaults.teacher) {
+    throw rangeError(fn, 'klEstimator', "'k1', 'k2' or 'k3' ('full' is for the 'opd' loss)", klEstimator);
+  }
+  let ref: FloatArray | undefined;
+  let full: { student: FullLogProbs; teacher: FullLogProbs; vocab: number } | undefined;
+  if (klCoef > 0) {
+    if (klEstimator === 'full') {
+      if (inputs.fullLogProbs === undefined) throw typeError(fn, 'fullLogProbs', "given with klEstimator 'full'", undefined);
+      if (inputs.teacherFullLogProbs === undefined) throw typeError(fn, 'teacherFullLogProbs', "given with klEstimator 'full'", undefined);
+      const v = checkFull(fn, 'fullLogProbs', inputs.fullLogProbs, B, T);
+      const vt = checkFull(fn, 'teacherFullLogProbs', inputs.teacherFullLogProbs, B, T);
+      if (vt !== v) throw rangeError(fn, 'teacherFullLogProbs', `of vocabulary ${v} (as fullLogProbs)`, vt);
+      full = { student: inputs.fullLogProbs, teacher: inputs.teacherFullLogProbs, vocab: v };
+    } else {
+      if (refInput === undefined) {
+        throw typeError(fn, refName, `given when klCoef > 0 (klCoef = ${klCoef})`, undefined, 'Pass it, or set klCoef: 0.');
+      }
+      const r = toTokenMatrix(refInput, refName, fn, dtype);
+      assertSameShape(fn, refName, r, B, T, 'logProbs');
+      if (checkFinite) assertFiniteTokens(fn, refName, r, mask.data);
+      ref = r.data;
+    }
+  }
+  const { weights, tokens } = aggregationWeights(fn, mask.data, B, T, aggregation, options, dtype);
+  const attrs: PolicyLossKernelAttrs = {
+    batch: B,
+    seqLen: T,
+    perTokenAdvantages,
+    epsilonLow,
+    epsilonHigh,
+    dualClip,
+    klCoef: ref !== undefined ? klCoef : 0,
+    klEstimator: klEstimator === 'full' ? 'k3' : klEstimator,
+    logRatioClamp,
+  };
+  return { B, T, logProbs, oldLogProbs, mask, advantages, ref, full, weights, tokens, attrs, klCoef };
+}
+
+async function clippedPolicyLoss(fn: string, defaults: LossDefaults, inputs: PolicyLossInputs, options: PolicyLossOptions): Promise<PolicyLossResult> {
+  const r = resolveLoss(fn, defaults, inputs, options);
+  let backend = await resolveBackend(options.backend);
+  if (options.backend === undefined && findKernel(backend.name, 'policyLoss') === undefined) backend = await resolveBackend('js');
+  const out = await runKernel(
+    backend,
+    'policyLoss',
+    {
+      logProbs: r.logProbs.data,
+      oldLogProbs: r.oldLogProbs.data,
+      advantages: r.advantages,
+      mask: r.mask.data,
+      seqWeights: r.weights,
+      ...(r.ref !== undefined ? { refLogProbs: r.ref } : {}),
+    },
+    r.attrs,
+  );
+  let loss = out.loss;
+  let klLoss = out.klLoss;
+  const stats: PolicyLossStats = { ...out.stats };
+  let gradFullLogProbs: Float64Array | undefined;
+  if (r.full !== undefined) {
+    const { student, teacher, vocab: V } = r.full;
+    const s = student.data;
+    const q = teacher.data;
+    gradFullLogProbs = new Float64Array(s.length);
+    const beta = r.klCoef;
+    let klSum = 0;
+    let klWeighted = 0;
+    for (let b = 0; b < r.B; b++) {
+      const c = r.weights[b]!;
+      for (let t = 0; t < r.T; t++) {
+        const i = b * r.T + t;
+        if (r.mask.data[i] === 0) continue;
+        const o = i * V;
+        let kl = 0;
+        for (let v = 0; v < V; v++) {
+          const l = s[o + v]!;
+          const p = Math.exp(l);
+          if (p > 0) kl += p * (l - q[o + v]!);
+        }
+        const w = c * r.mask.data[i]!;
+        for (let v = 0; v < V; v++) {
+          const l = s[o + v]!;
+          const p = Math.exp(l);
+          gradFullLogProbs[o + v] = p > 0 ? beta * w * p * (l - q[o + v]! + 1) : 0;
+        }
+        klSum += kl;
+        klWeighted += w * kl;
+      }
+    }
+    if (options.checkFinite ?? true) {
+      if (!Number.isFinite(klSum)) throw new NumericError(`${fn}: the full KL is not finite (${klSum}); check 'fullLogProbs' and 'teacherFullLogProbs' (an -Inf teacher log-prob where the student has mass makes KL infinite).`);
+    }
+    stats.klSum = klSum;
+    klLoss = klWeighted;
+    loss += beta * klWeighted;
+  }
+  const n = stats.tokens;
+  const mean = (x: number) => (n > 0 ? x / n : 0);
+  let entropy: number | undefined;
+  if (inputs.logits !== undefined) {
+    const v = checkFull(fn, 'logits', inputs.logits, r.B, r.T);
+    entropy = meanEntropy(inputs.logits, r.mask.data, v, false);
+  } else if (inputs.fullLogProbs !== undefined) {
+    const v = checkFull(fn, 'fullLogProbs', inputs.fullLogProbs, r.B, r.T);
+    entropy = meanEntropy(inputs.fullLogProbs, r.mask.data, v, true);
+  }
+  const metrics: PolicyLossMetrics = {
+    clipFraction: mean(stats.clipLow + stats.clipHigh),
+    clipFractionLow: mean(stats.clipLow),
+    clipFractionHigh: mean(stats.clipHigh),
+    dualClipFraction: mean(stats.dualClip),
+    approxKl: mean(stats.negLogRatioSum),
+    approxKlK3: mean(stats.k3Sum),
+    ratioMean: mean(stats.ratioSum),
+    ratioMax: n > 0 ? stats.ratioMax : 0,
+    pgLoss: out.pgLoss,
+    klLoss,
+    kl: mean(stats.klSum),
+    ...(entropy !== undefined ? { entropy } : {}),
+    tokens: n,
+  };
+  return { loss, grad: out.grad, dims: [r.B, r.T], metrics, stats, ...(gradFullLogProbs ? { gradFullLogProbs } : {}) };
+}
+
+/**
+ * DAPO's token-level clipped surrogate (Yu et al. 2025, arXiv:2503.14476, Eq. 8), no KL term:
+ *
+ * `L = (1/Σ_b L_b) Σ_{b,t} m·max(−A·ρ, −A·clip(ρ, 1−ε_low, 1+ε_high))`, `ρ = exp(clamp(logp − logp_old, ±20))`,
+ * with optional dual clip `min(·, −A·c)` for `A < 0`.
+ *
+ * Closed-form gradient per token (ignoring ties): `∂L/∂logp = −w·A·ρ` where the unclipped branch is active and
+ * `0` where the clip (or the dual clip, or the ±20 clamp) is active; `w = m/N` for `'token-mean'`.
+ *
+ * @param inputs - `logProbs`, `oldLogProbs` `[batch, seqLen]`, `advantages` `[batch]` or `[batch, seqLen]`, `mask`.
+ * @param options - see {@link PolicyLossOptions} (`epsilonLow` 0.2, `epsilonHigh` 0.28, `'token-mean'`).
+ * @returns `{loss, grad, dims, metrics, stats}`.
+ * @throws RangeError on mismatched shapes, a mask that is not 0/1 or bad options; TypeError on wrong kinds;
+ * {@link NumericError} on NaN/Inf log-probs or advantages.
+ * @example
+ * ```ts
+ * const { loss, grad } = await dapoLoss({ logProbs: [[-1, -2]], oldLogProbs: [[-1, -2]], advantages: [1] });
+ * // loss = -1 (ρ = 1, mean of −A·ρ), grad = Float64Array [-0.5, -0.5]
+ * ```
+ */
+export function dapoLoss(inputs: PolicyLossInputs, options: PolicyLossOptions = {}): Promise<PolicyLossResult> {
+  return clippedPolicyLoss('dapoLoss', { epsilonHigh: 'dapo', aggregation: 'token-mean', klCoef: 0, teacher: false }, inputs, options);
+}
+
+/**
+ * GRPO's loss (Shao et al. 2024, DeepSeekMath): the clipped surrogate averaged per sequence, then over
+ * sequences (`'seq-mean-token-mean'`), symmetric clip `ε` (0.2), plus an optional KL penalty to a reference
+ * policy `β·KL(π_θ ‖ π_ref)` with the k1/k2/k3 estimators (`klCoef`, `refLogProbs`; k3 is GRPO's).
+ *
+ * `L = (1/S) Σ_b (1/L_b) Σ_t m·[max(−A·ρ, −A·clip(ρ, 1−ε, 1+ε)) + β·k(x)]`, `x = log π_ref − log π_θ`.
+ * Gradient of the KL part: k1 → `+β`, k2 → `−β·x`, k3 → `β·(1 − eˣ)`, times the aggregation weight.
+ *
+ * @param inputs - as {@link dapoLoss}, plus `refLogProbs` when `klCoef > 0`.
+ * @param options - see {@link PolicyLossOptions}.
+ * @returns `{loss, grad, dims, metrics, stats}`.
+ * @throws as {@link dapoLoss}; TypeError when `klCoef > 0` and `refLogProbs` is missing.
+ * @example
+ * ```ts
+ * const r = await grpoLoss({ logProbs: [[-1, -1], [-1, 0]], oldLogProbs: [[-1, -1], [-1, 0]], advantages: [1, -1],
+ *   mask: [[1, 1], [1, 0]] });
+ * // r.loss = 0 ((−1 + 1)/2), r.grad = [-0.25, -0.25, 0.5, 0]
+ * ```
+ */
+export function grpoLoss(inputs: PolicyLossInputs, options: PolicyLossOptions = {}): Promise<PolicyLossResult> {
+  return clippedPolicyLoss('grpoLoss', { epsilonHigh: 'symmetric', aggregation: 'seq-mean-token-mean', klCoef: 0, teacher: false }, inputs, options);
+}
+
+/**
+ * Dr.GRPO's loss (Liu et al. 2025, "Understanding R1-Zero-Like Training"): the clipped surrogate summed over each
+ * sequence and divided by a constant `C` instead of the sequence length, then averaged over sequences
+ * (`'seq-mean-token-sum-norm'`), removing GRPO's length bias. Pair it with mean-only advantages
+ * (`groupAdvantages(r, G, {normalize: 'mean'})`).
+ *
+ * `L = (1/S) Σ_b Σ_t m·max(−A·ρ, −A·clip(ρ, 1−ε, 1+ε)) / C`, `C = normConstant` (default `seqLen`; keep it fixed).
+ *
+ * @param inputs - as {@link dapoLoss}.
+ * @param options - see {@link PolicyLossOptions}.
+ * @returns `{loss, grad, dims, metrics, stats}`.
+ * @throws as {@link dapoLoss}.
+ * @example
+ * ```ts
+ * const r = await drGrpoLoss({ logProbs: [[-1, -1]], oldLogProbs: [[-1, -1]], advantages: [1] }, { normConstant: 4 });
+ * // r.loss = -0.5 ((−1 − 1)/4), r.grad = [-0.25, -0.25]
+ * ```
+ */
+export function drGrpoLoss(inputs: PolicyLossInputs, options: PolicyLossOptions = {}): Promise<PolicyLossResult> {
+  return clippedPolicyLoss('drGrpoLoss', { epsilonHigh: 'symmetric', aggregation: 'seq-mean-token-sum-norm', klCoef: 0, teacher: false }, inputs, options);
+}
+
+/**
+ * On-policy distillation of the GR2 Technical Report (Eq. 4): the clipped policy gradient on the student's own
+ * rollouts plus `β·KL(π_θ ‖ π_T)`, the reverse KL to a frozen teacher on the student's states.
+ *
+ * `L = (1/N) Σ m·[max(−A·ρ, −A·clip(ρ, 1−ε_low, 1+ε_high)) + β·KL_t]` where
+ * - `klEstimator: 'full'` (default when `fullLogProbs` and `teacherFullLogProbs` are given):
+ *   `KL_t = Σ_v p_v (log p_v − log q_v)` over the vocabulary; its gradient is returned in `gradFullLogProbs`
+ *   (see {@link PolicyLossResult.gradFullLogProbs}); `grad` holds only the policy-gradient part;
+ * - `'k1'`/`'k2'`/`'k3'`: estimated from the sampled tokens' `teacherLogProbs` with `x = log q − log p`
+ *   (k1 = −x, k3 = eˣ − x − 1); the gradient is in `grad`.
+ *
+ * @param inputs - as {@link dapoLoss}, plus `teacherLogProbs` or both full-row inputs.
+ * @param options - see {@link PolicyLossOptions} (`klCoef` β default 1 — the report gives no value).
+ * @returns `{loss, grad, dims, metrics, stats, gradFullLogProbs?}`.
+ * @throws as {@link dapoLoss}; TypeError when the teacher inputs are missing; RangeError on vocabulary mismatch.
+ * @example
+ * ```ts
+ * const r = await opdLoss({ logProbs: [[-1]], oldLogProbs: [[-1]], advantages: [0], teacherLogProbs: [[-1]] },
+ *   { klEstimator: 'k1' });
+ * // r.loss = 0 (student = teacher on the sampled token), r.grad = [1] (∂(β·k1)/∂logp = β)
+ * ```
+ */
+export function opdLoss(inputs: PolicyLossInputs, options: PolicyLossOptions = {}): Promise<PolicyLossResult> {
+  return clippedPolicyLoss('opdLoss', { epsilonHigh: 'dapo', aggregation: 'token-mean', klCoef: 1, teacher: true }, inputs, options);
+}
+
+const registry = createRegistry<PolicyLossFn>('policy loss');
+registry.register('dapo', dapoLoss);
+registry.register('grpo', grpoLoss);
+registry.register('dr-grpo', drGrpoLoss);
+registry.register('opd', opdLoss);
+
+/**
+ * Registers a policy loss under a name (verl `register_policy_loss`). Registering the same function again is a
+ * no-op; a different function under a taken name throws unless `{override: true}`.
+ *
+ * @param name - lower-case name, e.g. `'gspo'`.
+ * @param fn - the loss.
+ * @param options - `override` to replace an existing registration.
+ * @throws TypeError when `fn` is not a function; {@link RegistryError} on a conflicting name.
+ * @example
+ * ```ts
+ * registerPolicyLoss('dapo-dual', (inputs, o) => dapoLoss(inputs, { dualClip: 3, ...o }));
+ * getPolicyLoss('dapo-dual'); // the function
+ * ```
+ */
+export function registerPolicyLoss(name: string, fn: PolicyLossFn, options: { readonly override?: boolean } = {}): void {
+  if (typeof fn !== 'function') throw typeError('registerPolicyLoss', 'fn', 'a function', fn);
+  registry.register(name, fn, options);
+}
+
+/**
+ * Returns the policy loss registered as `name` (built-ins: `'dapo'`, `'grpo'`, `'dr-grpo'`, `'opd'`).
+ *
+ * @throws {@link RegistryError} "Unknown policy loss 'x'. Registered: dapo, grpo, …".
+ * @example
+ * ```ts
+ * const loss = getPolicyLoss('dapo');
+ * const { loss: value } = await loss({ logProbs: [[-1]], oldLogProbs: [[-1]], advantages: [2] }); // -2
+ * ```
+ */
+export function getPolicyLoss(name: string): PolicyLossFn {
+  return registry.get(name);
+}
+
+/** Names of the registered policy losses. @example `listPolicyLosses(); // ['dapo', 'grpo', 'dr-grpo', 'opd']` */
+export function listPolicyLosses(): string[] {
+  return registry.names();
+}
+
+/** Removes a registered policy loss; returns whether it existed. @example `unregisterPolicyLoss('mine'); // true` */
+export function unregisterPolicyLoss(name: string): boolean {
+  return registry.remove(name);
+}
+
