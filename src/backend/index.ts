@@ -39,3 +39,19 @@ export {
   type LogitsLike,
 } from './ops.js';
 export { JsBackend } from './js/index.js';
+export {
+  GraphBuilder,
+  attr,
+  encodeTensor,
+  ONNX_DTYPE_CODE,
+  type AttributeValue,
+  type Dim,
+  type ModelOptions,
+  type NodeOptions,
+  type OnnxDType,
+  type OnnxTensorInit,
+  type TypedAttribute,
+} from './onnx/graph.js';
+export { OnnxBackend, createOnnxBackend, probeCuda, type DeviceResolution, type ModelSource, type OnnxFeed, type OrtModule } from './onnx/index.js';
+export { CudaUnavailableError, CUDA_INSTALL_HINT } from './onnx/errors.js';
+export { KERNEL_GRAPHS } from './onnx/kernels/graphs.js';

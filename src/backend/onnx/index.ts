@@ -1,13 +1,81 @@
 /**
- * The `'onnx'` backend (ONNX Runtime). Only this folder imports `onnxruntime-node`.
+ * The `'onnx'` backend (ONNX Runtime). Only this folder imports `onnxruntime-node`, and only through the
+ * dynamic `import()` in {@link createOnnxBackend}; the graph builder (`graph.ts`) loads no native code.
  *
  * @packageDocumentation
  */
-import { BackendInitError } from '../../errors.js';
-import type { TensorBackend } from '../types.js';
+import { BackendInitError, assertNonNegativeInteger, assertOneOf, assertPositiveInteger, typeError } from '../../errors.js';
+import { registerKernel } from '../kernel_registry.js';
+import type { Device } from '../types.js';
+import { OnnxBackend, type OrtModule } from './backend.js';
+import { resolveDevice } from './devices.js';
+import { accumulateConfig } from './kernels/accumulate.js';
+import { logSoftmaxGatherConfig } from './kernels/log_softmax_gather.js';
+import { matMulConfig } from './kernels/mat_mul.js';
+import { nearestConfig } from './kernels/nearest.js';
 import type { OnnxBackendOptions } from './options.js';
 
-/** Creates the ONNX Runtime backend. */
-export async function createOnnxBackend(_options?: OnnxBackendOptions): Promise<TensorBackend> {
-  throw new BackendInitError('onnx backend: under construction');
+export { OnnxBackend, type OrtModule, type OnnxFeed, type ModelSource } from './backend.js';
+export { probeCuda, resolveDevice, type DeviceResolution } from './devices.js';
+
+for (const config of [nearestConfig, accumulateConfig, matMulConfig, logSoftmaxGatherConfig]) {
+  registerKernel(config);
+}
+
+const DEVICES: readonly Device[] = ['auto', 'cpu', 'cuda'];
+
+async function loadOrt(): Promise<OrtModule> {
+  try {
+    return (await import('onnxruntime-node')) as OrtModule;
+  } catch (e) {
+    throw new BackendInitError(
+      `onnx backend: cannot load onnxruntime-node (${e instanceof Error ? e.message : String(e)}). ` +
+        "Install it with 'npm install onnxruntime-node@1.30.0' (set ONNXRUNTIME_NODE_INSTALL=skip when offline).",
+      { cause: e },
+    );
+  }
+}
+
+/**
+ * Creates the ONNX Runtime backend: loads `onnxruntime-node`, resolves the device (see
+ * {@link resolveDevice}) and returns an {@link OnnxBackend} whose kernels are small cached graphs.
+ *
+ * @param options - device, deviceId, useTf32, intraOpNumThreads, sessionOptions.
+ * @throws TypeError/RangeError for malformed options; `CudaUnavailableError` for `device: 'cuda'` without
+ *   a working CUDA execution provider; {@link BackendInitError} when ONNX Runtime cannot be loaded.
+ * @example
+ * ```ts
+ * const backend = await createOnnxBackend({ device: 'cpu' });
+ * backend.info(); // { name: 'onnx', device: 'cpu', executionProviders: ['cpu'], version: '1.30.0' }
+ * ```
+ */
+export async function createOnnxBackend(options: OnnxBackendOptions = {}): Promise<OnnxBackend> {
+  const fn = 'createOnnxBackend';
+  if (typeof options !== 'object' || options === null) throw typeError(fn, 'options', 'an object', options);
+  const device = options.device ?? 'auto';
+  assertOneOf(fn, 'options.device', device, DEVICES);
+  const deviceId = options.deviceId ?? 0;
+  assertNonNegativeInteger(fn, 'options.deviceId', deviceId);
+  const useTf32 = options.useTf32 ?? false;
+  if (typeof useTf32 !== 'boolean') throw typeError(fn, 'options.useTf32', 'a boolean', useTf32);
+  if (options.intraOpNumThreads !== undefined) assertPositiveInteger(fn, 'options.intraOpNumThreads', options.intraOpNumThreads);
+  if (options.sessionOptions !== undefined && (typeof options.sessionOptions !== 'object' || options.sessionOptions === null)) {
+    throw typeError(fn, 'options.sessionOptions', 'an object', options.sessionOptions);
+  }
+  const ort = await loadOrt();
+  const resolved = await resolveDevice(ort, device, deviceId, useTf32);
+  const sessionOptions = {
+    graphOptimizationLevel: 'all' as const,
+    logSeverityLevel: 3 as const,
+    ...options.sessionOptions,
+    ...(options.intraOpNumThreads !== undefined ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
+    executionProviders: resolved.executionProviders,
+  };
+  return new OnnxBackend(ort, sessionOptions, {
+    name: 'onnx',
+    device: resolved.device,
+    executionProviders: resolved.executionProviderNames,
+    ...(resolved.fallbackReason !== undefined ? { fallbackReason: resolved.fallbackReason } : {}),
+    version: ort.env.versions.common,
+  });
 }
