@@ -1,0 +1,772 @@
+/**
+ * Parser and validator of GR2 re-ranking output.
+ *
+ * GR2 answers with a JSON object `{"explanation": "…", "recommendations": [SID, …]}` (P1 §4.1; key names
+ * configurable), possibly inside a ```` ```json ```` fence or after a `<think>…</think>` block; the deployed
+ * reasoning-free model emits the ranking only (TR §9.4). RankGPT-style lists (`[3] > [1] > [2]`) are accepted for
+ * interoperability.
+ *
+ * One code path serves two modes:
+ * - `'strict'` (rewards): `valid` ⇔ the answer parses and is a permutation of the candidates; `order` is that
+ *   permutation or `null`.
+ * - `'lenient'` (serving): `order` is always a permutation — duplicates dropped, unknown ids removed, missing
+ *   candidates appended in input order, and the input order itself when nothing parses (the pre-rank fallback of
+ *   D-GR2).
+ *
+ * It never throws on model output and runs in O(text length): a bounded hand-written scanner finds the JSON span
+ * (nesting depth capped) before the native `JSON.parse`, the SID scan is linear, and input beyond `maxLength` is
+ * rejected without being read.
+ *
+ * @packageDocumentation
+ */
+import { rangeError, typeError } from '../errors.js';
+import { DEFAULT_SID_SPEC, scanSidsUnchecked, sidKey, tryParseSid, validateSidSpec, type SidSpec } from '../sid/sid_string.js';
+
+/** Answer formats the parser recognises. `'sids'`: bare SIDs in the answer text (no JSON). */
+export type RerankFormat = 'json' | 'rankgpt' | 'sids';
+
+/** Options of {@link parseRerankOutput}. All fields are optional. */
+export interface ParseRerankOptions {
+  /**
+   * `'strict'`: `order` is the parsed permutation or `null`. `'lenient'`: `order` is always a repaired permutation.
+   * @defaultValue `'strict'`
+   */
+  readonly mode?: 'strict' | 'lenient';
+  /**
+   * JSON key of the reasoning trace.
+   * @defaultValue `'explanation'`
+   */
+  readonly reasoningKey?: string;
+  /**
+   * JSON key of the ranked list.
+   * @defaultValue `'recommendations'`
+   */
+  readonly rankingKey?: string;
+  /**
+   * Formats that count as valid in strict mode (lenient mode reads all of them).
+   * @defaultValue `['json', 'rankgpt']`
+   */
+  readonly formats?: readonly RerankFormat[];
+  /**
+   * Strict validity also requires a non-empty reasoning trace (the JSON reasoning field or a `<think>` block), as
+   * P1's Ω does. Leave `false` for the reasoning-free variant.
+   * @defaultValue `false`
+   */
+  readonly requireReasoning?: boolean;
+  /**
+   * Whether non-whitespace text outside the answer (other than a `<think>` block and code fences) is allowed in
+   * strict mode. It is always reported in `diagnostics.extraText`.
+   * @defaultValue `true`
+   */
+  readonly allowExtraText?: boolean;
+  /**
+   * Base of numeric ids (RankGPT `[n]` and numbers in the JSON list): 1 means `[1]` is the first candidate.
+   * @defaultValue `1`
+   */
+  readonly indexBase?: 0 | 1;
+  /**
+   * SID format used to match SIDs in the output to the candidates.
+   * @defaultValue `DEFAULT_SID_SPEC`
+   */
+  readonly spec?: SidSpec;
+  /**
+   * Longer text is not read at all (`diagnostics.tooLong`), which bounds the time on adversarial input.
+   * @defaultValue `1_000_000` characters
+   */
+  readonly maxLength?: number;
+  /**
+   * Maximum JSON nesting depth the scanner accepts.
+   * @defaultValue `64`
+   */
+  readonly maxDepth?: number;
+  /**
+   * Maximum number of entries kept in `outOfSet` / `unknownSids` (the counts are exact).
+   * @defaultValue `50`
+   */
+  readonly maxDiagnostics?: number;
+}
+
+/** What went wrong (or right) in one parse. Always present, also for valid output. */
+export interface RerankDiagnostics {
+  /** No ranking could be extracted (no JSON list, RankGPT chain or — in lenient mode — SIDs). */
+  readonly unparsable: boolean;
+  /** Lenient mode returned the input order because nothing usable parsed. */
+  readonly fallback: boolean;
+  /** Candidate indices (0-based) that appear more than once, each listed once. */
+  readonly duplicates: number[];
+  /** Candidate indices (0-based) absent from the ranking, in input order. */
+  readonly missing: number[];
+  /** Ranking entries that are not candidates (malformed entries and unknown SIDs), as written (capped). */
+  readonly outOfSet: string[];
+  /** Exact number of out-of-set entries. */
+  readonly outOfSetCount: number;
+  /** The subset of `outOfSet` that are well-formed SIDs — valid item ids that are just not in the slate (capped). */
+  readonly unknownSids: string[];
+  /** Exact number of unknown SIDs. */
+  readonly unknownSidCount: number;
+  /** Non-whitespace text outside the answer, the `<think>` block and code fences. */
+  readonly extraText: boolean;
+  /** No non-empty reasoning was found. */
+  readonly missingReasoning: boolean;
+  /** The input exceeded `maxLength` and was not read. */
+  readonly tooLong: boolean;
+  /** Human-readable notes, one per problem. */
+  readonly messages: string[];
+}
+
+/** Result of {@link parseRerankOutput}. */
+export interface RerankParseResult {
+  /** Strict validity: parsed in an accepted format and a permutation of the candidates (plus the options' rules). */
+  readonly valid: boolean;
+  /**
+   * Candidate indices (0-based), best first. Strict mode: the permutation when `valid`, else `null`. Lenient mode:
+   * always a permutation of `0..K−1` (repaired, or the input order as the fallback).
+   */
+  readonly order: number[] | null;
+  /** Candidate indices in the order they appeared, duplicates kept, out-of-set entries dropped. */
+  readonly parsedOrder: number[];
+  /** The reasoning trace (JSON reasoning field, else the `<think>` block), or `null`. */
+  readonly reasoning: string | null;
+  /** The format the answer was read from, or `'none'`. */
+  readonly format: RerankFormat | 'none';
+  /** Diagnostics. */
+  readonly diagnostics: RerankDiagnostics;
+}
+
+/** A {@link RerankParseResult} whose `order` is always a permutation (lenient mode). */
+export interface LenientRerankParseResult extends RerankParseResult {
+  readonly order: number[];
+}
+
+/** A lookup from ranking entries to candidate indices; build once with {@link indexCandidates} and reuse. */
+export interface CandidateIndex {
+  /** The candidates, in input order. */
+  readonly candidates: readonly string[];
+  /** Number of candidates K. */
+  readonly size: number;
+  /** Candidate index of an entry string (exact text or same SID codes), or -1. */
+  lookup(entry: string): number;
+  /** Whether an entry that is not a candidate is a well-formed SID. */
+  isSid(entry: string): boolean;
+}
+
+interface ResolvedOptions {
+  strict: boolean;
+  reasoningKey: string;
+  rankingKey: string;
+  formats: ReadonlySet<RerankFormat>;
+  requireReasoning: boolean;
+  allowExtraText: boolean;
+  indexBase: number;
+  spec: SidSpec;
+  maxLength: number;
+  maxDepth: number;
+  maxDiagnostics: number;
+}
+
+const FN = 'parseRerankOutput';
+const defaultResolved = new WeakMap<object, ResolvedOptions>();
+const EMPTY_OPTIONS: ParseRerankOptions = Object.freeze({});
+
+function resolveOptions(options: ParseRerankOptions): ResolvedOptions {
+  const hit = defaultResolved.get(options);
+  if (hit) return hit;
+  if (options === null || typeof options !== 'object') throw typeError(FN, 'options', 'an object', options);
+  const mode = options.mode ?? 'strict';
+  if (mode !== 'strict' && mode !== 'lenient') throw rangeError(FN, 'options.mode', "one of 'strict', 'lenient'", mode);
+  const reasoningKey = options.reasoningKey ?? 'explanation';
+  const rankingKey = options.rankingKey ?? 'recommendations';
+  if (typeof reasoningKey !== 'string') throw typeError(FN, 'options.reasoningKey', 'a string', reasoningKey);
+  if (typeof rankingKey !== 'string' || rankingKey.length === 0) {
+    throw typeError(FN, 'options.rankingKey', 'a non-empty string', rankingKey);
+  }
+  const formats = options.formats ?? ['json', 'rankgpt'];
+  if (!Array.isArray(formats)) throw typeError(FN, 'options.formats', 'an array', formats);
+  for (const f of formats) {
+    if (f !== 'json' && f !== 'rankgpt' && f !== 'sids') {
+      throw rangeError(FN, 'options.formats', "a list of 'json', 'rankgpt', 'sids'", f);
+    }
+  }
+  const indexBase = options.indexBase ?? 1;
+  if (indexBase !== 0 && indexBase !== 1) throw rangeError(FN, 'options.indexBase', '0 or 1', indexBase);
+  const maxLength = options.maxLength ?? 1_000_000;
+  const maxDepth = options.maxDepth ?? 64;
+  const maxDiagnostics = options.maxDiagnostics ?? 50;
+  for (const [name, v] of [
+    ['options.maxLength', maxLength],
+    ['options.maxDepth', maxDepth],
+    ['options.maxDiagnostics', maxDiagnostics],
+  ] as const) {
+    if (typeof v !== 'number') throw typeError(FN, name, 'a number', v);
+    if (!Number.isInteger(v) || v < 0) throw rangeError(FN, name, 'a non-negative integer', v);
+  }
+  const r: ResolvedOptions = {
+    strict: mode === 'strict',
+    reasoningKey,
+    rankingKey,
+    formats: new Set(formats),
+    requireReasoning: options.requireReasoning ?? false,
+    allowExtraText: options.allowExtraText ?? true,
+    indexBase,
+    spec: validateSidSpec(options.spec ?? DEFAULT_SID_SPEC, FN),
+    maxLength,
+    maxDepth,
+    maxDiagnostics,
+  };
+  // Options objects are usually created once and reused (frozen or not); caching them is safe because the
+  // resolved values are only read when the object is the same identity and was not mutated — mutation of a
+  // cached options object is not supported (documented on parseRerankOutput).
+  defaultResolved.set(options, r);
+  return r;
+}
+
+const candidateCache = new WeakMap<object, Map<SidSpec, CandidateIndexImpl>>();
+
+class CandidateIndexImpl implements CandidateIndex {
+  readonly size: number;
+  private readonly exact = new Map<string, number>();
+  private readonly bySid = new Map<string, number>();
+  constructor(
+    readonly candidates: readonly string[],
+    private readonly spec: SidSpec,
+    private readonly snapshot: readonly string[],
+  ) {
+    this.size = candidates.length;
+    candidates.forEach((c, i) => {
+      if (typeof c !== 'string') throw typeError('indexCandidates', `candidates[${i}]`, 'a string', c);
+      const t = c.trim();
+      const codes = tryParseSid(t, spec);
+      const k = codes ? sidKey(codes) : null;
+      if (this.exact.has(t) || (k !== null && this.bySid.has(k))) {
+        throw rangeError('indexCandidates', 'candidates', 'distinct', c);
+      }
+      this.exact.set(c, i);
+      this.exact.set(t, i);
+      if (k !== null) this.bySid.set(k, i);
+    });
+  }
+  matches(candidates: readonly string[]): boolean {
+    if (candidates.length !== this.snapshot.length) return false;
+    for (let i = 0; i < candidates.length; i++) if (candidates[i] !== this.snapshot[i]) return false;
+    return true;
+  }
+  lookup(entry: string): number {
+    const e = this.exact.get(entry);
+    if (e !== undefined) return e;
+    const t = entry.trim();
+    const e2 = this.exact.get(t);
+    if (e2 !== undefined) return e2;
+    const m = scanSidsUnchecked(entry, this.spec, true, 1);
+    if (m.length === 0) return -1;
+    return this.bySid.get(sidKey(m[0]!.codes)) ?? -1;
+  }
+  isSid(entry: string): boolean {
+    return scanSidsUnchecked(entry, this.spec, true, 1).length > 0;
+  }
+}
+
+/**
+ * Builds the lookup from ranking entries to candidate indices (exact text, or the same SID codes whatever the
+ * whitespace). {@link parseRerankOutput} caches it per candidates array, so calling this is only needed to share
+ * one index explicitly.
+ *
+ * @param candidates - Candidate ids in input (pre-rank) order, usually SID strings.
+ * @param spec - SID format. @defaultValue `DEFAULT_SID_SPEC`
+ * @returns The index.
+ * @throws TypeError if `candidates` is not an array of strings; RangeError if two candidates are equal.
+ * @example
+ * ```ts
+ * const idx = indexCandidates([renderSid([1, 2, 3, 4]), renderSid([5, 6, 7, 8])]);
+ * idx.lookup('<|sid_begin|> <s_a_5> <s_b_6> <s_c_7> <s_d_8> <|sid_end|>'); // 1
+ * ```
+ */
+export function indexCandidates(candidates: readonly string[], spec: SidSpec = DEFAULT_SID_SPEC): CandidateIndex {
+  if (!Array.isArray(candidates)) throw typeError('indexCandidates', 'candidates', 'an array of strings', candidates);
+  validateSidSpec(spec, 'indexCandidates');
+  let perSpec = candidateCache.get(candidates);
+  const hit = perSpec?.get(spec);
+  if (hit && hit.matches(candidates)) return hit;
+  const idx = new CandidateIndexImpl(candidates, spec, candidates.slice());
+  if (!perSpec) {
+    perSpec = new Map();
+    candidateCache.set(candidates, perSpec);
+  }
+  perSpec.set(spec, idx);
+  return idx;
+}
+
+function isWs(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9 || c === 12 || c === 11;
+}
+
+/** True when [a, b) holds non-whitespace text other than code-fence markers (```` ``` ```` plus a language tag). */
+function hasExtraText(text: string, a: number, b: number): boolean {
+  let i = a;
+  while (i < b) {
+    const c = text.charCodeAt(i);
+    if (isWs(c)) {
+      i++;
+      continue;
+    }
+    if (c === 96 && text.startsWith('```', i) && i + 3 <= b) {
+      i += 3;
+      // optional language tag right after the fence
+      while (i < b) {
+        const d = text.charCodeAt(i);
+        if ((d >= 97 && d <= 122) || (d >= 65 && d <= 90) || (d >= 48 && d <= 57) || d === 45 || d === 95) i++;
+        else break;
+      }
+      continue;
+    }
+    return true;
+  }
+  return false;
+}
+
+/**
+ * Index one past the JSON value opening at `s` (`{` or `[`), `-1` when unterminated or mismatched, `-2` when nested
+ * deeper than `maxDepth`. Strings are skipped with `indexOf`, so this is linear.
+ */
+function matchJsonSpan(text: string, s: number, end: number, maxDepth: number, stack: Uint8Array): number {
+  let depth = 0;
+  let i = s;
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      let j = i + 1;
+      for (;;) {
+        const k = text.indexOf('"', j);
+        if (k < 0 || k >= end) return -1;
+        let bs = 0;
+        let p = k - 1;
+        while (p > i && text.charCodeAt(p) === 92) {
+          bs++;
+          p--;
+        }
+        if ((bs & 1) === 0) {
+          i = k + 1;
+          break;
+        }
+        j = k + 1;
+      }
+      continue;
+    }
+    if (c === 123 || c === 91) {
+      if (depth >= maxDepth) return -2;
+      stack[depth++] = c === 123 ? 125 : 93;
+    } else if (c === 125 || c === 93) {
+      if (depth === 0 || stack[depth - 1] !== c) return -1;
+      depth--;
+      if (depth === 0) return i + 1;
+    }
+    i++;
+  }
+  return -1;
+}
+
+interface Extracted {
+  format: RerankFormat | 'none';
+  entries: unknown[] | null; // JSON entries
+  numbers: number[] | null; // RankGPT numbers
+  sidTexts: string[] | null; // bare SIDs
+  reasoning: string | null;
+  spanStart: number;
+  spanEnd: number;
+  messages: string[];
+}
+
+function findJsonAnswer(text: string, a: number, b: number, o: ResolvedOptions, ex: Extracted): 'ok' | 'deep' | 'none' {
+  const stack = new Uint8Array(o.maxDepth + 1);
+  let from = a;
+  for (let attempt = 0; attempt < 8 && from < b; attempt++) {
+    const s = text.indexOf('{', from);
+    if (s < 0 || s >= b) return 'none';
+    const e = matchJsonSpan(text, s, b, o.maxDepth, stack);
+    if (e === -2) return 'deep';
+    if (e < 0) {
+      from = s + 1;
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text.slice(s, e));
+    } catch {
+      from = s + 1;
+      continue;
+    }
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      const obj = value as Record<string, unknown>;
+      const ranking = Object.prototype.hasOwnProperty.call(obj, o.rankingKey) ? obj[o.rankingKey] : undefined;
+      if (Array.isArray(ranking)) {
+        ex.format = 'json';
+        ex.entries = ranking;
+        ex.spanStart = s;
+        ex.spanEnd = e;
+        const r = Object.prototype.hasOwnProperty.call(obj, o.reasoningKey) ? obj[o.reasoningKey] : undefined;
+        if (typeof r === 'string') ex.reasoning = r;
+        else if (Array.isArray(r) && r.every((x) => typeof x === 'string')) ex.reasoning = (r as string[]).join('\n');
+        return 'ok';
+      }
+      if (ranking !== undefined) ex.messages.push(`'${o.rankingKey}' is not a list`);
+    }
+    from = e;
+  }
+  return 'none';
+}
+
+function findJsonArray(text: string, a: number, b: number, o: ResolvedOptions, ex: Extracted): 'ok' | 'deep' | 'none' {
+  const stack = new Uint8Array(o.maxDepth + 1);
+  let from = a;
+  for (let attempt = 0; attempt < 8 && from < b; attempt++) {
+    const s = text.indexOf('[', from);
+    if (s < 0 || s >= b) return 'none';
+    const e = matchJsonSpan(text, s, b, o.maxDepth, stack);
+    if (e === -2) return 'deep';
+    if (e < 0) {
+      from = s + 1;
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text.slice(s, e));
+    } catch {
+      from = s + 1;
+      continue;
+    }
+    if (Array.isArray(value) && value.length > 0 && value.every((x) => typeof x === 'string' || typeof x === 'number')) {
+      ex.format = 'json';
+      ex.entries = value;
+      ex.spanStart = s;
+      ex.spanEnd = e;
+      return 'ok';
+    }
+    from = e;
+  }
+  return 'none';
+}
+
+/** Finds the first RankGPT chain `[a] > [b] > …` (at least two items) in [a, b). */
+function findRankGpt(text: string, a: number, b: number, ex: Extracted): boolean {
+  let i = a;
+  while (i < b) {
+    const s = text.indexOf('[', i);
+    if (s < 0 || s >= b) return false;
+    const nums: number[] = [];
+    let j = s;
+    let chainEnd = s;
+    for (;;) {
+      // read "[digits]"
+      if (j >= b || text.charCodeAt(j) !== 91) break;
+      let k = j + 1;
+      let v = 0;
+      let digits = 0;
+      while (k < b && digits <= 7) {
+        const c = text.charCodeAt(k);
+        if (c < 48 || c > 57) break;
+        v = v * 10 + (c - 48);
+        digits++;
+        k++;
+      }
+      if (digits === 0 || digits > 7 || k >= b || text.charCodeAt(k) !== 93) break;
+      nums.push(v);
+      chainEnd = k + 1;
+      // separator: whitespace, '>' and whitespace
+      let m = k + 1;
+      while (m < b && isWs(text.charCodeAt(m))) m++;
+      if (m < b && text.charCodeAt(m) === 62) {
+        m++;
+        while (m < b && isWs(text.charCodeAt(m))) m++;
+        j = m;
+      } else break;
+    }
+    if (nums.length >= 2) {
+      ex.format = 'rankgpt';
+      ex.numbers = nums;
+      ex.spanStart = s;
+      ex.spanEnd = chainEnd;
+      return true;
+    }
+    i = s + 1;
+  }
+  return false;
+}
+
+/**
+ * Parses GR2 re-ranking output and validates it against the slate's candidates.
+ *
+ * Steps: split off a `<think>…</think>` block (its text is the reasoning unless the JSON has one); find the first
+ * JSON object holding `rankingKey` (fences and surrounding prose are skipped), else a RankGPT chain
+ * `[i] > [j] > …`, else a bare JSON list; in lenient mode, else the SIDs written after `"rankingKey"` (truncated
+ * JSON) or anywhere in the answer. Each entry is matched to a candidate by exact text, by SID codes (whitespace
+ * inside a SID is ignored), or as a 1-based number (`indexBase`).
+ *
+ * Strict validity (P1/TR Ω): an accepted format, exactly K entries, each candidate exactly once — plus a reasoning
+ * trace if `requireReasoning`, and no extra text unless `allowExtraText`.
+ * Never throws on `text`; throws only on invalid `candidates` or options. O(|text|) time. Options objects are cached
+ * by identity: do not mutate one after passing it.
+ *
+ * @param text - Raw model output (any string; non-strings are treated as unparsable output).
+ * @param candidates - Candidate ids in input (pre-rank) order, usually SID strings.
+ * @param options - See {@link ParseRerankOptions}.
+ * @returns `{valid, order, parsedOrder, reasoning, format, diagnostics}`.
+ * @throws TypeError / RangeError on invalid `candidates` (not strings, duplicates) or options.
+ * @example
+ * ```ts
+ * const c = [renderSid([1, 1, 1, 1]), renderSid([2, 2, 2, 2]), renderSid([3, 3, 3, 3])];
+ * const out = `<think>x</think>{"explanation": "…", "recommendations": ["${c[2]}", "${c[0]}", "${c[1]}"]}`;
+ * parseRerankOutput(out, c).order;                              // [2, 0, 1]
+ * parseRerankOutput('[2] > [2] > [9]', c).valid;                // false (duplicate, out of set, missing)
+ * parseRerankOutput('[2] > [2] > [9]', c, { mode: 'lenient' }).order; // [1, 0, 2]
+ * ```
+ */
+export function parseRerankOutput(
+  text: string,
+  candidates: readonly string[] | CandidateIndex,
+  options: ParseRerankOptions & { readonly mode: 'lenient' },
+): LenientRerankParseResult;
+export function parseRerankOutput(
+  text: string,
+  candidates: readonly string[] | CandidateIndex,
+  options?: ParseRerankOptions,
+): RerankParseResult;
+export function parseRerankOutput(
+  text: string,
+  candidates: readonly string[] | CandidateIndex,
+  options: ParseRerankOptions = EMPTY_OPTIONS,
+): RerankParseResult {
+  const o = resolveOptions(options);
+  const index: CandidateIndex = Array.isArray(candidates)
+    ? indexCandidates(candidates as readonly string[], o.spec)
+    : candidates instanceof CandidateIndexImpl
+      ? candidates
+      : (() => {
+          throw typeError(FN, 'candidates', 'an array of strings or a CandidateIndex', candidates);
+        })();
+  return parseWithIndex(typeof text === 'string' ? text : '', index, o, typeof text !== 'string');
+}
+
+function parseWithIndex(text: string, index: CandidateIndex, o: ResolvedOptions, notString: boolean): RerankParseResult {
+  const K = index.size;
+  const ex: Extracted = {
+    format: 'none',
+    entries: null,
+    numbers: null,
+    sidTexts: null,
+    reasoning: null,
+    spanStart: -1,
+    spanEnd: -1,
+    messages: [],
+  };
+  let tooLong = false;
+  let extraText = false;
+  let thinkText: string | null = null;
+  if (notString) ex.messages.push('output is not a string');
+  else if (text.length > o.maxLength) {
+    tooLong = true;
+    ex.messages.push(`output longer than maxLength (${text.length} > ${o.maxLength}); not read`);
+  } else {
+    // 1. <think> … </think>
+    let a = 0;
+    const n = text.length;
+    let answerOk = true;
+    const closeAt = text.indexOf('</think>');
+    const openAt = closeAt >= 0 ? text.lastIndexOf('<think>', closeAt) : text.indexOf('<think>');
+    if (closeAt >= 0) {
+      const innerStart = openAt >= 0 ? openAt + 7 : 0;
+      thinkText = text.slice(innerStart, closeAt);
+      if (openAt > 0 && hasExtraText(text, 0, openAt)) extraText = true;
+      a = closeAt + 8;
+    } else if (openAt >= 0) {
+      answerOk = false;
+      thinkText = text.slice(openAt + 7);
+      ex.messages.push('unterminated <think> block');
+      if (hasExtraText(text, 0, openAt)) extraText = true;
+    }
+    if (answerOk) {
+      // 2. JSON object with the ranking key, 3. RankGPT chain, 4. bare JSON list
+      let r = findJsonAnswer(text, a, n, o, ex);
+      if (r === 'none') r = findRankGpt(text, a, n, ex) ? 'ok' : 'none';
+      if (r === 'none') r = findJsonArray(text, a, n, o, ex);
+      if (r === 'deep') ex.messages.push(`JSON nested deeper than maxDepth (${o.maxDepth})`);
+      // 5. SIDs: after the ranking key (truncated JSON), else anywhere in the answer
+      if (r !== 'ok' && (!o.strict || o.formats.has('sids'))) {
+        const keyAt = text.lastIndexOf(`"${o.rankingKey}"`);
+        const from = keyAt >= a ? keyAt : a;
+        const ms = scanSidsUnchecked(from === 0 && a === 0 ? text : text.slice(from), o.spec, true, 4 * K + 64);
+        if (ms.length > 0) {
+          ex.format = 'sids';
+          ex.sidTexts = ms.map((m) => m.text);
+          ex.spanStart = from + ms[0]!.start;
+          ex.spanEnd = from + ms[ms.length - 1]!.end;
+        }
+      }
+      if (ex.format !== 'none' && ex.format !== 'sids') {
+        if (hasExtraText(text, a, ex.spanStart) || hasExtraText(text, ex.spanEnd, n)) extraText = true;
+      } else if (ex.format === 'sids') {
+        extraText = true;
+      } else if (hasExtraText(text, a, n)) extraText = true;
+    }
+  }
+
+  // Match entries to candidates.
+  const parsedOrder: number[] = [];
+  const outOfSet: string[] = [];
+  const unknownSids: string[] = [];
+  let outOfSetCount = 0;
+  let unknownSidCount = 0;
+  const noteOut = (s: string, sid: boolean): void => {
+    outOfSetCount++;
+    if (outOfSet.length < o.maxDiagnostics) outOfSet.push(s);
+    if (sid) {
+      unknownSidCount++;
+      if (unknownSids.length < o.maxDiagnostics) unknownSids.push(s);
+    }
+  };
+  const fromNumber = (v: number, shown: string): void => {
+    const i = v - o.indexBase;
+    if (Number.isInteger(i) && i >= 0 && i < K) parsedOrder.push(i);
+    else noteOut(shown, false);
+  };
+  if (ex.entries) {
+    for (const e of ex.entries) {
+      if (typeof e === 'string') {
+        const i = index.lookup(e);
+        if (i >= 0) parsedOrder.push(i);
+        else noteOut(e.length > 200 ? e.slice(0, 200) + '…' : e, index.isSid(e));
+      } else if (typeof e === 'number') fromNumber(e, String(e));
+      else noteOut(JSON.stringify(e)?.slice(0, 200) ?? String(e), false);
+    }
+  } else if (ex.numbers) {
+    for (const v of ex.numbers) fromNumber(v, `[${v}]`);
+  } else if (ex.sidTexts) {
+    for (const s of ex.sidTexts) {
+      const i = index.lookup(s);
+      if (i >= 0) parsedOrder.push(i);
+      else noteOut(s, true);
+    }
+  }
+  const seen = new Uint8Array(K);
+  const duplicates: number[] = [];
+  for (const i of parsedOrder) {
+    if (seen[i] === 1) {
+      duplicates.push(i);
+      seen[i] = 2;
+    } else if (seen[i] === 0) seen[i] = 1;
+  }
+  const missing: number[] = [];
+  for (let i = 0; i < K; i++) if (seen[i] === 0) missing.push(i);
+
+  const unparsable = ex.format === 'none';
+  const reasoning = ex.reasoning ?? thinkText;
+  const missingReasoning = reasoning === null || reasoning.trim().length === 0;
+  if (unparsable && ex.messages.length === 0) ex.messages.push('no ranking found');
+  if (duplicates.length > 0) ex.messages.push(`duplicate candidates: ${duplicates.join(', ')}`);
+  if (missing.length > 0 && !unparsable) ex.messages.push(`missing candidates: ${missing.join(', ')}`);
+  if (outOfSetCount > 0) ex.messages.push(`${outOfSetCount} out-of-set entries (${unknownSidCount} well-formed SIDs)`);
+
+  const valid =
+    !unparsable &&
+    o.formats.has(ex.format as RerankFormat) &&
+    duplicates.length === 0 &&
+    missing.length === 0 &&
+    outOfSetCount === 0 &&
+    parsedOrder.length === K &&
+    (!o.requireReasoning || !missingReasoning) &&
+    (o.allowExtraText || !extraText);
+  if (!unparsable && !o.formats.has(ex.format as RerankFormat)) ex.messages.push(`format '${ex.format}' not accepted`);
+  if (o.requireReasoning && missingReasoning) ex.messages.push('no reasoning');
+  if (!o.allowExtraText && extraText) ex.messages.push('extra text outside the answer');
+
+  let order: number[] | null;
+  let fallback = false;
+  if (valid) order = parsedOrder;
+  else if (o.strict) order = null;
+  else {
+    order = [];
+    const used = new Uint8Array(K);
+    for (const i of parsedOrder) {
+      if (used[i] === 0) {
+        used[i] = 1;
+        order.push(i);
+      }
+    }
+    fallback = order.length === 0;
+    for (let i = 0; i < K; i++) if (used[i] === 0) order.push(i);
+  }
+  return {
+    valid,
+    order,
+    parsedOrder,
+    reasoning,
+    format: ex.format,
+    diagnostics: {
+      unparsable,
+      fallback,
+      duplicates,
+      missing,
+      outOfSet,
+      outOfSetCount,
+      unknownSids,
+      unknownSidCount,
+      extraText,
+      missingReasoning,
+      tooLong,
+      messages: ex.messages,
+    },
+  };
+}
+
+/**
+ * Whether `order` is a permutation of `0..k−1`.
+ *
+ * @param order - Candidate indices.
+ * @param k - Number of candidates.
+ * @returns True iff every index in `[0, k)` appears exactly once and nothing else appears.
+ * @example
+ * ```ts
+ * isPermutation([2, 0, 1], 3); // true
+ * isPermutation([0, 0, 1], 3); // false
+ * ```
+ */
+export function isPermutation(order: ArrayLike<number>, k: number): boolean {
+  if (order.length !== k) return false;
+  const seen = new Uint8Array(k);
+  for (let i = 0; i < k; i++) {
+    const v = order[i]!;
+    if (!Number.isInteger(v) || v < 0 || v >= k || seen[v] === 1) return false;
+    seen[v] = 1;
+  }
+  return true;
+}
+
+/**
+ * Whether `order` is the identity `[0, 1, …, K−1]` — the output copies the input order (TR §6.4 hack path 2).
+ *
+ * @param order - Candidate indices.
+ * @returns True iff `order[i] === i` for every i.
+ * @example
+ * ```ts
+ * isIdentityOrder([0, 1, 2]); // true
+ * ```
+ */
+export function isIdentityOrder(order: ArrayLike<number>): boolean {
+  for (let i = 0; i < order.length; i++) if (order[i] !== i) return false;
+  return true;
+}
+
+/**
+ * The serving fallback of D-GR2: the pre-rank order `[0, 1, …, k−1]`.
+ *
+ * @param k - Number of candidates (non-negative integer).
+ * @returns The identity order.
+ * @throws RangeError if `k` is not a non-negative integer.
+ * @example
+ * ```ts
+ * fallbackToPreRank(3); // [0, 1, 2]
+ * ```
+ */
+export function fallbackToPreRank(k: number): number[] {
+  if (typeof k !== 'number') throw typeError('fallbackToPreRank', 'k', 'a number', k);
+  if (!Number.isInteger(k) || k < 0) throw rangeError('fallbackToPreRank', 'k', 'a non-negative integer', k);
+  return Array.from({ length: k }, (_, i) => i);
+}
