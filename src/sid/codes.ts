@@ -1,0 +1,89 @@
+/**
+ * Semantic-ID code matrices: the `[n, levels]` int32 layout shared by the quantizer, the uniqueness
+ * techniques, the statistics and the {@link SidIndex}.
+ *
+ * @packageDocumentation
+ */
+import { Tensor } from '../backend/tensor.js';
+import { rangeError, raw, typeError } from '../errors.js';
+
+/** Codes of `n` items, `[n, levels]` int32, row-major: `data[i·levels + l]` is item `i`'s code at level `l`. */
+export type SidCodes = Tensor<'int32'>;
+
+/** Anything accepted where codes are expected: a {@link SidCodes} tensor, `{data, dims}`, or `number[][]`. */
+export type SidCodesLike =
+  | SidCodes
+  | { readonly data: Int32Array | readonly number[]; readonly dims: readonly number[] }
+  | readonly (readonly number[])[];
+
+/**
+ * Converts {@link SidCodesLike} into a {@link SidCodes} tensor (zero-copy for a tensor or Int32Array data).
+ *
+ * @param codes - the codes.
+ * @param name - argument name used in error messages.
+ * @param fn - function name used in error messages.
+ * @throws TypeError for an unsupported value; RangeError for ragged rows, a wrong rank or non-integer codes.
+ * @example
+ * ```ts
+ * toSidCodes([[1, 2], [3, 4]], 'codes', 'f').dims; // [2, 2]
+ * ```
+ */
+export function toSidCodes(codes: SidCodesLike, name: string, fn: string): SidCodes {
+  if (codes instanceof Tensor) {
+    if (codes.dtype !== 'int32') throw typeError(fn, name, 'an int32 tensor', codes.dtype);
+    if (codes.dims.length !== 2) throw rangeError(fn, name, 'of rank 2 [n, levels]', raw(`dims [${codes.dims.join(', ')}]`));
+    return codes as SidCodes;
+  }
+  if (Array.isArray(codes)) {
+    const rows = codes as readonly (readonly number[])[];
+    const L = rows.length ? (rows[0]?.length ?? 0) : 0;
+    const data = new Int32Array(rows.length * L);
+    rows.forEach((row, i) => {
+      if (!Array.isArray(row)) throw typeError(fn, `${name}[${i}]`, 'an array of integers', row);
+      if (row.length !== L) throw rangeError(fn, name, `rows of equal length ${L}`, raw(`row ${i} of length ${row.length}`));
+      for (let l = 0; l < L; l++) {
+        const v = row[l]!;
+        if (!Number.isInteger(v)) throw rangeError(fn, `${name}[${i}][${l}]`, 'an integer', v);
+        data[i * L + l] = v;
+      }
+    });
+    return new Tensor('int32', data, [rows.length, L]);
+  }
+  if (codes && typeof codes === 'object' && 'data' in codes && 'dims' in codes) {
+    const { data, dims } = codes as { data: Int32Array | readonly number[]; dims: readonly number[] };
+    if (dims.length !== 2) throw rangeError(fn, `${name}.dims`, '[n, levels]', raw(`[${dims.join(', ')}]`));
+    let arr: Int32Array;
+    if (data instanceof Int32Array) arr = data;
+    else if (Array.isArray(data)) {
+      arr = new Int32Array(data.length);
+      for (let i = 0; i < data.length; i++) {
+        if (!Number.isInteger(data[i])) throw rangeError(fn, `${name}.data[${i}]`, 'an integer', data[i]);
+        arr[i] = data[i]!;
+      }
+    } else throw typeError(fn, `${name}.data`, 'an Int32Array or number[]', data);
+    return new Tensor('int32', arr, dims);
+  }
+  throw typeError(fn, name, 'an int32 Tensor, {data, dims} or number[][]', codes);
+}
+
+/** Row `i` of a code matrix as a plain array. */
+export function codeRow(codes: SidCodes, i: number): number[] {
+  const L = codes.dims[1]!;
+  return Array.from(codes.data.subarray(i * L, i * L + L));
+}
+
+/** All rows of a code matrix as `number[][]`. */
+export function codeRows(codes: SidCodes): number[][] {
+  const n = codes.dims[0]!;
+  const out: number[][] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = codeRow(codes, i);
+  return out;
+}
+
+/** A string key of the first `upto` codes of row `i` (internal grouping key). */
+export function rowKey(data: Int32Array, L: number, i: number, upto = L): string {
+  let s = '';
+  const o = i * L;
+  for (let l = 0; l < upto; l++) s += (l ? ',' : '') + data[o + l]!;
+  return s;
+}

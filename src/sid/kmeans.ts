@@ -1,0 +1,500 @@
+/**
+ * Seeded k-means for codebook training: k-means++ (D² sampling) or random initialisation, Lloyd
+ * iterations with a tolerance, and a mini-batch mode with EMA codebook updates and dead-code reset
+ * (GR2's "balanced codebook utilisation" techniques 1, 2 and 4, paper-digest.md §2.2).
+ *
+ * Every distance and accumulation goes through the backend kernels `nearest` and `accumulate`
+ * (src/backend/ops.ts), so the same code runs on the `'js'` reference and on ONNX Runtime.
+ *
+ * @packageDocumentation
+ */
+import '../backend/index.js';
+import { accumulate, nearest } from '../backend/ops.js';
+import { Tensor, toMatrix, type Matrix, type MatrixLike } from '../backend/tensor.js';
+import type { BackendOption } from '../backend/types.js';
+import { assertFiniteNumber, assertNonNegativeInteger, assertOneOf, assertPositiveInteger, rangeError, raw, typeError } from '../errors.js';
+import { log } from '../env.js';
+import { Random } from '../sampling/random.js';
+
+/** How the initial centroids are chosen: k-means++ (D² sampling), `k` distinct random rows, or given centroids `[k, d]`. */
+export type KMeansInit = 'kmeans++' | 'random' | MatrixLike;
+
+/**
+ * What happens to a centroid that received no point in a Lloyd update:
+ * - `'keep'`: it stays where it was (ml-kmeans);
+ * - `'farthest'`: it moves onto the point farthest from its current centroid, distinct points for
+ *   several empty clusters (scikit-learn);
+ * - `'split'`: the largest cluster is split in two by a ±1/1024 relative perturbation (faiss).
+ */
+export type EmptyClusterPolicy = 'keep' | 'farthest' | 'split';
+
+/** Lloyd (full-batch) or mini-batch with EMA updates. */
+export type KMeansMode = 'lloyd' | 'minibatch';
+
+/** What the progress callback receives once per iteration (per epoch in mini-batch mode). */
+export interface KMeansIterationInfo {
+  /** 0 for the initial centroids, then 1, 2, … */
+  readonly iteration: number;
+  /** `Σ_i min_j ‖x_i − c_j‖²` for the centroids after this iteration. */
+  readonly inertia: number;
+  /** Points whose nearest centroid changed in this iteration. */
+  readonly changed: number;
+  /** Clusters that were empty before the empty-cluster policy ran (Lloyd) — 0 in mini-batch mode. */
+  readonly emptyClusters: number;
+  /** Dead codes re-seeded during this epoch (mini-batch mode only). */
+  readonly deadCodeResets: number;
+  /** `'lloyd'` or `'minibatch'`. */
+  readonly mode: KMeansMode;
+}
+
+/** Options of {@link kmeans}. */
+export interface KMeansOptions extends BackendOption {
+  /** Initialisation. @defaultValue `'kmeans++'` */
+  readonly init?: KMeansInit;
+  /**
+   * k-means++ draws its centres from a seeded uniform sample of this many rows (all rows when `n` is
+   * smaller). Bounds the O(sample·k·d) cost of D² sampling on large inputs.
+   * @defaultValue `256 · k` (faiss's `max_points_per_centroid`)
+   */
+  readonly initSampleSize?: number;
+  /** Lloyd iterations, or epochs in mini-batch mode. @defaultValue `25` (faiss `niter`) */
+  readonly maxIterations?: number;
+  /**
+   * Stop when the relative inertia decrease `(I_{t−1} − I_t) / I_{t−1}` falls to or below this value.
+   * `0` stops only when no assignment changes (or at `maxIterations`).
+   * @defaultValue `1e-4`
+   */
+  readonly tolerance?: number;
+  /** Seed of every random choice (initialisation, mini-batch order, splits). @defaultValue `1234` */
+  readonly seed?: number;
+  /** Empty-cluster policy for Lloyd updates. @defaultValue `'farthest'` */
+  readonly emptyClusters?: EmptyClusterPolicy;
+  /** `'lloyd'` or `'minibatch'` (EMA codebook updates). @defaultValue `'lloyd'` */
+  readonly mode?: KMeansMode;
+  /** Rows per mini-batch. @defaultValue `1024` */
+  readonly batchSize?: number;
+  /**
+   * EMA decay γ of the mini-batch update `N_j ← γN_j + (1−γ)n_j`, `m_j ← γm_j + (1−γ)s_j`,
+   * `c_j = m_j / Ñ_j` (Ñ Laplace-smoothed). GR2 uses γ ∈ [0.95, 0.99].
+   * @defaultValue `0.99`
+   */
+  readonly decay?: number;
+  /**
+   * Dead-code reset threshold τ: a code unused for τ consecutive mini-batches is re-seeded with the
+   * worst-reconstructed vector of the current batch. `0` disables the reset.
+   * @defaultValue `20`
+   */
+  readonly deadCodeThreshold?: number;
+  /** Called once per iteration (and once for the initial centroids, iteration 0). */
+  readonly onIteration?: (info: KMeansIterationInfo) => void;
+  /** Throw a `NumericError` when `vectors` holds NaN or ±Inf. @defaultValue `true` */
+  readonly checkFinite?: boolean;
+}
+
+/** Result of {@link kmeans}. */
+export interface KMeansResult {
+  /** `[k, d]` final centroids. */
+  readonly centroids: Matrix;
+  /** `[n]` index of the nearest final centroid of each row. */
+  readonly assignments: Int32Array;
+  /** `[n]` squared distance of each row to its assigned centroid. */
+  readonly distances: Float32Array;
+  /** `Σ distances` (float64 sum). */
+  readonly inertia: number;
+  /** Iterations run (epochs in mini-batch mode). */
+  readonly iterations: number;
+  /** Whether the tolerance (or an unchanged assignment) stopped the run before `maxIterations`. */
+  readonly converged: boolean;
+  /** Inertia after each iteration; `history[0]` is the inertia of the initial centroids. */
+  readonly history: readonly number[];
+  /** Total dead codes re-seeded (mini-batch mode). */
+  readonly deadCodeResets: number;
+  /** Total empty clusters met across Lloyd updates (before the policy ran). */
+  readonly emptyClusterEvents: number;
+}
+
+/** Resolved options (internal). */
+interface Resolved {
+  init: KMeansInit;
+  initSampleSize: number;
+  maxIterations: number;
+  tolerance: number;
+  seed: number;
+  emptyClusters: EmptyClusterPolicy;
+  mode: KMeansMode;
+  batchSize: number;
+  decay: number;
+  deadCodeThreshold: number;
+  onIteration: ((info: KMeansIterationInfo) => void) | undefined;
+  checkFinite: boolean;
+  backend: BackendOption['backend'];
+}
+
+const FN = 'kmeans';
+
+function resolveOptions(k: number, options: KMeansOptions): Resolved {
+  if (options === null || typeof options !== 'object') throw typeError(FN, 'options', 'an object', options);
+  const r: Resolved = {
+    init: options.init ?? 'kmeans++',
+    initSampleSize: options.initSampleSize ?? 256 * k,
+    maxIterations: options.maxIterations ?? 25,
+    tolerance: options.tolerance ?? 1e-4,
+    seed: options.seed ?? 1234,
+    emptyClusters: options.emptyClusters ?? 'farthest',
+    mode: options.mode ?? 'lloyd',
+    batchSize: options.batchSize ?? 1024,
+    decay: options.decay ?? 0.99,
+    deadCodeThreshold: options.deadCodeThreshold ?? 20,
+    onIteration: options.onIteration,
+    checkFinite: options.checkFinite ?? true,
+    backend: options.backend,
+  };
+  assertPositiveInteger(FN, 'options.initSampleSize', r.initSampleSize);
+  assertNonNegativeInteger(FN, 'options.maxIterations', r.maxIterations);
+  assertFiniteNumber(FN, 'options.tolerance', r.tolerance, { min: 0 });
+  assertNonNegativeInteger(FN, 'options.seed', r.seed);
+  assertOneOf(FN, 'options.emptyClusters', r.emptyClusters, ['keep', 'farthest', 'split'] as const);
+  assertOneOf(FN, 'options.mode', r.mode, ['lloyd', 'minibatch'] as const);
+  assertPositiveInteger(FN, 'options.batchSize', r.batchSize);
+  assertFiniteNumber(FN, 'options.decay', r.decay, { min: 0, max: 1, maxExclusive: true });
+  assertNonNegativeInteger(FN, 'options.deadCodeThreshold', r.deadCodeThreshold);
+  if (r.onIteration !== undefined && typeof r.onIteration !== 'function') {
+    throw typeError(FN, 'options.onIteration', 'a function', r.onIteration);
+  }
+  if (typeof r.checkFinite !== 'boolean') throw typeError(FN, 'options.checkFinite', 'a boolean', r.checkFinite);
+  return r;
+}
+
+/**
+ * Seeded k-means over the rows of `vectors`, minimising the inertia `Σ_i min_j ‖x_i − c_j‖²`.
+ *
+ * - **Initialisation**: k-means++ (Arthur & Vassilvitskii 2007: first centre uniform, each next centre
+ *   drawn with probability `D(x)² / Σ D²`, `D` = distance to the nearest chosen centre), `'random'`
+ *   (k distinct rows), or explicit centroids.
+ * - **Lloyd** (`mode: 'lloyd'`): assign every row to its nearest centroid, move each centroid to the
+ *   mean of its rows, repeat until no assignment changes, the relative inertia decrease is `≤ tolerance`,
+ *   or `maxIterations`; empty clusters follow `emptyClusters`.
+ * - **Mini-batch EMA** (`mode: 'minibatch'`): per shuffled batch, `N_j ← γN_j + (1−γ)n_j`,
+ *   `m_j ← γm_j + (1−γ)Σ_{i∈batch, z_i=j} x_i`, `c_j = m_j / Ñ_j` with Laplace smoothing
+ *   `Ñ_j = (N_j + ε)/(ΣN + kε)·ΣN`, ε = 1e-5; stats start at `N_j = B/k`, `m_j = c_j·B/k`. A code
+ *   unused for `deadCodeThreshold` consecutive batches is re-seeded with the batch row of largest
+ *   reconstruction error `argmax_i ‖x_i − c_{z_i}‖²` (distinct rows for several dead codes).
+ *
+ * The returned `assignments`, `distances` and `inertia` always refer to the returned centroids.
+ * Deterministic for a given seed and backend.
+ *
+ * @param vectors - training rows `[n, d]` (any {@link MatrixLike}).
+ * @param k - number of centroids, `1 ≤ k ≤ n`.
+ * @param options - see {@link KMeansOptions}.
+ * @returns centroids, assignments, inertia and the per-iteration inertia history.
+ * @throws TypeError for a non-matrix or non-object options; RangeError for `k` not a positive integer,
+ *   `k > n`, or an invalid option value; `NumericError` when `vectors` holds NaN/Inf.
+ * @example
+ * ```ts
+ * const r = await kmeans([[0, 0], [0, 1], [10, 10], [10, 11]], 2, { seed: 1 });
+ * // r.centroids.data = [0, 0.5, 10, 10.5] (in some order), r.inertia = 1
+ * ```
+ */
+export async function kmeans(vectors: MatrixLike, k: number, options: KMeansOptions = {}): Promise<KMeansResult> {
+  assertPositiveInteger(FN, 'k', k);
+  const opts = resolveOptions(k, options);
+  const X = toMatrix(vectors, 'vectors', FN, { checkFinite: opts.checkFinite });
+  const [n, d] = X.dims as [number, number];
+  if (n < k) {
+    throw rangeError(FN, 'vectors', `at least k = ${k} rows`, raw(`${n} rows`), 'Lower k or provide more training vectors.');
+  }
+  if (n < 39 * k) {
+    log('info', () => `${FN}: ${n} training rows for k = ${k} is fewer than 39 per centroid; codebooks may be poor.`);
+  }
+  const rng = new Random(opts.seed);
+  const C = await initialCentroids(X, k, opts, rng);
+  if (C.length !== k * d) throw rangeError(FN, 'options.init', `centroids of shape [${k}, ${d}]`, raw(`${C.length / d} rows`));
+  return opts.mode === 'lloyd' ? lloyd(X, C, k, opts, rng) : miniBatch(X, C, k, opts, rng);
+}
+
+/** Initial centroids `[k, d]` as a fresh Float32Array. */
+async function initialCentroids(X: Matrix, k: number, opts: Resolved, rng: Random): Promise<Float32Array> {
+  const [n, d] = X.dims as [number, number];
+  const init = opts.init;
+  if (init === 'random') {
+    const perm = partialPermutation(n, k, rng);
+    const C = new Float32Array(k * d);
+    for (let j = 0; j < k; j++) C.set(X.data.subarray(perm[j]! * d, perm[j]! * d + d), j * d);
+    return C;
+  }
+  if (init === 'kmeans++') return kmeansPlusPlus(X, k, opts, rng);
+  if (typeof init === 'string') throw rangeError(FN, 'options.init', "'kmeans++', 'random' or a [k, d] matrix", init);
+  const M = toMatrix(init, 'options.init', FN, { checkFinite: true });
+  if (M.dims[0] !== k || M.dims[1] !== d) {
+    throw rangeError(FN, 'options.init', `of shape [${k}, ${d}]`, raw(`[${M.dims.join(', ')}]`));
+  }
+  return Float32Array.from(M.data);
+}
+
+/** First `m` entries of a seeded Fisher–Yates permutation of `0..n-1`. */
+function partialPermutation(n: number, m: number, rng: Random): Int32Array {
+  const a = new Int32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  for (let i = 0; i < m; i++) {
+    const j = i + Math.floor(rng.random() * (n - i));
+    const t = a[i]!;
+    a[i] = a[j]!;
+    a[j] = t;
+  }
+  return a.subarray(0, m);
+}
+
+/** k-means++ by D² sampling over a seeded sample of at most `initSampleSize` rows. */
+async function kmeansPlusPlus(X: Matrix, k: number, opts: Resolved, rng: Random): Promise<Float32Array> {
+  const [n, d] = X.dims as [number, number];
+  let S: Matrix = X;
+  if (n > opts.initSampleSize && opts.initSampleSize >= k) {
+    const idx = partialPermutation(n, opts.initSampleSize, rng);
+    const data = new Float32Array(idx.length * d);
+    for (let i = 0; i < idx.length; i++) data.set(X.data.subarray(idx[i]! * d, idx[i]! * d + d), i * d);
+    S = new Tensor('float32', data, [idx.length, d]);
+  }
+  const m = S.dims[0]!;
+  const C = new Float32Array(k * d);
+  const first = Math.floor(rng.random() * m);
+  C.set(S.data.subarray(first * d, first * d + d), 0);
+  const best = new Float64Array(m).fill(Infinity);
+  const nearestOpts = { backend: opts.backend, checkFinite: false } as const;
+  for (let j = 0; j < k; j++) {
+    if (j > 0) {
+      let total = 0;
+      for (let i = 0; i < m; i++) total += best[i]!;
+      let pick: number;
+      if (!(total > 0)) {
+        pick = Math.floor(rng.random() * m); // all remaining rows coincide with chosen centres
+      } else {
+        let u = rng.random() * total;
+        pick = m - 1;
+        for (let i = 0; i < m; i++) {
+          u -= best[i]!;
+          if (u < 0) {
+            pick = i;
+            break;
+          }
+        }
+      }
+      C.set(S.data.subarray(pick * d, pick * d + d), j * d);
+    }
+    const centre = new Tensor('float32', C.subarray(j * d, j * d + d), [1, d]);
+    const { distance } = await nearest(S, centre, nearestOpts);
+    for (let i = 0; i < m; i++) if (distance[i]! < best[i]!) best[i] = distance[i]!;
+  }
+  return C;
+}
+
+function sum(a: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]!;
+  return s;
+}
+
+async function assign(X: Matrix, C: Float32Array, k: number, d: number, backend: BackendOption['backend']) {
+  return nearest(X, new Tensor('float32', C, [k, d]), { backend, checkFinite: false });
+}
+
+async function lloyd(X: Matrix, C: Float32Array, k: number, opts: Resolved, rng: Random): Promise<KMeansResult> {
+  const d = X.dims[1]!;
+  let { index, distance } = await assign(X, C, k, d, opts.backend);
+  let inertia = sum(distance);
+  const history = [inertia];
+  opts.onIteration?.({ iteration: 0, inertia, changed: index.length, emptyClusters: 0, deadCodeResets: 0, mode: 'lloyd' });
+  let converged = false;
+  let iterations = 0;
+  let emptyEvents = 0;
+  for (let it = 1; it <= opts.maxIterations; it++) {
+    const { sums, counts } = await accumulate(X, index, k, { backend: opts.backend, checkFinite: false });
+    let empty = 0;
+    for (let j = 0; j < k; j++) {
+      const c = counts[j]!;
+      if (c > 0) {
+        const inv = 1 / c;
+        for (let t = 0; t < d; t++) C[j * d + t] = sums[j * d + t]! * inv;
+      } else empty++;
+    }
+    if (empty > 0) {
+      emptyEvents += empty;
+      handleEmpty(X, C, counts, distance, k, d, opts.emptyClusters, rng);
+    }
+    const next = await assign(X, C, k, d, opts.backend);
+    let changed = 0;
+    for (let i = 0; i < index.length; i++) if (next.index[i] !== index[i]) changed++;
+    const newInertia = sum(next.distance);
+    history.push(newInertia);
+    iterations = it;
+    opts.onIteration?.({ iteration: it, inertia: newInertia, changed, emptyClusters: empty, deadCodeResets: 0, mode: 'lloyd' });
+    const decrease = inertia > 0 ? (inertia - newInertia) / inertia : 0;
+    index = next.index;
+    distance = next.distance;
+    inertia = newInertia;
+    if (changed === 0 && empty === 0) {
+      converged = true;
+      break;
+    }
+    if (opts.tolerance > 0 && decrease <= opts.tolerance && empty === 0) {
+      converged = true;
+      break;
+    }
+  }
+  return {
+    centroids: new Tensor('float32', C, [k, d]),
+    assignments: index,
+    distances: distance,
+    inertia,
+    iterations,
+    converged,
+    history,
+    deadCodeResets: 0,
+    emptyClusterEvents: emptyEvents,
+  };
+}
+
+/** Applies the empty-cluster policy in place (`counts` is updated for `'split'`). */
+function handleEmpty(
+  X: Matrix,
+  C: Float32Array,
+  counts: Int32Array,
+  distance: Float32Array,
+  k: number,
+  d: number,
+  policy: EmptyClusterPolicy,
+  rng: Random,
+): void {
+  if (policy === 'keep') return;
+  const empties: number[] = [];
+  for (let j = 0; j < k; j++) if (counts[j] === 0) empties.push(j);
+  if (policy === 'farthest') {
+    // Rows by decreasing distance to their (previous) centroid; each empty cluster takes the next one.
+    const order = Array.from({ length: distance.length }, (_, i) => i).sort((a, b) => distance[b]! - distance[a]! || a - b);
+    empties.forEach((j, e) => {
+      const i = order[e % order.length]!;
+      C.set(X.data.subarray(i * d, i * d + d), j * d);
+    });
+    return;
+  }
+  // 'split' (faiss Clustering): pick a cluster with probability ∝ (size − 1), split it symmetrically.
+  const EPS = 1 / 1024;
+  const n = distance.length;
+  for (const ci of empties) {
+    let cj = 0;
+    for (;;) {
+      const p = rng.random() * (n - k);
+      let acc = 0;
+      cj = k - 1;
+      for (let j = 0; j < k; j++) {
+        acc += Math.max(0, counts[j]! - 1);
+        if (p < acc) {
+          cj = j;
+          break;
+        }
+      }
+      if (counts[cj]! > 1) break;
+    }
+    for (let t = 0; t < d; t++) {
+      const v = C[cj * d + t]!;
+      if (t % 2 === 0) {
+        C[ci * d + t] = v * (1 + EPS);
+        C[cj * d + t] = v * (1 - EPS);
+      } else {
+        C[ci * d + t] = v * (1 - EPS);
+        C[cj * d + t] = v * (1 + EPS);
+      }
+    }
+    counts[ci] = Math.floor(counts[cj]! / 2);
+    counts[cj] = counts[cj]! - counts[ci]!;
+  }
+}
+
+async function miniBatch(X: Matrix, C: Float32Array, k: number, opts: Resolved, rng: Random): Promise<KMeansResult> {
+  const [n, d] = X.dims as [number, number];
+  const B = Math.min(opts.batchSize, n);
+  const gamma = opts.decay;
+  const EPS = 1e-5;
+  const nbar = B / k;
+  const N = new Float64Array(k).fill(nbar);
+  const M = new Float64Array(k * d);
+  for (let i = 0; i < k * d; i++) M[i] = C[i]! * nbar;
+  const idle = new Int32Array(k);
+  let full = await assign(X, C, k, d, opts.backend);
+  let inertia = sum(full.distance);
+  const history = [inertia];
+  opts.onIteration?.({ iteration: 0, inertia, changed: n, emptyClusters: 0, deadCodeResets: 0, mode: 'minibatch' });
+  let converged = false;
+  let iterations = 0;
+  let totalResets = 0;
+  const batch = new Float32Array(B * d);
+  const nearestOpts = { backend: opts.backend, checkFinite: false } as const;
+  for (let epoch = 1; epoch <= opts.maxIterations; epoch++) {
+    const perm = partialPermutation(n, n, rng);
+    let resets = 0;
+    for (let start = 0; start < n; start += B) {
+      const rows = Math.min(B, n - start);
+      for (let r = 0; r < rows; r++) {
+        const i = perm[start + r]!;
+        batch.set(X.data.subarray(i * d, i * d + d), r * d);
+      }
+      const Xb = new Tensor('float32', batch.subarray(0, rows * d), [rows, d]);
+      const { index, distance } = await nearest(Xb, new Tensor('float32', C, [k, d]), nearestOpts);
+      const { sums, counts } = await accumulate(Xb, index, k, nearestOpts);
+      let total = 0;
+      for (let j = 0; j < k; j++) {
+        N[j] = gamma * N[j]! + (1 - gamma) * counts[j]!;
+        total += N[j]!;
+        for (let t = 0; t < d; t++) M[j * d + t] = gamma * M[j * d + t]! + (1 - gamma) * sums[j * d + t]!;
+        idle[j] = counts[j]! > 0 ? 0 : idle[j]! + 1;
+      }
+      for (let j = 0; j < k; j++) {
+        const smoothed = ((N[j]! + EPS) / (total + k * EPS)) * total;
+        const inv = 1 / smoothed;
+        for (let t = 0; t < d; t++) C[j * d + t] = M[j * d + t]! * inv;
+      }
+      if (opts.deadCodeThreshold > 0) {
+        const dead: number[] = [];
+        for (let j = 0; j < k; j++) if (idle[j]! >= opts.deadCodeThreshold) dead.push(j);
+        if (dead.length > 0) {
+          const order = Array.from({ length: rows }, (_, i) => i).sort((a, b) => distance[b]! - distance[a]! || a - b);
+          dead.forEach((j, e) => {
+            const r = order[e % rows]!;
+            for (let t = 0; t < d; t++) {
+              C[j * d + t] = batch[r * d + t]!;
+              M[j * d + t] = batch[r * d + t]! * nbar;
+            }
+            N[j] = nbar;
+            idle[j] = 0;
+          });
+          resets += dead.length;
+        }
+      }
+    }
+    totalResets += resets;
+    const next = await assign(X, C, k, d, opts.backend);
+    let changed = 0;
+    for (let i = 0; i < n; i++) if (next.index[i] !== full.index[i]) changed++;
+    const newInertia = sum(next.distance);
+    history.push(newInertia);
+    iterations = epoch;
+    opts.onIteration?.({ iteration: epoch, inertia: newInertia, changed, emptyClusters: 0, deadCodeResets: resets, mode: 'minibatch' });
+    const decrease = inertia > 0 ? (inertia - newInertia) / inertia : 0;
+    full = next;
+    inertia = newInertia;
+    if (opts.tolerance > 0 && Math.abs(decrease) <= opts.tolerance) {
+      converged = true;
+      break;
+    }
+  }
+  return {
+    centroids: new Tensor('float32', C, [k, d]),
+    assignments: full.index,
+    distances: full.distance,
+    inertia,
+    iterations,
+    converged,
+    history,
+    deadCodeResets: totalResets,
+    emptyClusterEvents: 0,
+  };
+}
