@@ -1,5 +1,5 @@
 /**
- * Shared data types: user sequences and GR2 re-ranking slates.
+ * Shared data types: user sequences, leave-one-out examples and GR2 re-ranking slates.
  *
  * @packageDocumentation
  */
@@ -8,6 +8,27 @@
 export interface UserSequence {
   readonly user: number;
   readonly items: readonly number[];
+}
+
+/** A parsed sequence file with its counts. */
+export interface SequenceDataset {
+  /** One entry per user, in file order. */
+  readonly sequences: readonly UserSequence[];
+  /** Number of users (lines). */
+  readonly numUsers: number;
+  /** Largest item id (ids are `1..numItems`; row 0 of id-indexed tables is unused). */
+  readonly numItems: number;
+  /** Total number of interactions. */
+  readonly numInteractions: number;
+}
+
+/** One leave-one-out example: the history before the held-out item, and that item. */
+export interface HeldOutExample {
+  readonly user: number;
+  /** Chronological items before the target. */
+  readonly history: readonly number[];
+  /** The held-out next item. */
+  readonly target: number;
 }
 
 /**
@@ -35,8 +56,14 @@ export interface Slate {
   readonly target: number | null;
   /** 1-based pre-rank position of `target` in `candidates` (`null` when `target` is null). */
   readonly targetRank: number | null;
-  /** Whether the pre-ranker retrieved the target itself (false when it was injected). */
+  /**
+   * Whether the pre-ranker retrieved the target itself (false when it was injected). For multi-positive
+   * slates: whether every positive in the slate was retrieved (none injected).
+   */
   readonly targetRetrieved: boolean;
-  /** Pre-ranker scores aligned with `candidates` (descending), when available. */
+  /**
+   * The pre-ranker's own score of each candidate, aligned with `candidates`. Descending for retrieved
+   * candidates; an injected positive keeps its real (lower) score, so the sequence is not monotone there.
+   */
   readonly scores?: readonly number[];
 }
