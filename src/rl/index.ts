@@ -1,0 +1,49 @@
+/**
+ * `gr2/rl` — the RL math of GR2: group-relative advantages, DAPO's dynamic sampling, clipped policy losses
+ * (DAPO, GRPO, Dr.GRPO, on-policy distillation) with closed-form gradients on the `policyLoss` backend kernel,
+ * the weighted SFT loss, and a Plackett–Luce listwise policy.
+ *
+ * @packageDocumentation
+ */
+export * from './kernel_types.js';
+export { type RlDType, type TokenMatrixLike } from './tokens.js';
+export {
+  groupAdvantages,
+  isZeroVarianceGroup,
+  type AdvantageNormalization,
+  type GroupAdvantagesOptions,
+  type GroupAdvantagesResult,
+  type StdConvention,
+} from './advantages.js';
+export {
+  BatchFillError,
+  BatchFiller,
+  filterZeroVarianceGroups,
+  type BatchFillResult,
+  type BatchFillStats,
+  type BatchFillerOptions,
+  type DynamicSamplingFilterResult,
+  type GroupGenerator,
+  type RolloutGroup,
+} from './dynamic_sampling.js';
+export {
+  AGGREGATIONS,
+  aggregationWeights,
+  dapoLoss,
+  drGrpoLoss,
+  getPolicyLoss,
+  grpoLoss,
+  listPolicyLosses,
+  logProbGradToLogitGrad,
+  opdLoss,
+  registerPolicyLoss,
+  unregisterPolicyLoss,
+  type Aggregation,
+  type FullLogProbs,
+  type PolicyLossFn,
+  type PolicyLossInputs,
+  type PolicyLossMetrics,
+  type PolicyLossOptions,
+  type PolicyLossResult,
+} from './policy_loss.js';
+export { sftLoss, type SftLossInputs, type SftLossOptions, type SftLossResult } from './sft_loss.js';

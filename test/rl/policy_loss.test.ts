@@ -1,0 +1,300 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { NumericError, RegistryError } from '../../src/errors.js';
+import {
+  AGGREGATIONS,
+  dapoLoss,
+  getPolicyLoss,
+  grpoLoss,
+  listPolicyLosses,
+  logProbGradToLogitGrad,
+  opdLoss,
+  registerPolicyLoss,
+  unregisterPolicyLoss,
+  type PolicyLossInputs,
+  type PolicyLossOptions,
+} from '../../src/rl/policy_loss.js';
+import { Random } from '../../src/sampling/random.js';
+
+interface Fixture {
+  cases: {
+    name: string;
+    loss: string;
+    options: PolicyLossOptions;
+    inputs: Record<string, unknown>;
+    expected: { loss: number; grad: number[]; metrics: Record<string, number>; gradFullLogProbs?: number[] };
+  }[];
+}
+const fixture = JSON.parse(readFileSync(new URL('../fixtures/rl_policy_loss.json', import.meta.url), 'utf8')) as Fixture;
+
+function toInputs(raw: Record<string, unknown>): PolicyLossInputs {
+  const out: Record<string, unknown> = { ...raw };
+  for (const k of ['fullLogProbs', 'teacherFullLogProbs']) {
+    const v = raw[k] as { data: number[]; dims: number[] } | undefined;
+    if (v) out[k] = { data: Float64Array.from(v.data), dims: v.dims };
+  }
+  return out as unknown as PolicyLossInputs;
+}
+
+/** |a − b| ≤ 1e-9·max(1, |b|): float64 on both sides, so agreement is to rounding. */
+function expectClose(actual: number, expected: number, what: string): void {
+  const tol = 1e-9 * Math.max(1, Math.abs(expected));
+  if (!(Math.abs(actual - expected) <= tol)) throw new Error(`${what}: got ${actual}, expected ${expected}`);
+}
+
+describe('policy losses vs torch 1.13 autograd (float64 fixtures from scripts/gen_rl_fixtures.py)', () => {
+  for (const c of fixture.cases) {
+    it(c.name, async () => {
+      const fn = getPolicyLoss(c.loss);
+      const r = await fn(toInputs(c.inputs), { ...c.options, backend: 'js' });
+      expectClose(r.loss, c.expected.loss, 'loss');
+      expect(r.grad.length).toBe(c.expected.grad.length);
+      c.expected.grad.forEach((g, i) => expectClose(r.grad[i]!, g, `grad[${i}]`));
+      for (const [k, v] of Object.entries(c.expected.metrics)) {
+        expectClose((r.metrics as unknown as Record<string, number>)[k]!, v, `metrics.${k}`);
+      }
+      if (c.expected.gradFullLogProbs) {
+        expect(r.gradFullLogProbs).toBeDefined();
+        c.expected.gradFullLogProbs.forEach((g, i) => expectClose(r.gradFullLogProbs![i]!, g, `gradFullLogProbs[${i}]`));
+      }
+    });
+  }
+  it('covers every loss, every aggregation, dual clip and the clamp', () => {
+    const losses = new Set(fixture.cases.map((c) => c.loss));
+    expect([...losses].sort()).toEqual(['dapo', 'dr-grpo', 'grpo', 'opd']);
+    const aggs = new Set(fixture.cases.map((c) => c.options.aggregation).filter(Boolean));
+    expect(aggs.size).toBe(4);
+    const clamped = fixture.cases.some((c) =>
+      (c.inputs.logProbs as number[][]).some((row, b) => row.some((v, t) => Math.abs(v - (c.inputs.oldLogProbs as number[][])[b]![t]!) > 20)),
+    );
+    expect(clamped).toBe(true);
+    expect(fixture.cases.some((c) => c.expected.metrics.dualClipFraction! > 0)).toBe(true);
+    expect(fixture.cases.some((c) => c.expected.metrics.clipFractionLow! > 0 && c.expected.metrics.clipFractionHigh! > 0)).toBe(true);
+  });
+});
+
+function randomInputs(rng: Random, B: number, T: number, spread = 0.4): { logProbs: number[][]; oldLogProbs: number[][]; advantages: number[]; mask: number[][]; ref: number[][] } {
+  const logProbs: number[][] = [];
+  const oldLogProbs: number[][] = [];
+  const mask: number[][] = [];
+  const ref: number[][] = [];
+  const advantages: number[] = [];
+  for (let b = 0; b < B; b++) {
+    const L = 1 + rng.int(T);
+    const o = Array.from({ length: T }, () => -3 * rng.random() - 0.05);
+    oldLogProbs.push(o);
+    logProbs.push(o.map((v) => v + spread * rng.gauss()));
+    ref.push(o.map((v) => v + 0.5 * rng.gauss()));
+    mask.push(Array.from({ length: T }, (_, t) => (t < L ? 1 : 0)));
+    advantages.push(rng.gauss());
+  }
+  return { logProbs, oldLogProbs, advantages, mask, ref };
+}
+
+describe('closed-form gradient vs central finite differences', () => {
+  const cases: [string, PolicyLossOptions, boolean][] = [
+    ['dapo', {}, false],
+    ['dapo', { dualClip: 2, aggregation: 'seq-mean-token-mean' }, false],
+    ['grpo', { klCoef: 0.1, klEstimator: 'k3' }, true],
+    ['grpo', { klCoef: 0.1, klEstimator: 'k2', aggregation: 'seq-mean-token-sum' }, true],
+    ['dr-grpo', { normConstant: 16 }, false],
+    ['opd', { klEstimator: 'k1', klCoef: 0.3 }, true],
+  ];
+  for (const [name, opts, withRef] of cases) {
+    it(`${name} ${JSON.stringify(opts)}`, async () => {
+      const rng = new Random(99);
+      const x = randomInputs(rng, 4, 6);
+      const fn = getPolicyLoss(name);
+      const base: PolicyLossInputs = {
+        logProbs: x.logProbs,
+        oldLogProbs: x.oldLogProbs,
+        advantages: x.advantages,
+        mask: x.mask,
+        ...(withRef ? (name === 'opd' ? { teacherLogProbs: x.ref } : { refLogProbs: x.ref }) : {}),
+      };
+      const r = await fn(base, { ...opts, backend: 'js' });
+      const h = 1e-6;
+      let checked = 0;
+      for (let b = 0; b < 4; b++) {
+        for (let t = 0; t < 6; t++) {
+          const ratio = Math.exp(x.logProbs[b]![t]! - x.oldLogProbs[b]![t]!);
+          const nearKink = [0.8, 1.2, 1.28, 2].some((k) => Math.abs(ratio - k) < 1e-4);
+          if (nearKink) continue;
+          const at = async (d: number) => {
+            const lp = x.logProbs.map((row) => [...row]);
+            lp[b]![t]! += d;
+            return (await fn({ ...base, logProbs: lp }, { ...opts, backend: 'js' })).loss;
+          };
+          const fd = ((await at(h)) - (await at(-h))) / (2 * h);
+          expect(Math.abs(fd - r.grad[b * 6 + t]!)).toBeLessThan(1e-6);
+          checked++;
+        }
+      }
+      expect(checked).toBeGreaterThan(20);
+    });
+  }
+
+  it("opd 'full': gradFullLogProbs matches finite differences of the loss in each full-row entry", async () => {
+    const rng = new Random(5);
+    const B = 2;
+    const T = 3;
+    const V = 4;
+    const x = randomInputs(rng, B, T);
+    const rowLogSoftmax = () => {
+      const z = Array.from({ length: V }, () => 2 * rng.gauss());
+      const m = Math.max(...z);
+      const lse = m + Math.log(z.reduce((s, v) => s + Math.exp(v - m), 0));
+      return z.map((v) => v - lse);
+    };
+    const s = Float64Array.from(Array.from({ length: B * T }, rowLogSoftmax).flat());
+    const q = Float64Array.from(Array.from({ length: B * T }, rowLogSoftmax).flat());
+    const inputs = (sd: Float64Array): PolicyLossInputs => ({
+      logProbs: x.logProbs,
+      oldLogProbs: x.oldLogProbs,
+      advantages: x.advantages,
+      mask: x.mask,
+      fullLogProbs: { data: sd, dims: [B, T, V] },
+      teacherFullLogProbs: { data: q, dims: [B, T, V] },
+    });
+    const r = await opdLoss(inputs(s), { klCoef: 0.5, backend: 'js' });
+    expect(r.gradFullLogProbs).toBeDefined();
+    const h = 1e-6;
+    for (let i = 0; i < s.length; i++) {
+      const p = Float64Array.from(s);
+      const m = Float64Array.from(s);
+      p[i] += h;
+      m[i] -= h;
+      const fd = ((await opdLoss(inputs(p), { klCoef: 0.5, backend: 'js' })).loss - (await opdLoss(inputs(m), { klCoef: 0.5, backend: 'js' })).loss) / (2 * h);
+      expect(Math.abs(fd - r.gradFullLogProbs![i]!)).toBeLessThan(1e-7);
+    }
+    // through log_softmax: the gradient w.r.t. logits sums to 0 per row
+    const gz = logProbGradToLogitGrad({ data: s, dims: [B, T, V] }, r.gradFullLogProbs!);
+    for (let row = 0; row < B * T; row++) {
+      let sum = 0;
+      for (let v = 0; v < V; v++) sum += gz[row * V + v]!;
+      expect(Math.abs(sum)).toBeLessThan(1e-12);
+    }
+  });
+});
+
+describe('micro-batch invariance (global counts)', () => {
+  for (const aggregation of AGGREGATIONS) {
+    it(`${aggregation}: Σ micro-batch losses and grads = full batch`, async () => {
+      const rng = new Random(3);
+      const B = 7;
+      const T = 9;
+      const x = randomInputs(rng, B, T, 1.5);
+      x.mask[3] = Array(T).fill(0); // an empty sequence
+      const opts: PolicyLossOptions = { aggregation, dualClip: 3, backend: 'js' };
+      const full = await dapoLoss({ logProbs: x.logProbs, oldLogProbs: x.oldLogProbs, advantages: x.advantages, mask: x.mask }, opts);
+      const tokens = x.mask.flat().reduce((a, b) => a + b, 0);
+      const sequences = x.mask.filter((r) => r.some((v) => v > 0)).length;
+      let loss = 0;
+      const grad: number[] = [];
+      for (const [lo, hi] of [[0, 2], [2, 3], [3, 7]] as const) {
+        const r = await dapoLoss(
+          { logProbs: x.logProbs.slice(lo, hi), oldLogProbs: x.oldLogProbs.slice(lo, hi), advantages: x.advantages.slice(lo, hi), mask: x.mask.slice(lo, hi) },
+          { ...opts, globalTokenCount: tokens, globalSequenceCount: sequences },
+        );
+        loss += r.loss;
+        grad.push(...r.grad);
+      }
+      expectClose(loss, full.loss, 'loss');
+      grad.forEach((g, i) => expectClose(g, full.grad[i]!, `grad[${i}]`));
+    });
+  }
+  it('without the global count a token-mean over micro-batches differs (the bug this guards against)', async () => {
+    const rng = new Random(4);
+    const x = randomInputs(rng, 4, 8, 0.2);
+    const full = await dapoLoss({ logProbs: x.logProbs, oldLogProbs: x.oldLogProbs, advantages: x.advantages, mask: x.mask }, { backend: 'js' });
+    const a = await dapoLoss({ logProbs: x.logProbs.slice(0, 1), oldLogProbs: x.oldLogProbs.slice(0, 1), advantages: x.advantages.slice(0, 1), mask: x.mask.slice(0, 1) }, { backend: 'js' });
+    const b = await dapoLoss({ logProbs: x.logProbs.slice(1), oldLogProbs: x.oldLogProbs.slice(1), advantages: x.advantages.slice(1), mask: x.mask.slice(1) }, { backend: 'js' });
+    expect(Math.abs(a.loss + b.loss - full.loss)).toBeGreaterThan(1e-6);
+  });
+});
+
+describe('properties', () => {
+  it('masked-out positions get zero gradient; zero advantages give zero loss without KL', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 0, max: 1e6 }), async (B, T, seed) => {
+        const rng = new Random(seed);
+        const x = randomInputs(rng, B, T, 3);
+        const r = await dapoLoss({ logProbs: x.logProbs, oldLogProbs: x.oldLogProbs, advantages: x.advantages, mask: x.mask }, { backend: 'js', dualClip: 2 });
+        x.mask.flat().forEach((m, i) => {
+          if (m === 0) expect(r.grad[i]).toBe(0);
+        });
+        const z = await dapoLoss({ logProbs: x.logProbs, oldLogProbs: x.oldLogProbs, advantages: x.advantages.map(() => 0), mask: x.mask }, { backend: 'js' });
+        expect(z.loss).toBe(0);
+        expect(r.metrics.clipFraction).toBeGreaterThanOrEqual(0);
+        expect(r.metrics.clipFraction).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: 40 },
+    );
+  });
+  it('on-policy (ρ = 1) token-mean DAPO gradient is −A/N for every token (the REINFORCE gradient)', async () => {
+    const r = await dapoLoss({ logProbs: [[-1, -2, -3], [-0.5, -0.1, -9]], oldLogProbs: [[-1, -2, -3], [-0.5, -0.1, -9]], advantages: [2, -1], mask: [[1, 1, 0], [1, 1, 1]] }, { backend: 'js' });
+    expect(Array.from(r.grad)).toEqual([-2 / 5, -2 / 5, 0, 1 / 5, 1 / 5, 1 / 5]);
+    expect(r.loss).toBeCloseTo((-2 * 2 + 1 * 3) / 5, 15);
+  });
+  it('float32 dtype gives float32 gradients that agree with float64 to float32 precision', async () => {
+    const x = randomInputs(new Random(8), 3, 5);
+    const f64 = await dapoLoss({ logProbs: x.logProbs, oldLogProbs: x.oldLogProbs, advantages: x.advantages, mask: x.mask }, { backend: 'js' });
+    const f32 = await dapoLoss({ logProbs: x.logProbs, oldLogProbs: x.oldLogProbs, advantages: x.advantages, mask: x.mask }, { backend: 'js', dtype: 'float32' });
+    expect(f32.grad).toBeInstanceOf(Float32Array);
+    f64.grad.forEach((g, i) => expect(Math.abs(g - f32.grad[i]!)).toBeLessThan(1e-6));
+  });
+});
+
+describe('registry', () => {
+  it('lists the built-ins and rejects unknown names with the registered list', () => {
+    expect(listPolicyLosses()).toEqual(expect.arrayContaining(['dapo', 'grpo', 'dr-grpo', 'opd']));
+    expect(() => getPolicyLoss('ppo2')).toThrow(RegistryError);
+    expect(() => getPolicyLoss('ppo2')).toThrow(/Unknown policy loss 'ppo2'\. Registered: .*dapo/);
+  });
+  it('registers a custom loss, refuses a conflicting one, removes it', async () => {
+    const mine = (i: PolicyLossInputs, o?: PolicyLossOptions) => dapoLoss(i, { ...o, dualClip: 3 });
+    registerPolicyLoss('test-dual', mine);
+    registerPolicyLoss('test-dual', mine); // same function: no-op
+    expect(() => registerPolicyLoss('test-dual', (i) => dapoLoss(i))).toThrow(RegistryError);
+    expect(() => registerPolicyLoss('x', 3 as unknown as never)).toThrow(TypeError);
+    expect((await getPolicyLoss('test-dual')({ logProbs: [[-1]], oldLogProbs: [[-1]], advantages: [1] }, { backend: 'js' })).loss).toBe(-1);
+    expect(unregisterPolicyLoss('test-dual')).toBe(true);
+  });
+});
+
+describe('bad input', () => {
+  const ok = { logProbs: [[-1, -2]], oldLogProbs: [[-1, -2]], advantages: [1] };
+  it('mismatched shapes', async () => {
+    await expect(dapoLoss({ ...ok, oldLogProbs: [[-1, -2, -3]] })).rejects.toThrow(RangeError);
+    await expect(dapoLoss({ ...ok, oldLogProbs: [[-1, -2, -3]] })).rejects.toThrow(/'oldLogProbs'/);
+    await expect(dapoLoss({ ...ok, advantages: [1, 2] })).rejects.toThrow(/'advantages'/);
+    await expect(dapoLoss({ ...ok, mask: [[1]] })).rejects.toThrow(/'mask'/);
+    await expect(dapoLoss({ ...ok, logProbs: [[-1, -2], [-1]] })).rejects.toThrow(/'logProbs'/);
+    await expect(dapoLoss({ ...ok, logProbs: { data: [1, 2, 3], shape: [1, 2] } })).rejects.toThrow(/'logProbs.data'/);
+  });
+  it('masks that are not 0/1', async () => {
+    await expect(dapoLoss({ ...ok, mask: [[1, 0.5]] })).rejects.toThrow(RangeError);
+    await expect(dapoLoss({ ...ok, mask: [[1, 0.5]] })).rejects.toThrow(/'mask' must be a 0\/1 mask; got 0.5 at \[0, 1\]/);
+  });
+  it('NaN / Inf log-probs and advantages', async () => {
+    await expect(dapoLoss({ ...ok, logProbs: [[NaN, -2]] })).rejects.toThrow(NumericError);
+    await expect(dapoLoss({ ...ok, logProbs: [[NaN, -2]] })).rejects.toThrow(/'logProbs'/);
+    await expect(dapoLoss({ ...ok, oldLogProbs: [[-1, -Infinity]] })).rejects.toThrow(/'oldLogProbs'/);
+    await expect(dapoLoss({ ...ok, advantages: [NaN] })).rejects.toThrow(/'advantages'/);
+    // NaN under mask 0 is padding and is ignored
+    const r = await dapoLoss({ ...ok, logProbs: [[-1, NaN]], mask: [[1, 0]] }, { backend: 'js' });
+    expect(r.grad[1]).toBe(0);
+  });
+  it('wrong kinds and bad options', async () => {
+    await expect(dapoLoss({ ...ok, logProbs: 'x' as unknown as number[][] })).rejects.toThrow(TypeError);
+    await expect(dapoLoss(ok, { dualClip: 0.5 })).rejects.toThrow(/'dualClip'/);
+    await expect(dapoLoss(ok, { epsilonLow: 1.5 })).rejects.toThrow(/'epsilonLow'/);
+    await expect(dapoLoss(ok, { aggregation: 'mean' as never })).rejects.toThrow(/'aggregation' must be one of 'token-mean'/);
+    await expect(dapoLoss(ok, { globalTokenCount: 1 })).rejects.toThrow(/'globalTokenCount'/);
+    await expect(grpoLoss(ok, { klCoef: 0.1 })).rejects.toThrow(TypeError);
+    await expect(grpoLoss(ok, { klCoef: 0.1 })).rejects.toThrow(/'refLogProbs'/);
+    await expect(opdLoss(ok)).rejects.toThrow(/'teacherLogProbs'/);
+    await expect(grpoLoss(ok, { klEstimator: 'full', klCoef: 0.1 })).rejects.toThrow(/'klEstimator'/);
+  });
+});
