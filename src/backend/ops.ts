@@ -84,6 +84,11 @@ export async function nearest(x: MatrixLike, centroids: MatrixLike, options: Nea
 export interface AccumulateOptions extends BackendOption {
   /** Throw on NaN/Inf in `x`. @defaultValue `true` */
   readonly checkFinite?: boolean;
+  /**
+   * Rows per backend call (bounds the backend's per-call working memory; sums carry across calls).
+   * @defaultValue `max(1, floor(2^22 / d))`
+   */
+  readonly chunkSize?: number;
 }
 
 /**
@@ -115,9 +120,11 @@ export async function accumulate(
     const j = idx[i]!;
     if (j < 0 || j >= k) throw rangeError('accumulate', `index[${i}]`, `in [0, ${k})`, j);
   }
+  const chunkSize = options.chunkSize ?? Math.max(1, Math.floor(4_194_304 / Math.max(1, d)));
+  assertPositiveInteger('accumulate', 'chunkSize', chunkSize);
   if (n === 0) return { sums: new Float32Array(k * d), counts: new Int32Array(k) };
   const backend = await resolveBackend(options.backend);
-  return runKernel(backend, 'accumulate', { x: X, index: idx }, { k });
+  return runKernel(backend, 'accumulate', { x: X, index: idx }, { k, chunkSize });
 }
 
 /** Options of {@link matMul}. */

@@ -101,7 +101,20 @@ function entryOf(fn: string, name: string): Entry {
   return entry;
 }
 
-/** Initialises (once per options) and returns the backend `name`; throws {@link BackendInitError} on failure. */
+/**
+ * Initialises (once per options) and returns the backend `name`. Concurrent callers with equal options share
+ * one initialisation; a failed one is not cached, so a later call retries.
+ *
+ * @param name - a registered backend name.
+ * @param options - backend options (e.g. `{device: 'cpu'}` for `'onnx'`), compared by their JSON form.
+ * @throws {@link RegistryError} for an unknown name; `TypeError`/`RangeError` for malformed options;
+ *   {@link BackendInitError} (with the cause) when the factory fails.
+ * @example
+ * ```ts
+ * const onnx = await initBackend('onnx', { device: 'cpu' });
+ * onnx.info().executionProviders; // ['cpu']
+ * ```
+ */
 export function initBackend(name: string, options?: unknown): Promise<TensorBackend> {
   const entry = entryOf('initBackend', name);
   const key = optionsKey(options);
@@ -115,7 +128,8 @@ export function initBackend(name: string, options?: unknown): Promise<TensorBack
       } catch (e) {
         entry.failure = e;
         entry.instances.delete(key);
-        if (e instanceof BackendInitError) throw e;
+        // malformed options are the caller's error: keep TypeError/RangeError as they are
+        if (e instanceof BackendInitError || e instanceof TypeError || e instanceof RangeError) throw e;
         throw new BackendInitError(`Backend '${name}' failed to initialise: ${errorText(e)}`, { cause: e });
       }
     })();

@@ -80,7 +80,7 @@ export interface KernelSignatures {
   /** Segment sums and counts: `x[n,d]`, `index[n]` in `[0,k)` → sums `[k,d]`, counts `[k]`. */
   accumulate: {
     inputs: { readonly x: Matrix; readonly index: Int32Array };
-    attrs: { readonly k: number };
+    attrs: { readonly k: number; readonly chunkSize: number };
     output: AccumulateResult;
   };
   /** `op(a) · op(b)` with optional transposes. */

@@ -24,15 +24,14 @@ export function buildAccumulateGraph(): Uint8Array {
   return g.toModel();
 }
 
-/** ONNX `accumulate`: rows fed in slices of at most 2^22 elements; sums carried across slices in float64. */
+/** ONNX `accumulate`: `chunkSize` rows per call (views of `x`); sums carried across calls in float64. */
 export const accumulateConfig: KernelConfig<'accumulate', OnnxBackend> = {
   kernelName: 'accumulate',
   backendName: 'onnx',
-  kernelFunc: async (backend, { x, index }, { k }) => {
+  kernelFunc: async (backend, { x, index }, { k, chunkSize: rows }) => {
     const [n, d] = x.dims as [number, number];
     let sums: Float64Array = new Float64Array(k * d);
     let counts: Int32Array = new Int32Array(k);
-    const rows = Math.max(1, Math.floor(4_194_304 / Math.max(1, d)));
     for (let r0 = 0; r0 < n; r0 += rows) {
       const r1 = Math.min(n, r0 + rows);
       const out = await backend.run('accumulate', buildAccumulateGraph, {

@@ -9,8 +9,9 @@ export const NEAREST_CANDIDATES = 2;
  * The `nearest` graph. Inputs `x [n,d]`, `centroids [k,d]` (float32), `candidates [1]` (int64, `min(k, 2)`);
  * outputs `index [n]` (int32) and `distance [n]` (float32).
  *
- * 1. Rank centres by the fast formula on centred data (shift by the centroid mean `μ`, which leaves
- *    distances unchanged but shrinks the norms): `s_ij = ‖c_j−μ‖² − 2 (x_i−μ)·(c_j−μ)` via one `Gemm`.
+ * 1. Rank centres by the fast formula on centred data (shift by `μ`, the centroid mean rounded to a
+ *    power-of-two grid at the scale of the centroid spread, which leaves distances unchanged but shrinks
+ *    the norms): `s_ij = ‖c_j−μ‖² − 2 (x_i−μ)·(c_j−μ)` via one `Gemm`.
  * 2. Keep the `candidates` best per row (`TopK`), recompute `Σ_t (x_it − c_jt)²` exactly in float64 for them,
  *    and return the smallest, lowest index first on exact ties.
  *
@@ -22,7 +23,16 @@ export function buildNearestGraph(): Uint8Array {
   const x = g.input('x', 'float32', ['n', 'd']);
   const c = g.input('centroids', 'float32', ['k', 'd']);
   const m = g.input('candidates', 'int64', [1]);
-  const mu = g.node('ReduceMean', [c], { axes: [0], keepdims: 1 });
+  // μ = the centroid mean rounded to a power-of-two grid at the scale of the centroid spread σ:
+  // q = 2^floor(log2 σ), μ' = round(mean / q)·q. Centring by μ' removes offsets; the coarse grid keeps
+  // x − μ' exact for values on that grid (e.g. integer data), so exactly tied centres score bitwise-equal.
+  const mean = g.node('ReduceMean', [c], { axes: [0], keepdims: 1 }); // [1,d]
+  const dev = g.node('Sub', [c, mean]);
+  const variance = g.node('ReduceMean', [g.node('Mul', [dev, dev])], { axes: [0, 1], keepdims: 0 }); // scalar
+  const sigma = g.node('Sqrt', [g.node('Max', [variance, g.constFloat([1e-30], [])])]);
+  const log2 = g.node('Div', [g.node('Log', [sigma]), g.constFloat([Math.LN2], [])]);
+  const q = g.node('Pow', [g.constFloat([2], []), g.node('Floor', [log2])]);
+  const mu = g.node('Mul', [g.node('Round', [g.node('Div', [mean, q])]), q]);
   const xs = g.node('Sub', [x, mu]);
   const cs = g.node('Sub', [c, mu]);
   const cc = g.node('ReduceSumSquare', [cs], { axes: [1], keepdims: 0 });
