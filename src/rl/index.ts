@@ -47,3 +47,4 @@ export {
   type PolicyLossResult,
 } from './policy_loss.js';
 export { sftLoss, type SftLossInputs, type SftLossOptions, type SftLossResult } from './sft_loss.js';
+export { exportPolicyLossOnnx, type ExportPolicyLossOptions } from './export_onnx.js';

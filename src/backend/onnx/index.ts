@@ -13,12 +13,13 @@ import { accumulateConfig } from './kernels/accumulate.js';
 import { logSoftmaxGatherConfig } from './kernels/log_softmax_gather.js';
 import { matMulConfig } from './kernels/mat_mul.js';
 import { nearestConfig } from './kernels/nearest.js';
+import { policyLossConfig } from './kernels/policy_loss.js';
 import type { OnnxBackendOptions } from './options.js';
 
 export { OnnxBackend, type OrtModule, type OnnxFeed, type ModelSource } from './backend.js';
 export { probeCuda, resolveDevice, type DeviceResolution } from './devices.js';
 
-for (const config of [nearestConfig, accumulateConfig, matMulConfig, logSoftmaxGatherConfig]) {
+for (const config of [nearestConfig, accumulateConfig, matMulConfig, logSoftmaxGatherConfig, policyLossConfig]) {
   registerKernel(config);
 }
 

@@ -1,0 +1,212 @@
+/**
+ * ONNX `policyLoss`: the fused clipped policy-gradient loss, its closed-form gradient and the token statistics as
+ * one ONNX graph (float32 or float64), run in row chunks. The same graph is what `exportPolicyLossOnnx` writes.
+ *
+ * Graph inputs (`D` = float or double): `log_probs [b,t]`, `old_log_probs [b,t]`, `advantages [b,1]` or `[b,t]`,
+ * `mask [b,t]` (0/1), `seq_weights [b,1]`, and `ref_log_probs [b,t]` when the graph has a KL term.
+ * Outputs: `loss`, `pg_loss`, `kl_loss` (scalars), `grad [b,t]`, and the statistics `tokens`, `clip_low`,
+ * `clip_high`, `dual_clip`, `ratio_sum`, `ratio_max`, `neg_log_ratio_sum`, `k3_sum`, `kl_sum` (scalars).
+ * Hyper-parameters (ε_low, ε_high, dual clip c, β, estimator, clamp) are constants of the graph.
+ *
+ * @packageDocumentation
+ */
+import type * as Ort from 'onnxruntime-node';
+import type { KernelConfig } from '../../types.js';
+import type { OnnxBackend } from '../backend.js';
+import { GraphBuilder } from '../graph.js';
+import type { FloatArray, KlEstimator, PolicyLossStats } from '../../../rl/kernel_types.js';
+
+/** What fixes one policy-loss graph. */
+export interface PolicyLossGraphSpec {
+  /** Element type of every float input and output. */
+  readonly dtype: 'float32' | 'float64';
+  readonly epsilonLow: number;
+  readonly epsilonHigh: number;
+  /** Dual-clip constant `c > 1`, or 0 for none. */
+  readonly dualClip: number;
+  /** KL coefficient β; 0 builds a graph without the `ref_log_probs` input. */
+  readonly klCoef: number;
+  readonly klEstimator: KlEstimator;
+  readonly logRatioClamp: number;
+}
+
+/** Names of the scalar statistic outputs, in {@link PolicyLossStats} order. */
+export const POLICY_LOSS_STAT_OUTPUTS = [
+  ['tokens', 'tokens'],
+  ['clipLow', 'clip_low'],
+  ['clipHigh', 'clip_high'],
+  ['dualClip', 'dual_clip'],
+  ['ratioSum', 'ratio_sum'],
+  ['ratioMax', 'ratio_max'],
+  ['negLogRatioSum', 'neg_log_ratio_sum'],
+  ['k3Sum', 'k3_sum'],
+  ['klSum', 'kl_sum'],
+] as const;
+
+/**
+ * Builds the policy-loss graph (opset 17) for `spec`; see the module comment for its inputs and outputs.
+ *
+ * @example
+ * ```ts
+ * const bytes = buildPolicyLossGraph({ dtype: 'float32', epsilonLow: 0.2, epsilonHigh: 0.28, dualClip: 0,
+ *   klCoef: 0, klEstimator: 'k3', logRatioClamp: 20 });
+ * // a ModelProto, runnable by any ONNX runtime
+ * ```
+ */
+export function buildPolicyLossGraph(spec: PolicyLossGraphSpec): Uint8Array {
+  const D = spec.dtype;
+  const g = new GraphBuilder('gr2_policy_loss', 'clipped policy-gradient loss + closed-form gradient d loss / d log_probs (gr2)');
+  const k = (v: number) => g.initializer(undefined, { dtype: D, data: D === 'float32' ? new Float32Array([v]) : new Float64Array([v]), dims: [] });
+  const logp = g.input('log_probs', D, ['b', 't']);
+  const old = g.input('old_log_probs', D, ['b', 't']);
+  const advIn = g.input('advantages', D, ['b', 'ta']);
+  const mask = g.input('mask', D, ['b', 't']);
+  const seqw = g.input('seq_weights', D, ['b', 1]);
+  const withKl = spec.klCoef !== 0;
+  const refIn = withKl ? g.input('ref_log_probs', D, ['b', 't']) : '';
+  const zero = k(0);
+  const one = k(1);
+  const half = k(0.5);
+  const C = k(spec.logRatioClamp);
+  const negC = k(-spec.logRatioClamp);
+  const on = g.node('Greater', [mask, zero]);
+  const inClosed = (x: string, lo: string, hi: string) => g.node('And', [g.node('GreaterOrEqual', [x, lo]), g.node('LessOrEqual', [x, hi])]);
+  const asD = (b: string) => g.node('Cast', [b], { to: D === 'float32' ? 1 : 11 });
+
+  // sanitised inputs: masked-out positions are 0 so padding never produces NaN
+  const lr0 = g.node('Where', [on, g.node('Sub', [logp, old]), zero]);
+  const A = g.node('Where', [on, advIn, zero]); // broadcast to [b,t]
+  const lrc = g.node('Min', [g.node('Max', [lr0, negC]), C]);
+  const dlr = asD(inClosed(lr0, negC, C));
+  const ratio = g.node('Exp', [lrc]);
+  const negA = g.node('Neg', [A]);
+  const l1 = g.node('Mul', [negA, ratio]);
+  const g1 = g.node('Mul', [l1, dlr]); // −A·ρ·[lr in range]
+  const lo = k(1 - spec.epsilonLow);
+  const hi = k(1 + spec.epsilonHigh);
+  const l2 = g.node('Mul', [negA, g.node('Min', [g.node('Max', [ratio, lo]), hi])]);
+  const g2 = g.node('Mul', [g1, asD(inClosed(ratio, lo, hi))]);
+  const gt = g.node('Greater', [l1, l2]);
+  const lt = g.node('Less', [l1, l2]);
+  const lc = g.node('Max', [l1, l2]);
+  const gc = g.node('Where', [gt, g1, g.node('Where', [lt, g2, g.node('Mul', [half, g.node('Add', [g1, g2])])])]);
+  const aPos = g.node('Greater', [A, zero]);
+  const aNeg = g.node('Less', [A, zero]);
+  const sum = (x: string) => g.node('ReduceSum', [x], { keepdims: 0 });
+  const masked = (x: string) => g.node('Mul', [x, mask]);
+  const countOf = (b: string) => sum(masked(asD(b)));
+  let lpg = lc;
+  let gpg = gc;
+  let dualCount = k(0);
+  if (spec.dualClip > 0) {
+    const l3 = g.node('Mul', [negA, k(spec.dualClip)]);
+    const dLt = g.node('And', [aNeg, g.node('Less', [l3, lc])]);
+    const dEq = g.node('And', [aNeg, g.node('Equal', [l3, lc])]);
+    lpg = g.node('Where', [dLt, l3, lc]);
+    gpg = g.node('Where', [dLt, zero, g.node('Where', [dEq, g.node('Mul', [half, gc]), gc])]);
+    dualCount = countOf(dLt);
+  }
+  let ltot = lpg;
+  let gtot = gpg;
+  let kl = '';
+  if (withKl) {
+    const x0 = g.node('Where', [on, g.node('Sub', [refIn, logp]), zero]);
+    const xc = g.node('Min', [g.node('Max', [x0, negC]), C]);
+    const dx = g.node('Neg', [asD(inClosed(x0, negC, C))]); // dx/dlogp
+    let dkl: string;
+    if (spec.klEstimator === 'k1') {
+      kl = g.node('Neg', [xc]);
+      dkl = g.node('Neg', [dx]);
+    } else if (spec.klEstimator === 'k2') {
+      kl = g.node('Mul', [half, g.node('Mul', [xc, xc])]);
+      dkl = g.node('Mul', [xc, dx]);
+    } else {
+      const e = g.node('Exp', [xc]);
+      kl = g.node('Sub', [g.node('Sub', [e, xc]), one]);
+      dkl = g.node('Mul', [g.node('Sub', [e, one]), dx]);
+    }
+    const beta = k(spec.klCoef);
+    ltot = g.node('Add', [lpg, g.node('Mul', [beta, kl])]);
+    gtot = g.node('Add', [gpg, g.node('Mul', [beta, dkl])]);
+  }
+  const w = g.node('Mul', [mask, seqw]);
+  g.output(sum(g.node('Mul', [w, ltot])), D, [], 'loss');
+  g.output(sum(g.node('Mul', [w, lpg])), D, [], 'pg_loss');
+  g.output(withKl ? sum(g.node('Mul', [w, kl])) : g.node('Identity', [zero]), D, [], 'kl_loss');
+  g.output(g.node('Mul', [w, gtot]), D, ['b', 't'], 'grad');
+  const stats: Record<string, string> = {
+    tokens: sum(mask),
+    clip_low: countOf(g.node('And', [lt, aNeg])),
+    clip_high: countOf(g.node('And', [lt, aPos])),
+    dual_clip: spec.dualClip > 0 ? dualCount : g.node('Identity', [zero]),
+    ratio_sum: sum(masked(ratio)),
+    ratio_max: g.node('ReduceMax', [g.node('Where', [on, ratio, k(-Infinity)])], { keepdims: 0 }),
+    neg_log_ratio_sum: g.node('Neg', [sum(masked(lrc))]),
+    k3_sum: sum(masked(g.node('Sub', [g.node('Sub', [ratio, one]), lrc]))),
+    kl_sum: withKl ? sum(masked(kl)) : g.node('Identity', [zero]),
+  };
+  for (const [, name] of POLICY_LOSS_STAT_OUTPUTS) g.output(stats[name]!, D, [], name);
+  return g.toModel();
+}
+
+/** Rows per ONNX call: about 2^20 tokens, so the graph's intermediates stay bounded. */
+function chunkRows(seqLen: number): number {
+  return Math.max(1, Math.floor(1_048_576 / Math.max(1, seqLen)));
+}
+
+function scalar(t: Ort.Tensor | undefined): number {
+  return Number((t!.data as Float32Array | Float64Array)[0]);
+}
+
+/** The `'onnx'` implementation of `policyLoss` (float32 or float64 graph, following the input arrays). */
+export const policyLossConfig: KernelConfig<'policyLoss', OnnxBackend> = {
+  kernelName: 'policyLoss',
+  backendName: 'onnx',
+  kernelFunc: async (backend, inputs, attrs) => {
+    const { batch: B, seqLen: T, perTokenAdvantages } = attrs;
+    const D = inputs.logProbs instanceof Float32Array ? 'float32' : 'float64';
+    const withKl = attrs.klCoef !== 0 && inputs.refLogProbs !== undefined;
+    const spec: PolicyLossGraphSpec = {
+      dtype: D,
+      epsilonLow: attrs.epsilonLow,
+      epsilonHigh: attrs.epsilonHigh,
+      dualClip: attrs.dualClip,
+      klCoef: withKl ? attrs.klCoef : 0,
+      klEstimator: attrs.klEstimator,
+      logRatioClamp: attrs.logRatioClamp,
+    };
+    const key = `policyLoss:${JSON.stringify(spec)}`;
+    const grad: FloatArray = D === 'float32' ? new Float32Array(B * T) : new Float64Array(B * T);
+    const stats: PolicyLossStats = { tokens: 0, clipLow: 0, clipHigh: 0, dualClip: 0, ratioSum: 0, ratioMax: -Infinity, negLogRatioSum: 0, k3Sum: 0, klSum: 0 };
+    let loss = 0;
+    let pgLoss = 0;
+    let klLoss = 0;
+    const step = chunkRows(T);
+    const view = (a: FloatArray, from: number, to: number) => backend.tensor(D, a.subarray(from, to), [(to - from) / T, T]);
+    for (let r0 = 0; r0 < B; r0 += step) {
+      const r1 = Math.min(B, r0 + step);
+      const rows = r1 - r0;
+      const feeds: Record<string, Ort.Tensor> = {
+        log_probs: view(inputs.logProbs, r0 * T, r1 * T),
+        old_log_probs: view(inputs.oldLogProbs, r0 * T, r1 * T),
+        advantages: perTokenAdvantages
+          ? view(inputs.advantages, r0 * T, r1 * T)
+          : backend.tensor(D, inputs.advantages.subarray(r0, r1), [rows, 1]),
+        mask: view(inputs.mask, r0 * T, r1 * T),
+        seq_weights: backend.tensor(D, inputs.seqWeights.subarray(r0, r1), [rows, 1]),
+      };
+      if (withKl) feeds.ref_log_probs = view(inputs.refLogProbs!, r0 * T, r1 * T);
+      const out = await backend.run(key, () => buildPolicyLossGraph(spec), feeds);
+      loss += scalar(out.loss);
+      pgLoss += scalar(out.pg_loss);
+      klLoss += scalar(out.kl_loss);
+      grad.set(out.grad!.data as FloatArray, r0 * T);
+      for (const [field, name] of POLICY_LOSS_STAT_OUTPUTS) {
+        const v = scalar(out[name]);
+        if (field === 'ratioMax') stats.ratioMax = Math.max(stats.ratioMax, v);
+        else stats[field] += v;
+      }
+    }
+    return { loss, pgLoss, klLoss, grad, stats };
+  },
+};
