@@ -154,7 +154,7 @@ export async function matMul(a: MatrixLike, b: MatrixLike, options: MatMulOption
   const inner = transposeA ? A.dims[0]! : A.dims[1]!;
   const innerB = transposeB ? B.dims[1]! : B.dims[0]!;
   if (inner !== innerB) {
-    throw rangeError('matMul', 'b', `to have inner dimension ${inner} (from a${transposeA ? 'ᵀ' : ''})`, `\u0000${innerB}`);
+    throw rangeError('matMul', 'b', `of inner dimension ${inner} (from a${transposeA ? 'ᵀ' : ''})`, `\u0000${innerB}`);
   }
   const rows = transposeA ? A.dims[1]! : A.dims[0]!;
   const cols = transposeB ? B.dims[0]! : B.dims[1]!;

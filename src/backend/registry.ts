@@ -127,13 +127,17 @@ export function initBackend(name: string, options?: unknown): Promise<TensorBack
         return backend;
       } catch (e) {
         entry.failure = e;
-        entry.instances.delete(key);
         // malformed options are the caller's error: keep TypeError/RangeError as they are
         if (e instanceof BackendInitError || e instanceof TypeError || e instanceof RangeError) throw e;
         throw new BackendInitError(`Backend '${name}' failed to initialise: ${errorText(e)}`, { cause: e });
       }
     })();
     entry.instances.set(key, p);
+    // a failed initialisation is not cached (the factory may throw synchronously, so drop it here, after set)
+    const failed = p;
+    failed.catch(() => {
+      if (entry.instances.get(key) === failed) entry.instances.delete(key);
+    });
   }
   return p;
 }
