@@ -23,3 +23,10 @@ export {
   type SlateSet,
   type SlateStats,
 } from './slates.js';
+export {
+  ItemVectors,
+  itemVectorsFromSequences,
+  itemVectorsFromMatrix,
+  type ItemVectorsOptions,
+} from './item_vectors.js';
+export { randomizedSvd, type SparseMatrix, type SvdResult, type RandomizedSvdOptions } from './svd.js';
