@@ -1,0 +1,726 @@
+/**
+ * Reward-hacking audit: runs a reward over canonical output strategies on real slates and reports what a policy could
+ * exploit — paying for copying the input order (P1 §6.3, TR §6.4 path 2), invalid output beating valid output (TR
+ * path 1, partial parses), non-monotonicity in the target's rank, and dependence on candidate position rather than
+ * identity. Plus test helpers that throw an assertion error with the offending strategy and numbers.
+ *
+ * @packageDocumentation
+ */
+import type { Slate } from '../data/types.js';
+import { Gr2Error, rangeError, typeError } from '../errors.js';
+import { Random } from '../sampling/random.js';
+import { renderSid, tryParseSid, sidKey } from '../sid/sid_string.js';
+import { checkRewardValues } from './combine.js';
+import { labelsOf, targetIndexOf } from './factories.js';
+import { renderRerankCompletion, samplesFromSlates, type SamplesFromSlatesOptions } from './samples.js';
+import { rewardName, type RerankSample, type Reward, type RewardValue } from './types.js';
+
+/** The audit's checks. */
+export type AuditCheck = 'order_copying' | 'invalid_above_valid' | 'not_monotone' | 'position_dependent';
+
+/** Options of {@link auditReward}. All fields are optional. */
+export interface AuditOptions {
+  /**
+   * At most this many slates are used (a seeded sample when there are more).
+   * @defaultValue `500`
+   */
+  readonly maxSlates?: number;
+  /**
+   * Random permutations per slate for the `random` strategy.
+   * @defaultValue `4`
+   */
+  readonly randomPermutations?: number;
+  /**
+   * Shuffled-input probes per slate for the position check.
+   * @defaultValue `2`
+   */
+  readonly positionProbes?: number;
+  /**
+   * Seed of every random draw.
+   * @defaultValue `1234`
+   */
+  readonly seed?: number;
+  /**
+   * The reward a valid output should earn when it does no ranking work. Copying the input order must not earn more
+   * on slates whose input order is not optimal. `0` for P1-style rewards; set it to α for rewards that pay α·Ω on
+   * every valid output (TR's conditional reward).
+   * @defaultValue `0`
+   */
+  readonly neutralReward?: number;
+  /**
+   * Numerical tolerance of every comparison.
+   * @defaultValue `1e-9`
+   */
+  readonly tolerance?: number;
+  /**
+   * Which checks to run (strategies not needed by them are skipped).
+   * @defaultValue all four
+   */
+  readonly checks?: readonly AuditCheck[];
+  /**
+   * Renders a ranking (candidate ids, best first) as a completion for the reward.
+   * @defaultValue `renderRerankCompletion(ranking, {explanation: '…'})`
+   */
+  readonly render?: (ranking: readonly string[], sample: RerankSample) => string;
+  /**
+   * Used when `data` holds slates: maps item ids to SIDs (see `samplesFromSlates`).
+   * @defaultValue `base256Sid`
+   */
+  readonly sidOf?: SamplesFromSlatesOptions['sidOf'];
+}
+
+/** One row of the audit table. */
+export interface AuditRow {
+  /** Strategy name, e.g. `'copy_input'`. */
+  readonly strategy: string;
+  /** Whether the strategy produces valid (permutation) or invalid output. */
+  readonly kind: 'valid' | 'invalid';
+  /** Number of scored (non-null) outputs. */
+  readonly n: number;
+  /** Mean reward. */
+  readonly mean: number;
+  /** Population standard deviation. */
+  readonly std: number;
+  /** Minimum reward. */
+  readonly min: number;
+  /** Maximum reward. */
+  readonly max: number;
+  /** `mean / (mean of the best strategy)` when that best mean is > 0, else `null`. */
+  readonly shareOfMax: number | null;
+  /** Share of slates on which this strategy attains the per-slate maximum over all table strategies (ties count). */
+  readonly bestRate: number;
+  /** Outputs the reward scored as `null`. */
+  readonly nulls: number;
+}
+
+/** One finding of the audit. */
+export interface AuditFinding {
+  /** Which check fired. */
+  readonly check: AuditCheck;
+  /** `'error'`: exploitable; `'warning'`: a property to be aware of (e.g. rank promotion is position-relative by design). */
+  readonly severity: 'error' | 'warning';
+  /** What was found, with numbers. */
+  readonly message: string;
+  /** The numbers behind the message. */
+  readonly details: Readonly<Record<string, number | string>>;
+}
+
+/** Result of {@link auditReward}. */
+export interface RewardAuditReport {
+  /** The reward's name. */
+  readonly reward: string;
+  /** Slates used. */
+  readonly slates: number;
+  /** Slates whose input order is not already optimal — some negative precedes a positive (the copy check runs on these). */
+  readonly nonOptimalSlates: number;
+  /** One row per strategy. */
+  readonly table: readonly AuditRow[];
+  /** Mean reward with the target moved to rank r (others in input order), r = 1..K. */
+  readonly rankCurve: readonly { readonly rank: number; readonly mean: number; readonly n: number }[];
+  /** Mean |reward(input) − reward(shuffled input)| for the same item ranking; 0 for identity-based rewards. */
+  readonly positionSensitivity: number | null;
+  /** Mean reward of `copy_input` on the non-optimal slates. */
+  readonly copyMeanOnNonOptimal: number | null;
+  /** Findings (empty when nothing was flagged). */
+  readonly findings: readonly AuditFinding[];
+  /** Per check: true when it ran and found nothing, false when flagged, null when it did not run. */
+  readonly passed: Readonly<Record<AuditCheck, boolean | null>>;
+}
+
+const ALL_CHECKS: readonly AuditCheck[] = ['order_copying', 'invalid_above_valid', 'not_monotone', 'position_dependent'];
+
+interface Base {
+  sample: RerankSample;
+  target: number;
+  labels: number[];
+  oracle: number[];
+  optimalInput: boolean;
+}
+
+function isData(x: unknown): x is RerankSample {
+  return x !== null && typeof x === 'object' && typeof (x as RerankSample).completion === 'string' && Array.isArray((x as RerankSample).candidates);
+}
+
+function moveTo(k: number, target: number, pos: number): number[] {
+  const rest: number[] = [];
+  for (let i = 0; i < k; i++) if (i !== target) rest.push(i);
+  rest.splice(pos, 0, target);
+  return rest;
+}
+
+function stats(values: readonly number[]): { mean: number; std: number; min: number; max: number } {
+  if (values.length === 0) return { mean: NaN, std: NaN, min: NaN, max: NaN };
+  let s = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of values) {
+    s += v;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const mean = s / values.length;
+  let q = 0;
+  for (const v of values) q += (v - mean) ** 2;
+  return { mean, std: Math.sqrt(q / values.length), min, max };
+}
+
+const f4 = (x: number): string => (Number.isFinite(x) ? x.toFixed(4) : String(x));
+
+/**
+ * Audits a reward for the known GR2 reward hacks by scoring canonical strategies on real slates.
+ *
+ * Valid strategies: `copy_input` (identity), `reverse`, `random` (seeded permutations), `oracle` (positives first by
+ * grade), `target_demoted` (target last), and rank probes (target at rank r, others in input order). Invalid ones:
+ * `duplicates`, `missing_item`, `out_of_set_sid`, `invalid_target_first` (target first but a duplicate: the partial
+ * parse hack), `truncated_json`, `empty`, `prose_only`. Position probes re-score one fixed item ranking under a
+ * shuffled input order.
+ *
+ * Checks: `order_copying` — on slates whose input order is not optimal, copying earns more than `neutralReward`;
+ * `invalid_above_valid` — on some slate an invalid strategy earns more than the worst valid one; `not_monotone` —
+ * moving the target down by one rank increases the reward; `position_dependent` — the same item ranking earns a
+ * different reward when the input order is shuffled (a warning: rank promotion is relative to the pre-rank by design).
+ *
+ * @param reward - The reward under audit (sync or async).
+ * @param data - Slates from `gr2/data` or ready {@link RerankSample}s (their completions are ignored). Samples without a
+ *   target/positive or with fewer than 2 candidates are skipped.
+ * @param options - See {@link AuditOptions}.
+ * @returns The report: table, rank curve, position sensitivity, findings, pass/fail per check.
+ * @throws TypeError if `reward` is not a function or `data` not an array; RangeError if no usable slate remains or an
+ *   option is invalid; RewardContractError if the reward breaks the contract.
+ * @example
+ * ```ts
+ * const report = await auditReward(createNaiveReward(), slates);
+ * report.passed.order_copying; // false — copying the input earns +0.2
+ * ```
+ */
+export async function auditReward(
+  reward: Reward<RerankSample>,
+  data: readonly Slate[] | readonly RerankSample[],
+  options: AuditOptions = {},
+): Promise<RewardAuditReport> {
+  const fn = 'auditReward';
+  if (typeof reward !== 'function') throw typeError(fn, 'reward', 'a reward function', reward);
+  if (!Array.isArray(data)) throw typeError(fn, 'data', 'an array of slates or samples', data);
+  const maxSlates = options.maxSlates ?? 500;
+  const randomPermutations = options.randomPermutations ?? 4;
+  const positionProbes = options.positionProbes ?? 2;
+  const seed = options.seed ?? 1234;
+  const neutral = options.neutralReward ?? 0;
+  const tol = options.tolerance ?? 1e-9;
+  const checks = new Set(options.checks ?? ALL_CHECKS);
+  for (const [name, v] of [
+    ['options.maxSlates', maxSlates],
+    ['options.randomPermutations', randomPermutations],
+    ['options.positionProbes', positionProbes],
+  ] as const) {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw rangeError(fn, name, 'a non-negative integer', v);
+  }
+  if (maxSlates < 1) throw rangeError(fn, 'options.maxSlates', 'a positive integer', maxSlates);
+  if (typeof neutral !== 'number' || !Number.isFinite(neutral)) throw rangeError(fn, 'options.neutralReward', 'a finite number', neutral);
+  if (typeof tol !== 'number' || !(tol >= 0)) throw rangeError(fn, 'options.tolerance', 'a non-negative number', tol);
+  for (const c of checks) if (!ALL_CHECKS.includes(c)) throw rangeError(fn, 'options.checks', `a list of ${ALL_CHECKS.join(', ')}`, c);
+  const render = options.render ?? ((ranking: readonly string[]) => renderRerankCompletion(ranking, { explanation: '…' }));
+  const name = rewardName(reward);
+  const rng = new Random(seed);
+
+  // 1. Samples with a target.
+  let samples: RerankSample[] =
+    data.length > 0 && isData(data[0])
+      ? (data as readonly RerankSample[]).slice()
+      : samplesFromSlates(data as readonly Slate[], options.sidOf ? { sidOf: options.sidOf } : {});
+  if (samples.length > maxSlates) {
+    const idx = rng.permutation(samples.length).slice(0, maxSlates).sort((a, b) => a - b);
+    samples = idx.map((i) => samples[i]!);
+  }
+  const bases: Base[] = [];
+  for (const s of samples) {
+    const K = s.candidates.length;
+    const target = targetIndexOf(s);
+    if (K < 2 || target < 0) continue;
+    const labels = labelsOf(s);
+    const oracle = Array.from({ length: K }, (_, i) => i).sort((a, b) => labels[b]! - labels[a]! || a - b);
+    // Optimal input (binary view): no negative precedes a positive.
+    let optimalInput = true;
+    let seenNegative = false;
+    for (let i = 0; i < K; i++) {
+      if (labels[i]! > 0) {
+        if (seenNegative) optimalInput = false;
+      } else seenNegative = true;
+    }
+    bases.push({ sample: s, target, labels, oracle, optimalInput });
+  }
+  if (bases.length === 0) {
+    throw rangeError(fn, 'data', 'at least one slate with a target (or a positive) and 2+ candidates', data.length);
+  }
+  const n = bases.length;
+
+  // An SID that is not a candidate of slate b (for the out-of-set strategy).
+  const foreignSid = (b: Base): string => {
+    const keys = new Set(b.sample.candidates.map((c) => {
+      const codes = tryParseSid(c);
+      return codes ? sidKey(codes) : c;
+    }));
+    for (let v = 0xffffffff; ; v--) {
+      const codes = [(v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
+      if (!keys.has(sidKey(codes))) return renderSid(codes);
+    }
+  };
+  const ids = (b: Base, order: readonly number[]): string[] => order.map((i) => b.sample.candidates[i]!);
+  const withCompletion = (b: Base, completion: string): RerankSample => ({ ...b.sample, completion });
+
+  const score = async (batch: readonly RerankSample[]): Promise<RewardValue[]> => {
+    const v = await reward(batch);
+    return checkRewardValues(name, v, batch.length).slice();
+  };
+
+  // 2. Strategies: values[strategy][slate] (random: mean over its permutations).
+  type Strat = { name: string; kind: 'valid' | 'invalid'; make: (b: Base) => string[] };
+  const needTable = checks.has('order_copying') || checks.has('invalid_above_valid');
+  const strategies: Strat[] = [];
+  const idOrder = (b: Base): number[] => b.labels.map((_, i) => i);
+  strategies.push({ name: 'copy_input', kind: 'valid', make: (b) => [render(ids(b, idOrder(b)), b.sample)] });
+  if (needTable) {
+    strategies.push(
+      { name: 'reverse', kind: 'valid', make: (b) => [render(ids(b, idOrder(b).reverse()), b.sample)] },
+      {
+        name: 'random',
+        kind: 'valid',
+        make: (b) => Array.from({ length: randomPermutations }, () => render(ids(b, rng.permutation(b.labels.length)), b.sample)),
+      },
+      { name: 'oracle', kind: 'valid', make: (b) => [render(ids(b, b.oracle), b.sample)] },
+      {
+        name: 'target_demoted',
+        kind: 'valid',
+        make: (b) => [render(ids(b, moveTo(b.labels.length, b.target, b.labels.length - 1)), b.sample)],
+      },
+    );
+  }
+  if (checks.has('invalid_above_valid')) {
+    strategies.push(
+      {
+        name: 'duplicates',
+        kind: 'invalid',
+        make: (b) => {
+          const o = idOrder(b);
+          o[o.length - 1] = o[0]!;
+          return [render(ids(b, o), b.sample)];
+        },
+      },
+      { name: 'missing_item', kind: 'invalid', make: (b) => [render(ids(b, idOrder(b).slice(0, -1)), b.sample)] },
+      {
+        name: 'out_of_set_sid',
+        kind: 'invalid',
+        make: (b) => {
+          const r = ids(b, idOrder(b));
+          r[r.length - 1] = foreignSid(b);
+          return [render(r, b.sample)];
+        },
+      },
+      {
+        name: 'invalid_target_first',
+        kind: 'invalid',
+        make: (b) => {
+          const o = moveTo(b.labels.length, b.target, 0);
+          o[o.length - 1] = o[1]!;
+          return [render(ids(b, o), b.sample)];
+        },
+      },
+      {
+        name: 'truncated_json',
+        kind: 'invalid',
+        make: (b) => {
+          const full = render(ids(b, b.oracle), b.sample);
+          return [full.slice(0, Math.floor(full.length / 2))];
+        },
+      },
+      { name: 'empty', kind: 'invalid', make: () => [''] },
+      {
+        name: 'prose_only',
+        kind: 'invalid',
+        make: () => ['The first candidate matches the purchase history best, so I would recommend it.'],
+      },
+    );
+  }
+  const perSlate = new Map<string, (number | null)[]>();
+  const rows: AuditRow[] = [];
+  const rowValues = new Map<string, { vals: number[]; nulls: number }>();
+  for (const st of strategies) {
+    const batch: RerankSample[] = [];
+    const owner: number[] = [];
+    bases.forEach((b, i) => {
+      for (const c of st.make(b)) {
+        batch.push(withCompletion(b, c));
+        owner.push(i);
+      }
+    });
+    const v = await score(batch);
+    const sums = new Array<number>(n).fill(0);
+    const counts = new Array<number>(n).fill(0);
+    const vals: number[] = [];
+    let nulls = 0;
+    v.forEach((x, j) => {
+      if (x === null) {
+        nulls++;
+        return;
+      }
+      vals.push(x);
+      sums[owner[j]!]! += x;
+      counts[owner[j]!]!++;
+    });
+    perSlate.set(st.name, sums.map((s, i) => (counts[i]! > 0 ? s / counts[i]! : null)));
+    rowValues.set(st.name, { vals, nulls });
+  }
+
+  // 3. Rank probes: target at rank r (others in input order).
+  const maxK = Math.max(...bases.map((b) => b.labels.length));
+  const rankValues: (number | null)[][] = bases.map(() => []);
+  const rankCurve: { rank: number; mean: number; n: number }[] = [];
+  if (checks.has('not_monotone')) {
+    for (let r = 0; r < maxK; r++) {
+      const batch: RerankSample[] = [];
+      const owner: number[] = [];
+      bases.forEach((b, i) => {
+        if (r < b.labels.length) {
+          batch.push(withCompletion(b, render(ids(b, moveTo(b.labels.length, b.target, r)), b.sample)));
+          owner.push(i);
+        }
+      });
+      const v = await score(batch);
+      const ok: number[] = [];
+      v.forEach((x, j) => {
+        rankValues[owner[j]!]![r] = x;
+        if (x !== null) ok.push(x);
+      });
+      rankCurve.push({ rank: r + 1, mean: stats(ok).mean, n: ok.length });
+    }
+  }
+
+  // 4. Position probes: one fixed item ranking under the input order and under shuffled input orders.
+  let positionSensitivity: number | null = null;
+  let positionExample = '';
+  if (checks.has('position_dependent') && positionProbes > 0) {
+    const orig: RerankSample[] = [];
+    const shuffled: RerankSample[] = [];
+    for (const b of bases) {
+      const K = b.labels.length;
+      for (let p = 0; p < positionProbes; p++) {
+        const ranking = ids(b, rng.permutation(K));
+        const perm = rng.permutation(K);
+        const cands = Object.freeze(perm.map((i) => b.sample.candidates[i]!));
+        orig.push(withCompletion(b, render(ranking, b.sample)));
+        const s2: RerankSample = { ...b.sample, candidates: cands, completion: '' };
+        shuffled.push({ ...s2, completion: render(ranking, s2) });
+      }
+    }
+    const a = await score(orig);
+    const c = await score(shuffled);
+    let sum = 0;
+    let cnt = 0;
+    let worst = 0;
+    a.forEach((x, j) => {
+      const y = c[j];
+      if (x === null || y === null || y === undefined) return;
+      const d = Math.abs(x - y);
+      sum += d;
+      cnt++;
+      if (d > worst) {
+        worst = d;
+        positionExample = `${f4(x)} vs ${f4(y)}`;
+      }
+    });
+    positionSensitivity = cnt > 0 ? sum / cnt : null;
+  }
+
+  // 5. Table.
+  const tableNames = strategies.map((s) => s.name);
+  const bestPerSlate = bases.map((_, i) => {
+    let best = -Infinity;
+    for (const s of tableNames) {
+      const v = perSlate.get(s)![i];
+      if (v !== null && v !== undefined && v > best) best = v;
+    }
+    return best;
+  });
+  const means = strategies.map((s) => stats(rowValues.get(s.name)!.vals).mean);
+  const bestMean = Math.max(...means.filter((m) => Number.isFinite(m)));
+  strategies.forEach((st, k) => {
+    const { vals, nulls } = rowValues.get(st.name)!;
+    const s = stats(vals);
+    const ps = perSlate.get(st.name)!;
+    let best = 0;
+    ps.forEach((v, i) => {
+      if (v !== null && v >= bestPerSlate[i]! - tol) best++;
+    });
+    rows.push({
+      strategy: st.name,
+      kind: st.kind,
+      n: vals.length,
+      mean: s.mean,
+      std: s.std,
+      min: s.min,
+      max: s.max,
+      shareOfMax: bestMean > 0 && Number.isFinite(means[k]!) ? means[k]! / bestMean : null,
+      bestRate: best / n,
+      nulls,
+    });
+  });
+
+  // 6. Findings.
+  const findings: AuditFinding[] = [];
+  const passed: Record<AuditCheck, boolean | null> = {
+    order_copying: null,
+    invalid_above_valid: null,
+    not_monotone: null,
+    position_dependent: null,
+  };
+  const copy = perSlate.get('copy_input')!;
+  const nonOpt = bases.map((b, i) => (b.optimalInput ? null : copy[i])).filter((v): v is number => v !== null && v !== undefined);
+  const copyMeanOnNonOptimal = nonOpt.length > 0 ? stats(nonOpt).mean : null;
+  if (checks.has('order_copying')) {
+    const flagged = copyMeanOnNonOptimal !== null && copyMeanOnNonOptimal > neutral + tol;
+    passed.order_copying = !flagged;
+    if (flagged) {
+      const paid = nonOpt.filter((v) => v > neutral + tol).length;
+      findings.push({
+        check: 'order_copying',
+        severity: 'error',
+        message:
+          `copying the input order earns positive reward: strategy copy_input has mean ${f4(copyMeanOnNonOptimal!)} on ` +
+          `${nonOpt.length} slates whose input order is not optimal (neutral ${f4(neutral)}; paid above neutral on ` +
+          `${paid}/${nonOpt.length}).`,
+        details: { strategy: 'copy_input', copyMean: copyMeanOnNonOptimal!, neutralReward: neutral, slates: nonOpt.length, paidSlates: paid },
+      });
+    }
+  }
+  if (checks.has('invalid_above_valid')) {
+    const validNames = strategies.filter((s) => s.kind === 'valid').map((s) => s.name);
+    const invalidNames = strategies.filter((s) => s.kind === 'invalid').map((s) => s.name);
+    let bad = 0;
+    let example: { slate: number; invalid: string; iv: number; valid: string; vv: number } | null = null;
+    bases.forEach((_, i) => {
+      let minValid = Infinity;
+      let minName = '';
+      for (const s of validNames) {
+        const v = perSlate.get(s)![i];
+        if (v !== null && v !== undefined && v < minValid) {
+          minValid = v;
+          minName = s;
+        }
+      }
+      let maxInv = -Infinity;
+      let maxName = '';
+      for (const s of invalidNames) {
+        const v = perSlate.get(s)![i];
+        if (v !== null && v !== undefined && v > maxInv) {
+          maxInv = v;
+          maxName = s;
+        }
+      }
+      if (Number.isFinite(minValid) && Number.isFinite(maxInv) && maxInv > minValid + tol) {
+        bad++;
+        if (!example || maxInv - minValid > example.iv - example.vv) {
+          example = { slate: i, invalid: maxName, iv: maxInv, valid: minName, vv: minValid };
+        }
+      }
+    });
+    passed.invalid_above_valid = bad === 0;
+    if (example) {
+      const e = example as { slate: number; invalid: string; iv: number; valid: string; vv: number };
+      findings.push({
+        check: 'invalid_above_valid',
+        severity: 'error',
+        message:
+          `an invalid output earns more than the worst valid one on ${bad}/${n} slates: e.g. slate ${e.slate}, ` +
+          `${e.invalid} = ${f4(e.iv)} > ${e.valid} = ${f4(e.vv)}.`,
+        details: { slates: bad, invalidStrategy: e.invalid, invalidReward: e.iv, validStrategy: e.valid, validReward: e.vv },
+      });
+    }
+  }
+  if (checks.has('not_monotone')) {
+    let bad = 0;
+    let example = '';
+    const ex: Record<string, number | string> = {};
+    rankValues.forEach((vals, i) => {
+      let hit = false;
+      for (let r = 0; r + 1 < vals.length; r++) {
+        const a = vals[r];
+        const b = vals[r + 1];
+        if (a === null || b === null || a === undefined || b === undefined) continue;
+        if (b > a + tol) {
+          if (!hit && example === '') {
+            example = `slate ${i} (target pre-rank ${bases[i]!.target + 1}): rank ${r + 1} → ${f4(a)}, rank ${r + 2} → ${f4(b)}`;
+            Object.assign(ex, { slate: i, rank: r + 1, rewardAtRank: a, rewardAtNextRank: b });
+          }
+          hit = true;
+        }
+      }
+      if (hit) bad++;
+    });
+    passed.not_monotone = bad === 0;
+    if (bad > 0) {
+      findings.push({
+        check: 'not_monotone',
+        severity: 'error',
+        message: `the reward is not monotone in the target's rank on ${bad}/${n} slates (moving the target down raises it): e.g. ${example}.`,
+        details: { slates: bad, ...ex },
+      });
+    }
+  }
+  if (checks.has('position_dependent') && positionSensitivity !== null) {
+    const flagged = positionSensitivity > tol;
+    passed.position_dependent = !flagged;
+    if (flagged) {
+      findings.push({
+        check: 'position_dependent',
+        severity: 'warning',
+        message:
+          `the reward depends on candidate position rather than identity: the same item ranking scored under a shuffled ` +
+          `input order changes by ${f4(positionSensitivity)} on average (largest: ${positionExample}). Expected for ` +
+          `rank-promotion rewards, which are relative to the pre-rank by design.`,
+        details: { meanAbsChange: positionSensitivity },
+      });
+    }
+  }
+
+  return {
+    reward: name,
+    slates: n,
+    nonOptimalSlates: bases.filter((b) => !b.optimalInput).length,
+    table: rows,
+    rankCurve,
+    positionSensitivity,
+    copyMeanOnNonOptimal,
+    findings,
+    passed,
+  };
+}
+
+/**
+ * Formats an audit report as a Markdown table plus its findings.
+ *
+ * @param report - A report from {@link auditReward}.
+ * @returns Markdown text.
+ * @example
+ * ```ts
+ * console.log(formatAuditReport(await auditReward(createConditionalReward(), slates)));
+ * ```
+ */
+export function formatAuditReport(report: RewardAuditReport): string {
+  const lines: string[] = [];
+  lines.push(`Reward '${report.reward}' on ${report.slates} slates (${report.nonOptimalSlates} with a non-optimal input order)`);
+  lines.push('');
+  lines.push('| strategy | kind | n | mean | std | min | max | share of max | best rate |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of report.table) {
+    lines.push(
+      `| ${r.strategy} | ${r.kind} | ${r.n} | ${f4(r.mean)} | ${f4(r.std)} | ${f4(r.min)} | ${f4(r.max)} | ` +
+        `${r.shareOfMax === null ? '-' : f4(r.shareOfMax)} | ${f4(r.bestRate)} |`,
+    );
+  }
+  if (report.rankCurve.length > 0) {
+    lines.push('');
+    lines.push(`Target at rank r: ${report.rankCurve.map((p) => `${p.rank}: ${f4(p.mean)}`).join(', ')}`);
+  }
+  if (report.copyMeanOnNonOptimal !== null) lines.push(`copy_input mean on non-optimal slates: ${f4(report.copyMeanOnNonOptimal)}`);
+  if (report.positionSensitivity !== null) lines.push(`position sensitivity (mean |Δ|): ${f4(report.positionSensitivity)}`);
+  lines.push('');
+  if (report.findings.length === 0) lines.push('Findings: none.');
+  else for (const f of report.findings) lines.push(`- [${f.severity}] ${f.check}: ${f.message}`);
+  return lines.join('\n');
+}
+
+/** Thrown by the `expect…` reward test helpers. Its `name` is `'AssertionError'`, as test runners expect. */
+export class RewardAssertionError extends Gr2Error {
+  override readonly name = 'AssertionError';
+  constructor(
+    message: string,
+    /** The audit report behind the failure. */
+    readonly report: RewardAuditReport,
+  ) {
+    super(message);
+  }
+}
+
+function fail(helper: string, report: RewardAuditReport, check: AuditCheck): never {
+  const f = report.findings.find((x) => x.check === check)!;
+  const row = (s: string) => report.table.find((r) => r.strategy === s);
+  const ctx = ['copy_input', 'random', 'oracle', 'target_demoted']
+    .map((s) => row(s))
+    .filter((r): r is AuditRow => r !== undefined)
+    .map((r) => `${r.strategy} ${f4(r.mean)}`)
+    .join(', ');
+  throw new RewardAssertionError(`${helper}: reward '${report.reward}' ${f.message}${ctx ? ` (means: ${ctx})` : ''}`, report);
+}
+
+/**
+ * Test helper: fails when copying the input order earns more than `neutralReward` on slates whose input order is not
+ * optimal (the hack of GR2's naive reward, P1 §6.3). Works in any test runner (no vitest import).
+ *
+ * @param reward - The reward under test.
+ * @param data - Slates or samples.
+ * @param options - {@link AuditOptions} (set `neutralReward` to α for rewards that pay α on every valid output).
+ * @returns The audit report when the check passes.
+ * @throws RewardAssertionError with the strategy and numbers when it fails.
+ * @example
+ * ```ts
+ * await expectNoOrderCopyingHack(createConditionalReward(), slates); // passes
+ * await expectNoOrderCopyingHack(createNaiveReward(), slates);
+ * // AssertionError: expectNoOrderCopyingHack: reward 'naive_rank_format' copying the input order earns positive reward: …
+ * ```
+ */
+export async function expectNoOrderCopyingHack(
+  reward: Reward<RerankSample>,
+  data: readonly Slate[] | readonly RerankSample[],
+  options: AuditOptions = {},
+): Promise<RewardAuditReport> {
+  const report = await auditReward(reward, data, { ...options, checks: ['order_copying'] });
+  if (report.passed.order_copying === false) fail('expectNoOrderCopyingHack', report, 'order_copying');
+  return report;
+}
+
+/**
+ * Test helper: fails when moving the target one rank down raises the reward on some slate.
+ *
+ * @param reward - The reward under test.
+ * @param data - Slates or samples.
+ * @param options - {@link AuditOptions}.
+ * @returns The audit report when the check passes.
+ * @throws RewardAssertionError with the slate, ranks and values when it fails.
+ * @example
+ * ```ts
+ * await expectMonotoneInTargetRank(createConditionalReward(), slates); // passes
+ * ```
+ */
+export async function expectMonotoneInTargetRank(
+  reward: Reward<RerankSample>,
+  data: readonly Slate[] | readonly RerankSample[],
+  options: AuditOptions = {},
+): Promise<RewardAuditReport> {
+  const report = await auditReward(reward, data, { ...options, checks: ['not_monotone'] });
+  if (report.passed.not_monotone === false) fail('expectMonotoneInTargetRank', report, 'not_monotone');
+  return report;
+}
+
+/**
+ * Test helper: fails when, on some slate, an invalid output (duplicates, missing or out-of-set items, truncated JSON,
+ * empty, prose) earns more than the worst valid permutation.
+ *
+ * @param reward - The reward under test.
+ * @param data - Slates or samples.
+ * @param options - {@link AuditOptions}.
+ * @returns The audit report when the check passes.
+ * @throws RewardAssertionError naming the invalid and the valid strategy with their rewards when it fails.
+ * @example
+ * ```ts
+ * await expectInvalidBelowValid(createConditionalReward(), slates); // passes (invalid −1 < worst valid −0.9)
+ * ```
+ */
+export async function expectInvalidBelowValid(
+  reward: Reward<RerankSample>,
+  data: readonly Slate[] | readonly RerankSample[],
+  options: AuditOptions = {},
+): Promise<RewardAuditReport> {
+  const report = await auditReward(reward, data, { ...options, checks: ['invalid_above_valid'] });
+  if (report.passed.invalid_above_valid === false) fail('expectInvalidBelowValid', report, 'invalid_above_valid');
+  return report;
+}

@@ -1,0 +1,61 @@
+/**
+ * `gr2/rewards` — GR2's verifiable rewards: the `Reward` protocol, format Ω, rank promotion, the conditional
+ * verifiable reward (P1) and its Technical Report form for slates (AUC / graded NDCG, Ω-gate, identity zeroing),
+ * DAPO's overlong penalty, the context-compressor reward, combinators, the reward contract check and a
+ * reward-hacking audit with test helpers. The output parser of `gr2/prompt` is re-exported here.
+ *
+ * @packageDocumentation
+ */
+export { defineReward, rewardName, type RerankSample, type Reward, type RewardContext, type RewardValue, type SyncReward } from './types.js';
+export {
+  rankPromotion,
+  conditionalReward,
+  naiveReward,
+  conditionalRewardFromOrder,
+  slateAuc,
+  slateNdcg,
+  conditionalSlateReward,
+  overlongPenalty,
+  compressorReward,
+  type P1RewardOptions,
+  type SlateRewardOptions,
+  type CompressorJudgement,
+  type CompressorRewardOptions,
+} from './scorers.js';
+export {
+  createFormatReward,
+  createRankPromotionReward,
+  createNaiveReward,
+  createConditionalReward,
+  createSlateReward,
+  createConditionalSlateReward,
+  createOverlongPenalty,
+  createCompressorReward,
+  parseSample,
+  targetIndexOf,
+  labelsOf,
+  type ParsingRewardOptions,
+  type OverlongPenaltyOptions,
+} from './factories.js';
+export { combineRewards, conditional, assertRewardContract, type WeightedReward } from './combine.js';
+export {
+  samplesFromSlates,
+  base256Sid,
+  renderRerankCompletion,
+  type SamplesFromSlatesOptions,
+  type RenderCompletionOptions,
+} from './samples.js';
+export {
+  auditReward,
+  formatAuditReport,
+  expectNoOrderCopyingHack,
+  expectMonotoneInTargetRank,
+  expectInvalidBelowValid,
+  RewardAssertionError,
+  type AuditCheck,
+  type AuditFinding,
+  type AuditOptions,
+  type AuditRow,
+  type RewardAuditReport,
+} from './audit.js';
+export * from '../prompt/index.js';
