@@ -38,7 +38,7 @@ export {
   type CollisionCertificate,
   type CollisionAwareOptions,
 } from './uniqueness.js';
-export { SidIndex, type ItemId, type SidIndexOptions, type SidItemMatch, type SidIndexJson } from './sid_index.js';
+export { SidIndex, type ItemId, type WidenItemId, type SidIndexOptions, type SidItemMatch, type SidIndexJson } from './sid_index.js';
 export {
   extendTokenizer,
   writeExtendedTokenizer,

@@ -21,6 +21,9 @@ import {
 /** An item identifier: a number (e.g. 1-based dataset id) or a string. */
 export type ItemId = number | string;
 
+/** Widens literal id types (`101 | 102` → `number`) so an index built from literals accepts any id. */
+export type WidenItemId<Id extends ItemId> = Id extends number ? number : Id extends string ? string : Id;
+
 /** Options of {@link SidIndex}. */
 export interface SidIndexOptions {
   /** SID string format and codebook sizes used to render and validate. @defaultValue `DEFAULT_SID_SPEC` (4 × 256) */
@@ -92,13 +95,13 @@ export class SidIndex<Id extends ItemId = ItemId> {
    * @param options - spec (default: `levels` from the codes, 256 codes per level unless given) and collision policy.
    * @throws RangeError when the lengths differ.
    */
-  static fromCodes<Id extends ItemId>(items: readonly Id[], codes: SidCodesLike, options: SidIndexOptions = {}): SidIndex<Id> {
+  static fromCodes<Id extends ItemId>(items: readonly Id[], codes: SidCodesLike, options: SidIndexOptions = {}): SidIndex<WidenItemId<Id>> {
     const C = toSidCodes(codes, 'codes', 'SidIndex.fromCodes');
     if (!Array.isArray(items)) throw typeError('SidIndex.fromCodes', 'items', 'an array of ids', items);
     if (items.length !== C.dims[0]) throw rangeError('SidIndex.fromCodes', 'items', `of length ${C.dims[0]} (rows of codes)`, raw(`length ${items.length}`));
     const spec = options.spec ?? createSidSpec({ levels: C.dims[1]! });
-    const idx = new SidIndex<Id>([], { ...options, spec });
-    for (let i = 0; i < items.length; i++) idx.add(items[i]!, codeRow(C, i));
+    const idx = new SidIndex<WidenItemId<Id>>([], { ...options, spec });
+    for (let i = 0; i < items.length; i++) idx.add(items[i]! as WidenItemId<Id>, codeRow(C, i));
     return idx;
   }
 
