@@ -415,32 +415,34 @@ function findJsonAnswer(text: string, a: number, b: number, o: ResolvedOptions, 
 }
 
 function findJsonArray(text: string, a: number, b: number, o: ResolvedOptions, ex: Extracted): 'ok' | 'deep' | 'none' {
-  const stack = new Uint8Array(o.maxDepth + 1);
-  let from = a;
-  for (let attempt = 0; attempt < 8 && from < b; attempt++) {
-    const s = text.indexOf('[', from);
-    if (s < 0 || s >= b) return 'none';
-    const e = matchJsonSpan(text, s, b, o.maxDepth, stack);
-    if (e === -2) return 'deep';
-    if (e < 0) {
-      from = s + 1;
+  // Only a list that opens the answer counts (after whitespace and an optional code fence), never one nested in
+  // prose or inside an object without the ranking key.
+  let s = a;
+  for (;;) {
+    while (s < b && isWs(text.charCodeAt(s))) s++;
+    if (text.startsWith('```', s)) {
+      s += 3;
+      while (s < b && /[A-Za-z0-9_-]/.test(text[s]!)) s++;
       continue;
     }
-    let value: unknown;
-    try {
-      value = JSON.parse(text.slice(s, e));
-    } catch {
-      from = s + 1;
-      continue;
-    }
-    if (Array.isArray(value) && value.length > 0 && value.every((x) => typeof x === 'string' || typeof x === 'number')) {
-      ex.format = 'json';
-      ex.entries = value;
-      ex.spanStart = s;
-      ex.spanEnd = e;
-      return 'ok';
-    }
-    from = e;
+    break;
+  }
+  if (s >= b || text.charCodeAt(s) !== 91) return 'none';
+  const e = matchJsonSpan(text, s, b, o.maxDepth, new Uint8Array(o.maxDepth + 1));
+  if (e === -2) return 'deep';
+  if (e < 0) return 'none';
+  let value: unknown;
+  try {
+    value = JSON.parse(text.slice(s, e));
+  } catch {
+    return 'none';
+  }
+  if (Array.isArray(value) && value.length > 0 && value.every((x) => typeof x === 'string' || typeof x === 'number')) {
+    ex.format = 'json';
+    ex.entries = value;
+    ex.spanStart = s;
+    ex.spanEnd = e;
+    return 'ok';
   }
   return 'none';
 }
