@@ -48,3 +48,13 @@ export {
 } from './policy_loss.js';
 export { sftLoss, type SftLossInputs, type SftLossOptions, type SftLossResult } from './sft_loss.js';
 export { exportPolicyLossOnnx, type ExportPolicyLossOptions } from './export_onnx.js';
+export {
+  LinearPlackettLuce,
+  plackettLuceGreedy,
+  plackettLuceLogProbs,
+  plackettLuceScoreGrad,
+  samplePlackettLuce,
+  type LinearPlackettLuceOptions,
+  type PlackettLuceOptions,
+  type PlackettLuceSample,
+} from './plackett_luce.js';
