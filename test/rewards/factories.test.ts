@@ -1,0 +1,228 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { RewardContractError } from '../../src/errors.js';
+import { renderSid } from '../../src/sid/sid_string.js';
+import {
+  assertRewardContract,
+  base256Sid,
+  combineRewards,
+  conditional,
+  createCompressorReward,
+  createConditionalReward,
+  createConditionalSlateReward,
+  createFormatReward,
+  createNaiveReward,
+  createOverlongPenalty,
+  createRankPromotionReward,
+  createSlateReward,
+  defineReward,
+  labelsOf,
+  parseSample,
+  renderRerankCompletion,
+  rewardName,
+  samplesFromSlates,
+  targetIndexOf,
+  type RerankSample,
+  type Reward,
+} from '../../src/rewards/index.js';
+
+// A 10-candidate P1 slate; the target is pre-ranked 3rd.
+const C = Array.from({ length: 10 }, (_, i) => renderSid([i, 2 * i, 3 * i, 200 - i]));
+const TARGET = C[2]!;
+const base: Omit<RerankSample, 'completion'> = { prompt: 'p', candidates: C, relevance: { [TARGET]: 1 } };
+const at = (order: number[]): RerankSample => ({ ...base, completion: renderRerankCompletion(order.map((i) => C[i]!)) });
+const identity = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+const promoted = [2, 0, 1, 3, 4, 5, 6, 7, 8, 9]; // target 3 → 1
+const demoted = [0, 1, 3, 4, 5, 6, 7, 8, 9, 2]; // target 3 → 10
+const invalid: RerankSample = { ...base, completion: renderRerankCompletion([C[2]!, C[2]!, ...C.slice(3)]) };
+const noTarget: RerankSample = { prompt: '', completion: '', candidates: C, relevance: {} };
+
+describe('P1 batch rewards', () => {
+  it('format Ω: 1 for a permutation of the candidates, else 0', () => {
+    const r = createFormatReward();
+    expect(r.name).toBe('format');
+    expect(r([at(identity), at(promoted), invalid, { ...base, completion: 'prose' }])).toEqual([1, 1, 0, 0]);
+  });
+  it('rank promotion, naive and conditional rewards on the same outputs', () => {
+    const samples = [at(identity), at(promoted), at(demoted), invalid, noTarget];
+    const rank = createRankPromotionReward()(samples);
+    expect(rank.slice(0, 2)).toEqual([0, 0.2]);
+    expect(rank[2]).toBeCloseTo(-0.7, 12);
+    expect(rank.slice(3)).toEqual([-1, null]); // invalid → −1; no target → not applicable
+    const naive = createNaiveReward()(samples);
+    expect(naive[0]).toBeCloseTo(0.2, 12); // copying the input is paid α
+    expect(naive[1]).toBeCloseTo(0.4, 12);
+    expect(naive[2]).toBeCloseTo(-0.5, 12);
+    const cond = createConditionalReward()(samples);
+    expect(cond[0]).toBe(0); // copying is not paid
+    expect(cond[1]).toBeCloseTo(0.4, 12); // §11: 3 → 1 with α = 0.2
+    expect(cond[2]).toBeCloseTo(-0.7, 12);
+    expect(cond.slice(3)).toEqual([-1, null]);
+    expect(createConditionalReward().name).toBe('conditional_verifiable');
+    expect(createNaiveReward().name).toBe('naive_rank_format');
+  });
+  it('passes parser options through (reasoning required, key names)', () => {
+    const s: RerankSample = { ...base, completion: JSON.stringify({ ranking: promoted.map((i) => C[i]) }) };
+    expect(createConditionalReward()([s])).toEqual([-1]);
+    expect(createConditionalReward({ parse: { rankingKey: 'ranking' } })([s])[0]).toBeCloseTo(0.4, 12);
+    expect(createFormatReward({ parse: { rankingKey: 'ranking', requireReasoning: true } })([s])).toEqual([0]);
+  });
+  it('uses sample.target over relevance, and the highest grade otherwise', () => {
+    expect(targetIndexOf({ ...base, completion: '', target: C[5] })).toBe(5);
+    expect(targetIndexOf({ ...base, completion: '', relevance: { [C[4]!]: 1, [C[6]!]: 2, [C[7]!]: 2 } })).toBe(6);
+    expect(targetIndexOf(noTarget)).toBe(-1);
+    expect(labelsOf({ ...base, completion: '' })).toEqual([0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
+  });
+  it('parses each sample once per option set (cache)', () => {
+    const s = at(promoted);
+    expect(parseSample(s)).toBe(parseSample(s));
+  });
+});
+
+describe('TR batch rewards', () => {
+  const graded: Omit<RerankSample, 'completion'> = { prompt: '', candidates: C.slice(0, 5), relevance: { [C[0]!]: 2, [C[2]!]: 1 } };
+  const s = (order: number[]): RerankSample => ({ ...graded, completion: renderRerankCompletion(order.map((i) => C[i]!)) });
+  it('conditional slate reward: identity of an optimal-by-AUC input keeps its credit; non-optimal → α', () => {
+    const r = createConditionalSlateReward();
+    expect(r.name).toBe('conditional_slate_auc');
+    const v = r([s([0, 1, 2, 3, 4]), s([2, 0, 1, 3, 4]), s([1, 0, 2, 3, 4])]);
+    expect(v[0]).toBeCloseTo(0.2, 12); // identity, AUC 5/6 < 1 → α only
+    expect(v[1]).toBeCloseTo(1.2, 12); // AUC 1 + α
+    expect(v[2]).toBeCloseTo(4 / 6 + 0.2, 12);
+    const nd = createConditionalSlateReward({ metric: 'ndcg' })([s([0, 2, 1, 3, 4]), s([0, 1, 2, 3, 4])]);
+    expect(nd[0]).toBeCloseTo(1.2, 12);
+    expect(nd[1]).toBeCloseTo(0.2, 12);
+  });
+  it('plain slate reward: Ω-gated metric without bonus or zeroing', () => {
+    const v = createSlateReward()([s([0, 1, 2, 3, 4]), { ...graded, completion: 'nope' }]);
+    expect(v[0]).toBeCloseTo(5 / 6, 12);
+    expect(v[1]).toBe(0);
+    expect(createSlateReward({ metric: 'ndcg' }).name).toBe('slate_ndcg');
+  });
+  it('AUC is null (not applicable) on a slate without negatives', () => {
+    const allPos = { prompt: '', candidates: C.slice(0, 2), relevance: { [C[0]!]: 1, [C[1]!]: 1 }, completion: '' };
+    expect(createConditionalSlateReward()([allPos])).toEqual([null]);
+  });
+});
+
+describe('length and compressor rewards', () => {
+  it('overlong penalty reads completionLength, else the character count', () => {
+    const r = createOverlongPenalty({ maxLength: 20480, cacheLength: 4096 });
+    expect(r.name).toBe('overlong_penalty');
+    const v = r([{ ...base, completion: '', completionLength: 18000 }, { ...base, completion: 'short' }]);
+    expect(v[0]).toBeCloseTo(-0.3945, 4);
+    expect(v[1]).toBe(0);
+    expect(() => createOverlongPenalty({ maxLength: 10, cacheLength: 20 })).toThrow(/'cacheLength'/);
+  });
+  it('compressor reward over judged samples', () => {
+    const v = createCompressorReward()([{ solvable: true, preservation: 6, quality: 9, originalLength: 1000, compressedLength: 180 }]);
+    expect(v[0]).toBeCloseTo(0.83, 12);
+  });
+});
+
+describe('combinators and the contract', () => {
+  it('combineRewards: rank + 0.2·format equals the naive reward on valid output', async () => {
+    const combined = combineRewards([createRankPromotionReward(), { reward: createFormatReward(), weight: 0.2 }]);
+    expect(combined.name).toBe('combined');
+    const samples = [at(identity), at(promoted), at(demoted)];
+    const a = (await combined(samples)) as number[];
+    const b = createNaiveReward()(samples) as number[];
+    a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 12));
+  });
+  it('conditional(): the P1 conditional reward built from parts', async () => {
+    const promotedOrFirst = (s: RerankSample): boolean => {
+      const p = parseSample(s);
+      const t = targetIndexOf(s);
+      if (!p.valid || p.order === null) return false;
+      const out = p.order.indexOf(t) + 1;
+      return out < t + 1 || (t === 0 && out === 1);
+    };
+    const built = combineRewards([createRankPromotionReward({ invalidReward: -1 }), { reward: conditional(promotedOrFirst, createFormatReward()), weight: 0.2 }]);
+    const samples = [at(identity), at(promoted), at(demoted), invalid];
+    const a = (await built(samples)) as number[];
+    const b = createConditionalReward()(samples) as number[];
+    a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 12));
+    expect(conditional(() => true, createFormatReward()).name).toBe('conditional(format)');
+  });
+  it('nulls are skipped; all-null stays null; async terms make an async result', async () => {
+    const nul = defineReward('nul', (s: readonly RerankSample[]) => s.map(() => null));
+    const one = defineReward('one', async (s: readonly RerankSample[]) => s.map(() => 1));
+    expect(await combineRewards([nul, nul])([at(identity)])).toEqual([null]);
+    const mixed = combineRewards([nul, { reward: one, weight: 3 }]);
+    const out = mixed([at(identity)]);
+    expect(out).toBeInstanceOf(Promise);
+    expect(await out).toEqual([3]);
+    expect(await conditional((_s, i) => i === 0, one, nul)([at(identity), at(identity)])).toEqual([1, null]);
+  });
+  it('rejects bad terms and contract violations with the reward name', async () => {
+    expect(() => combineRewards([])).toThrow(/combineRewards: 'terms' must be non-empty/);
+    expect(() => combineRewards([{ reward: createFormatReward(), weight: Infinity }])).toThrow(/'terms\[0\].weight'/);
+    expect(() => combineRewards([42 as unknown as Reward])).toThrow(TypeError);
+    expect(() => conditional(1 as unknown as () => boolean, createFormatReward())).toThrow(/conditional: 'when'/);
+    const short = defineReward('rank_promotion', (s: readonly RerankSample[]) => s.slice(1).map(() => 0));
+    await expect(assertRewardContract(short, [at(identity), at(identity), at(identity), at(identity)])).rejects.toThrow(
+      /reward 'rank_promotion' returned 3 values for 4 samples/,
+    );
+    const nan = defineReward('bad', (s: readonly RerankSample[]) => s.map(() => NaN));
+    await expect(assertRewardContract(nan, [at(identity)])).rejects.toBeInstanceOf(RewardContractError);
+    expect(() => combineRewards([nan])([at(identity)])).toThrow(/reward 'bad' returned NaN for sample 0/);
+    expect(await assertRewardContract(createConditionalReward(), [at(promoted)])).toEqual([expect.closeTo(0.4, 12)]);
+    expect(rewardName(() => [])).toBe('reward');
+  });
+});
+
+describe('every built-in reward returns a finite number for any completion (property)', () => {
+  const graded = { prompt: '', candidates: C, relevance: { [C[2]!]: 2, [C[7]!]: 1 } };
+  const rewards = [
+    createFormatReward(),
+    createRankPromotionReward(),
+    createNaiveReward(),
+    createConditionalReward(),
+    createConditionalReward({ variant: 'loose' }),
+    createSlateReward(),
+    createSlateReward({ metric: 'ndcg' }),
+    createConditionalSlateReward(),
+    createConditionalSlateReward({ metric: 'ndcg', k: 5 }),
+    createOverlongPenalty(),
+  ];
+  const completion = fc.oneof(
+    fc.string({ maxLength: 400 }),
+    fc.array(fc.constantFrom('{', '}', '[', ']', '"', ',', ':', '<think>', '</think>', 'recommendations', ' > ', '[2]', ...C), { maxLength: 30 }).map((a) => a.join('')),
+    fc.array(fc.integer({ min: -1, max: 10 }), { maxLength: 12 }).map((ix) => renderRerankCompletion(ix.map((i) => C[i] ?? 'x'))),
+  );
+  it('holds for 300 random completions', () => {
+    fc.assert(
+      fc.property(completion, (text) => {
+        for (const r of rewards) {
+          const v = r([{ ...graded, completion: text }]);
+          expect(v).toHaveLength(1);
+          expect(typeof v[0] === 'number' && Number.isFinite(v[0])).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('samplesFromSlates and completions', () => {
+  const slate = { user: 1, history: [3], candidates: [5, 9, 258], relevance: [0, 1, 0], target: 9, targetRank: 2, targetRetrieved: true };
+  it('renders candidates as SIDs (base-256 by default) with relevance and target', () => {
+    const [s] = samplesFromSlates([slate]);
+    expect(s!.candidates).toEqual([renderSid([0, 0, 0, 5]), renderSid([0, 0, 0, 9]), renderSid([0, 0, 1, 2])]);
+    expect(s!.relevance).toEqual({ [renderSid([0, 0, 0, 9])]: 1 });
+    expect(s!.target).toBe(renderSid([0, 0, 0, 9]));
+    expect(base256Sid(2 ** 32 - 1)).toEqual([255, 255, 255, 255]);
+    expect(() => base256Sid(-1)).toThrow(/base256Sid: 'itemId'/);
+  });
+  it('takes a sidOf lookup (codes or strings) and completion/prompt makers', () => {
+    const [s] = samplesFromSlates([slate], { sidOf: (id) => `item-${id}`, completion: (_sl, c) => renderRerankCompletion([...c].reverse()) });
+    expect(s!.candidates).toEqual(['item-5', 'item-9', 'item-258']);
+    expect(createRankPromotionReward()([s!])).toEqual([0]);
+    expect(() => samplesFromSlates([slate], { sidOf: () => 'same' })).toThrow(/'slates\[0\].candidates'/);
+    expect(() => samplesFromSlates('x' as unknown as [])).toThrow(TypeError);
+  });
+  it('renderRerankCompletion: reasoning-free variant, think block, key names', () => {
+    expect(renderRerankCompletion(['A', 'B'], { explanation: null })).toBe('{"recommendations":["A","B"]}');
+    expect(renderRerankCompletion(['A'], { think: 't', rankingKey: 'r', reasoningKey: 'e', explanation: 'x' })).toBe('<think>t</think>\n{"e":"x","r":["A"]}');
+  });
+});
