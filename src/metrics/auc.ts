@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 import { assertOneOf } from '../errors.js';
+import { aucKernel } from './kernels.js';
 import { noRelevantValue, prepare, resolveCommon } from './prepare.js';
 import type { AucOptions, Ranking, Relevance } from './types.js';
 
@@ -42,7 +43,6 @@ export function auc(ranking: Ranking, relevant: Relevance, options: AucOptions =
   const grades = new Float64Array(n + missing.length);
   grades.set(prep.grades);
   for (let i = 0; i < missing.length; i++) grades[n + i] = missing[i]!;
-  if (pairs === 'binary') for (let i = 0; i < grades.length; i++) grades[i] = grades[i]! > 0 ? 1 : 0;
   // group id per position: tie groups of the ranking, then the missing block
   const group = new Int32Array(grades.length);
   if (prep.bounds) {
@@ -50,18 +50,7 @@ export function auc(ranking: Ranking, relevant: Relevance, options: AucOptions =
     for (let gi = 0; gi + 1 < b.length; gi++) for (let p = b[gi]!; p < b[gi + 1]!; p++) group[p] = gi;
   } else for (let p = 0; p < n; p++) group[p] = p;
   for (let i = 0; i < missing.length; i++) group[n + i] = common.ties === 'average' ? -1 : -2 - i;
-  let total = 0;
-  let correct = 0;
-  for (let i = 0; i < grades.length; i++) {
-    const gi = grades[i]!;
-    for (let j = i + 1; j < grades.length; j++) {
-      const gj = grades[j]!;
-      if (gi === gj) continue;
-      total++;
-      if (group[i] === group[j]) correct += 0.5;
-      else if (gi > gj) correct += 1;
-    }
-  }
+  const [correct, total] = aucKernel(grades, group, grades.length, pairs === 'binary');
   if (total === 0) {
     return noRelevantValue(fn, common.noRelevant, pairs === 'binary' ? 'at least one positive and one negative' : 'two different grades');
   }

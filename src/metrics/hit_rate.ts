@@ -3,7 +3,8 @@
  *
  * @packageDocumentation
  */
-import { groupsOf, noRelevantValue, prepare, resolveCommon, resolveK } from './prepare.js';
+import { hitKernel } from './kernels.js';
+import { noRelevantValue, prepare, resolveCommon, resolveK, toRowView } from './prepare.js';
 import type { MetricOptions, Ranking, Relevance } from './types.js';
 
 /**
@@ -31,21 +32,5 @@ export function hitRateAtK(ranking: Ranking, relevant: Relevance, k: number, opt
   const prep = prepare(fn, ranking, relevant, options, common);
   const kk = resolveK(fn, k, prep.grades.length, common.kBeyondList);
   if (prep.idealGrades.length === 0) return noRelevantValue(fn, common.noRelevant);
-  const bounds = groupsOf(prep);
-  const grades = prep.grades;
-  for (let b = 0; b + 1 < bounds.length; b++) {
-    const lo = bounds[b]!;
-    const hi = bounds[b + 1]!;
-    if (lo >= kk) break;
-    let r = 0;
-    for (let p = lo; p < hi; p++) if (grades[p]! > 0) r++;
-    if (r === 0) continue;
-    if (hi <= kk) return 1;
-    const g = hi - lo;
-    const m = kk - lo;
-    let miss = 1;
-    for (let t = 0; t < m; t++) miss *= (g - r - t) / (g - t);
-    return 1 - miss;
-  }
-  return 0;
+  return hitKernel(toRowView(prep), kk);
 }

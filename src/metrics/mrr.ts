@@ -4,7 +4,8 @@
  * @packageDocumentation
  */
 import { assertPositiveInteger } from '../errors.js';
-import { groupsOf, noRelevantValue, prepare, resolveCommon } from './prepare.js';
+import { rrKernel } from './kernels.js';
+import { noRelevantValue, prepare, resolveCommon, toRowView } from './prepare.js';
 import type { MetricOptions, Ranking, Relevance } from './types.js';
 
 /** Options of {@link mrr}. */
@@ -39,24 +40,5 @@ export function mrr(ranking: Ranking, relevant: Relevance, options: MrrOptions =
   const prep = prepare(fn, ranking, relevant, options, common);
   const cut = options.k ?? Number.POSITIVE_INFINITY;
   if (prep.idealGrades.length === 0) return noRelevantValue(fn, common.noRelevant);
-  const bounds = groupsOf(prep);
-  const grades = prep.grades;
-  for (let b = 0; b + 1 < bounds.length; b++) {
-    const lo = bounds[b]!;
-    const hi = bounds[b + 1]!;
-    let r = 0;
-    for (let p = lo; p < hi; p++) if (grades[p]! > 0) r++;
-    if (r === 0) continue;
-    const g = hi - lo;
-    let survive = 1; // P(J > j − 1)
-    let value = 0;
-    for (let j = 1; j <= g - r + 1; j++) {
-      const next = survive * ((g - r - (j - 1)) / (g - (j - 1)));
-      const pj = survive - next;
-      if (lo + j <= cut) value += pj / (lo + j);
-      survive = next;
-    }
-    return value;
-  }
-  return 0;
+  return rrKernel(toRowView(prep), cut);
 }

@@ -4,13 +4,9 @@
  * @packageDocumentation
  */
 import { assertOneOf } from '../errors.js';
-import { noRelevantValue, prepare, resolveCommon, resolveK, weightedSum } from './prepare.js';
-import type { Gain, NdcgOptions, Ranking, Relevance } from './types.js';
-
-/** @internal The gain function of a {@link Gain} mode. */
-export function gainFunction(gain: Gain): (g: number) => number {
-  return gain === 'linear' ? (g) => g : (g) => 2 ** g - 1;
-}
+import { ndcgKernel } from './kernels.js';
+import { noRelevantValue, prepare, resolveCommon, resolveK, toRowView } from './prepare.js';
+import type { NdcgOptions, Ranking, Relevance } from './types.js';
 
 /**
  * Normalised discounted cumulative gain at cut-off k:
@@ -46,13 +42,5 @@ export function ndcgAtK(ranking: Ranking, relevant: Relevance, k: number, option
   const prep = prepare(fn, ranking, relevant, options, common);
   const kk = resolveK(fn, k, prep.grades.length, common.kBeyondList);
   if (prep.idealGrades.length === 0) return noRelevantValue(fn, common.noRelevant);
-  const g = gainFunction(gain);
-  const dcg = weightedSum(prep, (p) => (p <= kk ? 1 / Math.log2(p + 1) : 0), g);
-  const idealGrades =
-    ideal === 'qrels' ? prep.idealGrades : Array.from(prep.grades).filter((x) => x > 0).sort((a, b) => b - a);
-  let idcg = 0;
-  const m = Math.min(kk, idealGrades.length);
-  for (let i = 0; i < m; i++) idcg += g(idealGrades[i]!) / Math.log2(i + 2);
-  if (idcg === 0) return 0;
-  return Math.min(1, dcg / idcg);
+  return ndcgKernel(toRowView(prep, ideal), kk, gain === 'exponential');
 }

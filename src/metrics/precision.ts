@@ -3,7 +3,8 @@
  *
  * @packageDocumentation
  */
-import { noRelevantValue, prepare, resolveCommon, resolveK, weightedSum } from './prepare.js';
+import { hitsKernel } from './kernels.js';
+import { noRelevantValue, prepare, resolveCommon, resolveK, toRowView } from './prepare.js';
 import type { MetricOptions, Ranking, Relevance } from './types.js';
 
 /**
@@ -31,5 +32,5 @@ export function precisionAtK(ranking: Ranking, relevant: Relevance, k: number, o
   const prep = prepare(fn, ranking, relevant, options, common);
   const kk = resolveK(fn, k, prep.grades.length, common.kBeyondList);
   if (prep.idealGrades.length === 0) return noRelevantValue(fn, common.noRelevant);
-  return weightedSum(prep, (p) => (p <= kk ? 1 : 0), () => 1) / kk;
+  return hitsKernel(toRowView(prep), kk) / kk;
 }

@@ -5,6 +5,7 @@
  * @internal
  */
 import { assertOneOf, assertPositiveInteger, rangeError, raw, typeError } from '../errors.js';
+import type { RowView } from './kernels.js';
 import type { DuplicatePolicy, ItemId, KBeyondList, MetricOptions, NoRelevantPolicy, Ranking, Relevance, ScoredList, TieBreaking } from './types.js';
 
 /** @internal */
@@ -236,42 +237,17 @@ export function noRelevantValue(fn: string, policy: NoRelevantPolicy, what = 'at
   return policy === 'zero' ? 0 : Number.NaN;
 }
 
-/**
- * @internal Expected Σ_p grade(p)·w(p) under the tie policy: for tie groups (average mode) every item of a
- * group gets the group's mean weight; otherwise a plain positional sum. `w` takes 1-based positions.
- */
-export function weightedSum(prep: Prepared, w: (pos: number) => number, transform: (g: number) => number): number {
-  const { grades, bounds } = prep;
-  const n = grades.length;
-  let total = 0;
-  if (bounds === null) {
-    for (let p = 0; p < n; p++) {
-      const g = grades[p]!;
-      if (g > 0) total += transform(g) * w(p + 1);
-    }
-    return total;
-  }
-  for (let b = 0; b + 1 < bounds.length; b++) {
-    const lo = bounds[b]!;
-    const hi = bounds[b + 1]!;
-    let gsum = 0;
-    for (let p = lo; p < hi; p++) {
-      const g = grades[p]!;
-      if (g > 0) gsum += transform(g);
-    }
-    if (gsum === 0) continue;
-    let wsum = 0;
-    for (let p = lo; p < hi; p++) wsum += w(p + 1);
-    total += (gsum * wsum) / (hi - lo);
-  }
-  return total;
-}
-
-/** @internal Tie groups as [start, end) pairs (singletons when there are no ties). */
-export function groupsOf(prep: Prepared): Int32Array {
-  if (prep.bounds) return prep.bounds;
+/** @internal A {@link RowView} of a prepared ranking; `ideal` from the judgments or from the ranking. */
+export function toRowView(prep: Prepared, idealFrom: 'qrels' | 'ranking' = 'qrels'): RowView {
   const n = prep.grades.length;
-  const b = new Int32Array(n + 1);
-  for (let i = 0; i <= n; i++) b[i] = i;
-  return b;
+  let bounds = prep.bounds;
+  if (!bounds) {
+    bounds = new Int32Array(n + 1);
+    for (let i = 0; i <= n; i++) bounds[i] = i;
+  }
+  const ideal =
+    idealFrom === 'qrels'
+      ? Float64Array.from(prep.idealGrades)
+      : Float64Array.from(prep.grades).filter((g) => g > 0).sort().reverse();
+  return { grades: prep.grades, n, bounds, groups: bounds.length - 1, ideal, nIdeal: ideal.length };
 }

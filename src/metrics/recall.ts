@@ -4,7 +4,8 @@
  * @packageDocumentation
  */
 import { assertOneOf } from '../errors.js';
-import { noRelevantValue, prepare, resolveCommon, resolveK, weightedSum } from './prepare.js';
+import { hitsKernel } from './kernels.js';
+import { noRelevantValue, prepare, resolveCommon, resolveK, toRowView } from './prepare.js';
 import type { Ranking, RecallOptions, Relevance } from './types.js';
 
 /**
@@ -38,6 +39,6 @@ export function recallAtK(ranking: Ranking, relevant: Relevance, k: number, opti
   const kk = resolveK(fn, k, prep.grades.length, common.kBeyondList);
   const numRelevant = prep.idealGrades.length;
   if (numRelevant === 0) return noRelevantValue(fn, common.noRelevant);
-  const hits = weightedSum(prep, (p) => (p <= kk ? 1 : 0), () => 1);
+  const hits = hitsKernel(toRowView(prep), kk);
   return hits / (denominator === 'relevant' ? numRelevant : Math.min(numRelevant, kk));
 }

@@ -1,0 +1,456 @@
+/**
+ * Many-query evaluation: metric strings, per-query values, means, bootstrap intervals, comparisons.
+ *
+ * @packageDocumentation
+ */
+import { toMatrix, type MatrixLike } from '../backend/tensor.js';
+import { assertOneOf, assertPositiveInteger, rangeError, raw, typeError } from '../errors.js';
+import { bootstrapCi, nanMean, pairedTest, type BootstrapOptions, type PairedTestOptions, type PairedTestResult } from './bootstrap.js';
+import { aucKernel, hitKernel, hitsKernel, ndcgKernel, rrKernel, type RowView } from './kernels.js';
+import { noRelevantValue, prepare, resolveCommon, resolveK, toRowView } from './prepare.js';
+import type { AucOptions, ItemId, NdcgOptions, Ranking, RecallOptions, Relevance } from './types.js';
+
+/** Metric families understood by {@link parseMetric}. */
+export type MetricName = 'recall' | 'ndcg' | 'hit' | 'precision' | 'mrr' | 'auc';
+
+/** A parsed metric string. */
+export interface MetricSpec {
+  /** The string as given (the key of results). */
+  readonly key: string;
+  readonly name: MetricName;
+  /** Cut-off (`null` for `auc`, and for `mrr` without `@k`). */
+  readonly k: number | null;
+}
+
+const ALIASES: Record<string, MetricName> = {
+  recall: 'recall',
+  r: 'recall',
+  ndcg: 'ndcg',
+  n: 'ndcg',
+  hit: 'hit',
+  hits: 'hit',
+  hitrate: 'hit',
+  hr: 'hit',
+  precision: 'precision',
+  p: 'precision',
+  mrr: 'mrr',
+  rr: 'mrr',
+  auc: 'auc',
+};
+
+/**
+ * Parses a metric string: `recall@k` (alias `r@k`), `ndcg@k` (`n@k`), `hit@k` (`hr@k`, `hitrate@k`),
+ * `precision@k` (`p@k`), `mrr` or `mrr@k`, `auc`. Case-insensitive.
+ *
+ * @param metric - the string.
+ * @returns its spec.
+ * @throws TypeError for a non-string; RangeError for an unknown metric or a missing / bad `@k`.
+ * @example
+ * ```ts
+ * parseMetric('NDCG@5');   // { key: 'NDCG@5', name: 'ndcg', k: 5 }
+ * ```
+ */
+export function parseMetric(metric: string): MetricSpec {
+  const fn = 'parseMetric';
+  if (typeof metric !== 'string') throw typeError(fn, 'metric', 'a string such as "ndcg@5"', metric);
+  const m = /^([a-z]+)(?:@(\d+))?$/i.exec(metric.trim());
+  const name = m ? ALIASES[m[1]!.toLowerCase()] : undefined;
+  if (!m || !name) {
+    throw rangeError(fn, 'metric', 'one of recall@k, ndcg@k, hit@k, precision@k, mrr[@k], auc', metric);
+  }
+  const k = m[2] === undefined ? null : Number(m[2]);
+  if (k !== null && k < 1) throw rangeError(fn, 'metric', 'a cut-off k >= 1', metric);
+  if (name === 'auc' && k !== null) throw rangeError(fn, 'metric', "'auc' without a cut-off", metric);
+  if (k === null && name !== 'auc' && name !== 'mrr') throw rangeError(fn, 'metric', `'${m[1]}@k' with a cut-off`, metric);
+  return { key: metric, name, k };
+}
+
+/** Options of {@link evaluate}, {@link evaluateSlates} and {@link evaluateRanks}. */
+export interface EvaluateOptions extends RecallOptions, NdcgOptions, Pick<AucOptions, 'pairs'> {
+  /**
+   * Add percentile bootstrap intervals of every mean (`true` = default {@link BootstrapOptions}).
+   * @defaultValue `false`
+   */
+  readonly ci?: boolean | BootstrapOptions;
+}
+
+/** Result of an evaluation. */
+export interface EvaluationResult {
+  /** Query ids in evaluation order (`evaluate`); row indices as strings are not materialised for batched forms. */
+  readonly queries: readonly string[] | null;
+  /** Number of queries. */
+  readonly numQueries: number;
+  /** Per-query values of each metric key (`NaN` = skipped query). */
+  readonly perQuery: Readonly<Record<string, Float64Array>>;
+  /** Mean over non-skipped queries. */
+  readonly mean: Readonly<Record<string, number>>;
+  /** Number of non-skipped queries per metric. */
+  readonly count: Readonly<Record<string, number>>;
+  /** Bootstrap intervals of the means, when requested. */
+  readonly ci?: Readonly<Record<string, readonly [number, number]>>;
+}
+
+function parseAll(fn: string, metrics: readonly string[]): MetricSpec[] {
+  if (!Array.isArray(metrics) || metrics.length === 0) throw typeError(fn, 'metrics', 'a non-empty array of metric strings', metrics);
+  const specs = metrics.map((s) => parseMetric(s));
+  const keys = new Set<string>();
+  for (const s of specs) {
+    if (keys.has(s.key)) throw rangeError(fn, 'metrics', 'distinct', s.key);
+    keys.add(s.key);
+  }
+  return specs;
+}
+
+function finish(specs: MetricSpec[], perQuery: Record<string, Float64Array>, n: number, queries: string[] | null, options: EvaluateOptions): EvaluationResult {
+  const mean: Record<string, number> = {};
+  const count: Record<string, number> = {};
+  let ci: Record<string, readonly [number, number]> | undefined;
+  const ciOpts = options.ci ?? false;
+  if (ciOpts !== false) ci = {};
+  for (const s of specs) {
+    const v = perQuery[s.key]!;
+    mean[s.key] = nanMean(v);
+    let c = 0;
+    for (let i = 0; i < v.length; i++) if (v[i] === v[i]) c++;
+    count[s.key] = c;
+    if (ci) ci[s.key] = bootstrapCi(v, ciOpts === true ? {} : (ciOpts as BootstrapOptions));
+  }
+  return ci ? { queries, numQueries: n, perQuery, mean, count, ci } : { queries, numQueries: n, perQuery, mean, count };
+}
+
+type Keyed<T> = ReadonlyMap<string | number, T> | Readonly<Record<string, T>>;
+
+function entriesOf<T>(fn: string, arg: string, x: Keyed<T>): Map<string, T> {
+  if (x instanceof Map) {
+    const m = new Map<string, T>();
+    for (const [k, v] of x) m.set(String(k), v);
+    return m;
+  }
+  if (x === null || typeof x !== 'object' || Array.isArray(x)) throw typeError(fn, arg, 'a Map or an object keyed by query id', x);
+  return new Map(Object.entries(x as Record<string, T>));
+}
+
+/**
+ * Evaluates runs against judgments over many queries (ranx / trec_eval style), with per-query values,
+ * means (skipped queries excluded) and optional bootstrap intervals.
+ *
+ * The query set is the judged queries: a judged query without a run scores as an empty ranking (0); a run for
+ * an unjudged query throws `RangeError` naming `'runs'`. Every convention option of the per-query
+ * functions applies to all metrics.
+ *
+ * @param runs - per query id: a ranking (ids best-first) or `{ids, scores}`.
+ * @param qrels - per query id: judgments (one id, ids, or grades).
+ * @param metrics - metric strings, e.g. `['recall@1', 'recall@5', 'ndcg@5', 'mrr', 'auc']`.
+ * @param options - see {@link EvaluateOptions}.
+ * @returns per-query values, means, counts and (optionally) intervals.
+ * @throws TypeError / RangeError for malformed input, unknown metrics or unjudged queries.
+ * @example
+ * ```ts
+ * const r = evaluate({ q1: [3, 1, 2], q2: [2, 1, 3] }, { q1: 1, q2: 2 }, ['recall@1', 'ndcg@3']);
+ * // r.mean = { 'recall@1': 0.5, 'ndcg@3': (1/log2(3) + 1) / 2 = 0.8155 }
+ * ```
+ */
+export function evaluate(
+  runs: Keyed<Ranking>,
+  qrels: Keyed<Relevance>,
+  metrics: readonly string[],
+  options: EvaluateOptions = {},
+): EvaluationResult {
+  const fn = 'evaluate';
+  const specs = parseAll(fn, metrics);
+  const common = resolveCommon(fn, options);
+  const denominator = options.denominator ?? 'relevant';
+  const gain = options.gain ?? 'linear';
+  const idealFrom = options.ideal ?? 'qrels';
+  const pairs = options.pairs ?? 'binary';
+  assertOneOf(fn, 'options.denominator', denominator, ['relevant', 'min-relevant-k'] as const);
+  assertOneOf(fn, 'options.gain', gain, ['linear', 'exponential'] as const);
+  assertOneOf(fn, 'options.ideal', idealFrom, ['qrels', 'ranking'] as const);
+  assertOneOf(fn, 'options.pairs', pairs, ['binary', 'graded'] as const);
+  const runMap = entriesOf(fn, 'runs', runs);
+  const qrelMap = entriesOf(fn, 'qrels', qrels);
+  for (const q of runMap.keys()) {
+    if (!qrelMap.has(q)) throw rangeError(fn, 'runs', 'keyed by judged queries only', raw(`query ${JSON.stringify(q)} has no judgments`));
+  }
+  const queries = [...qrelMap.keys()];
+  const n = queries.length;
+  const perQuery: Record<string, Float64Array> = {};
+  for (const s of specs) perQuery[s.key] = new Float64Array(n);
+  const empty: ItemId[] = [];
+  for (let qi = 0; qi < n; qi++) {
+    const q = queries[qi]!;
+    const prep = prepare(`${fn} (query ${q})`, runMap.get(q) ?? empty, qrelMap.get(q)!, options, common);
+    const view = toRowView(prep, idealFrom);
+    const noRel = prep.idealGrades.length === 0;
+    for (const s of specs) {
+      let v: number;
+      if (s.name === 'auc') {
+        v = aucOf(prep, common.ties, pairs === 'binary');
+        if (Number.isNaN(v)) v = noRelevantValue(`${fn} (query ${q})`, common.noRelevant, 'at least one positive and one negative');
+      } else if (noRel) v = noRelevantValue(`${fn} (query ${q})`, common.noRelevant);
+      else {
+        const kk = s.k === null ? Number.POSITIVE_INFINITY : resolveK(fn, s.k, prep.grades.length, common.kBeyondList);
+        v = kernelValue(s.name, view, kk, prep.idealGrades.length, denominator === 'min-relevant-k', gain === 'exponential');
+      }
+      perQuery[s.key]![qi] = v;
+    }
+  }
+  return finish(specs, perQuery, n, queries, options);
+}
+
+function aucOf(prep: ReturnType<typeof prepare>, ties: string, binary: boolean): number {
+  const n = prep.grades.length;
+  const missing = prep.missing.slice();
+  if (ties === 'optimistic') missing.sort((a, b) => b - a);
+  else if (ties === 'pessimistic') missing.sort((a, b) => a - b);
+  const grades = new Float64Array(n + missing.length);
+  grades.set(prep.grades);
+  for (let i = 0; i < missing.length; i++) grades[n + i] = missing[i]!;
+  const group = new Int32Array(grades.length);
+  if (prep.bounds) {
+    const b = prep.bounds;
+    for (let gi = 0; gi + 1 < b.length; gi++) for (let p = b[gi]!; p < b[gi + 1]!; p++) group[p] = gi;
+  } else for (let p = 0; p < n; p++) group[p] = p;
+  for (let i = 0; i < missing.length; i++) group[n + i] = ties === 'average' ? -1 : -2 - i;
+  const [c, t] = aucKernel(grades, group, grades.length, binary);
+  return t === 0 ? Number.NaN : c / t;
+}
+
+function kernelValue(name: MetricName, v: RowView, kk: number, numRel: number, capDenominator: boolean, exponential: boolean): number {
+  switch (name) {
+    case 'recall':
+      return hitsKernel(v, kk) / (capDenominator ? Math.min(numRel, kk) : numRel);
+    case 'precision':
+      return hitsKernel(v, kk) / kk;
+    case 'hit':
+      return hitKernel(v, kk);
+    case 'ndcg':
+      return ndcgKernel(v, kk, exponential);
+    case 'mrr':
+      return rrKernel(v, kk);
+    default:
+      return Number.NaN;
+  }
+}
+
+/**
+ * Evaluates fixed-size slates given as dense matrices — `scores [n, K]` (higher = better) and graded
+ * `labels [n, K]` — the input form of scikit-learn's `ndcg_score(y_true, y_score)`. A tight typed-array loop
+ * (one insertion sort of K per row, no per-query objects); results equal the per-query functions with
+ * `candidates` = the row and judgments = the row's labels (so `ideal: 'qrels'` and `'ranking'` coincide).
+ *
+ * @param scores - `[n, K]` scores (any gr2 matrix form; NaN throws).
+ * @param labels - `[n, K]` grades ≥ 0.
+ * @param metrics - metric strings.
+ * @param options - see {@link EvaluateOptions} (`duplicates`, `candidates` and `ideal` do not apply).
+ * @returns per-row values, means, counts, intervals.
+ * @throws TypeError / RangeError for mismatched shapes, NaN scores, negative labels, unknown metrics.
+ * @example
+ * ```ts
+ * const r = evaluateSlates({ data: Float32Array.of(3, 2, 1, 1, 2, 3), shape: [2, 3] },
+ *                          { data: Float32Array.of(0, 1, 0, 0, 1, 0), shape: [2, 3] }, ['recall@1', 'ndcg@3']);
+ * // r.mean['recall@1'] = 0; r.mean['ndcg@3'] = 1/log2(3) = 0.6309
+ * ```
+ */
+export function evaluateSlates(scores: MatrixLike, labels: MatrixLike, metrics: readonly string[], options: EvaluateOptions = {}): EvaluationResult {
+  const fn = 'evaluateSlates';
+  const specs = parseAll(fn, metrics);
+  const common = resolveCommon(fn, options);
+  const denominator = options.denominator ?? 'relevant';
+  const gain = options.gain ?? 'linear';
+  const pairs = options.pairs ?? 'binary';
+  assertOneOf(fn, 'options.denominator', denominator, ['relevant', 'min-relevant-k'] as const);
+  assertOneOf(fn, 'options.gain', gain, ['linear', 'exponential'] as const);
+  assertOneOf(fn, 'options.pairs', pairs, ['binary', 'graded'] as const);
+  const S = toMatrix(scores, 'scores', fn);
+  const L = toMatrix(labels, 'labels', fn);
+  const [n, K] = S.dims as [number, number];
+  if (L.dims[0] !== n || L.dims[1] !== K) {
+    throw rangeError(fn, 'labels', `of shape [${n}, ${K}] (as scores)`, raw(`[${L.dims.join(', ')}]`));
+  }
+  const sd = S.data;
+  const ld = L.data;
+  for (let i = 0; i < sd.length; i++) {
+    if (sd[i] !== sd[i]) throw rangeError(fn, 'scores', 'free of NaN', raw(`NaN at row ${Math.floor(i / K)}, column ${i % K}`));
+    const g = ld[i]!;
+    if (!(g >= 0) || g === Number.POSITIVE_INFINITY) throw rangeError(fn, 'labels', 'finite grades >= 0', raw(`${g} at row ${Math.floor(i / K)}, column ${i % K}`));
+  }
+  const kks = specs.map((s) => (s.k === null ? Number.POSITIVE_INFINITY : resolveK(fn, s.k, K, common.kBeyondList)));
+  const perQuery: Record<string, Float64Array> = {};
+  const outs = specs.map((s) => (perQuery[s.key] = new Float64Array(n)));
+  const order = new Int32Array(K);
+  const view: RowView = { grades: new Float64Array(K), n: K, bounds: new Int32Array(K + 1), groups: 0, ideal: new Float64Array(K), nIdeal: K };
+  const group = new Int32Array(K);
+  const ties = common.ties;
+  const exponential = gain === 'exponential';
+  const capDen = denominator === 'min-relevant-k';
+  const binary = pairs === 'binary';
+  const { grades, bounds, ideal } = view;
+  for (let q = 0; q < n; q++) {
+    const o = q * K;
+    // stable insertion sort of column indices by score, descending
+    for (let i = 0; i < K; i++) {
+      const s = sd[o + i]!;
+      let p = i;
+      while (p > 0 && sd[o + order[p - 1]!]! < s) {
+        order[p] = order[p - 1]!;
+        p--;
+      }
+      order[p] = i;
+    }
+    // tie groups; resolve them unless 'average'
+    let groups = 0;
+    let numRel = 0;
+    for (let p = 0; p < K; ) {
+      let e = p + 1;
+      const s = sd[o + order[p]!]!;
+      while (e < K && sd[o + order[e]!] === s) e++;
+      if (ties === 'average' || e - p === 1) {
+        bounds[groups++] = p;
+        for (let t = p; t < e; t++) grades[t] = ld[o + order[t]!]!;
+      } else {
+        for (let t = p; t < e; t++) grades[t] = ld[o + order[t]!]!;
+        if (ties !== 'stable') {
+          // insertion sort of the tie run by grade (desc for optimistic, asc for pessimistic)
+          for (let t = p + 1; t < e; t++) {
+            const g = grades[t]!;
+            let u = t;
+            while (u > p && (ties === 'optimistic' ? grades[u - 1]! < g : grades[u - 1]! > g)) {
+              grades[u] = grades[u - 1]!;
+              u--;
+            }
+            grades[u] = g;
+          }
+        }
+        for (let t = p; t < e; t++) bounds[groups++] = t;
+      }
+      p = e;
+    }
+    bounds[groups] = K;
+    view.groups = groups;
+    // ideal grades: the row's labels, descending
+    let nIdeal = 0;
+    for (let i = 0; i < K; i++) {
+      const g = ld[o + i]!;
+      if (g > 0) {
+        numRel++;
+        let u = nIdeal++;
+        while (u > 0 && ideal[u - 1]! < g) {
+          ideal[u] = ideal[u - 1]!;
+          u--;
+        }
+        ideal[u] = g;
+      }
+    }
+    view.nIdeal = nIdeal;
+    for (let m = 0; m < specs.length; m++) {
+      const s = specs[m]!;
+      let v: number;
+      if (s.name === 'auc') {
+        for (let gi = 0; gi < groups; gi++) for (let t = bounds[gi]!; t < bounds[gi + 1]!; t++) group[t] = gi;
+        const [c, t] = aucKernel(grades, group, K, binary);
+        v = t === 0 ? noRelevantValue(fn, common.noRelevant, 'at least one positive and one negative') : c / t;
+      } else if (numRel === 0) v = noRelevantValue(fn, common.noRelevant);
+      else v = kernelValue(s.name, view, kks[m]!, numRel, capDen, exponential);
+      outs[m]![q] = v;
+    }
+  }
+  return finish(specs, perQuery, n, null, options);
+}
+
+/** Options of {@link evaluateRanks}. */
+export interface EvaluateRanksOptions {
+  /** Slate size K (needed by `auc`: `(K − r)/(K − 1)`). @defaultValue `10` */
+  readonly listSize?: number;
+  /** Bootstrap intervals, as {@link EvaluateOptions.ci}. @defaultValue `false` */
+  readonly ci?: boolean | BootstrapOptions;
+}
+
+/**
+ * The compact single-target form (GR2 P1): the 1-based rank of the target per query (`0` = not in the list),
+ * evaluated in one typed-array pass: `recall@k = hit@k = 1[r ≤ k]`, `ndcg@k = 1[r ≤ k] / log₂(r + 1)`,
+ * `precision@k = 1[r ≤ k] / k`, `mrr = 1/r`, `auc = (K − r)/(K − 1)`.
+ *
+ * @param ranks - `Int32Array` (or numbers) of 1-based target ranks, 0 when absent.
+ * @param metrics - metric strings.
+ * @param options - see {@link EvaluateRanksOptions}.
+ * @returns per-query values and means.
+ * @throws TypeError / RangeError for non-integer or negative ranks, ranks above `listSize`, unknown metrics.
+ * @example
+ * ```ts
+ * evaluateRanks(Int32Array.of(1, 3, 0), ['recall@1', 'ndcg@5']).mean;
+ * // { 'recall@1': 1/3, 'ndcg@5': (1 + 0.5 + 0) / 3 = 0.5 }
+ * ```
+ */
+export function evaluateRanks(ranks: ArrayLike<number>, metrics: readonly string[], options: EvaluateRanksOptions = {}): EvaluationResult {
+  const fn = 'evaluateRanks';
+  const specs = parseAll(fn, metrics);
+  if (ranks == null || typeof ranks !== 'object' || typeof ranks.length !== 'number') throw typeError(fn, 'ranks', 'an Int32Array of 1-based ranks', ranks);
+  const K = options.listSize ?? 10;
+  assertPositiveInteger(fn, 'options.listSize', K);
+  const n = ranks.length;
+  const isInt = ranks instanceof Int32Array;
+  for (let i = 0; i < n; i++) {
+    const r = ranks[i]!;
+    if ((!isInt && !Number.isInteger(r)) || r < 0 || r > K) throw rangeError(fn, `ranks[${i}]`, `an integer in [0, ${K}]`, r);
+  }
+  const disc = new Float64Array(K + 1);
+  for (let r = 1; r <= K; r++) disc[r] = 1 / Math.log2(r + 1);
+  const perQuery: Record<string, Float64Array> = {};
+  for (const s of specs) {
+    const out = (perQuery[s.key] = new Float64Array(n));
+    const k = s.k ?? K;
+    switch (s.name) {
+      case 'recall':
+      case 'hit':
+        for (let i = 0; i < n; i++) out[i] = ranks[i]! > 0 && ranks[i]! <= k ? 1 : 0;
+        break;
+      case 'precision':
+        for (let i = 0; i < n; i++) out[i] = ranks[i]! > 0 && ranks[i]! <= k ? 1 / k : 0;
+        break;
+      case 'ndcg':
+        for (let i = 0; i < n; i++) out[i] = ranks[i]! > 0 && ranks[i]! <= k ? disc[ranks[i]!]! : 0;
+        break;
+      case 'mrr':
+        for (let i = 0; i < n; i++) out[i] = ranks[i]! > 0 && ranks[i]! <= k ? 1 / ranks[i]! : 0;
+        break;
+      case 'auc':
+        for (let i = 0; i < n; i++) out[i] = K < 2 ? Number.NaN : ranks[i]! > 0 ? (K - ranks[i]!) / (K - 1) : 0;
+        break;
+    }
+  }
+  return finish(specs, perQuery, n, null, { ci: options.ci ?? false });
+}
+
+/** Per-metric comparison of two evaluations (see {@link compareEvaluations}). */
+export type Comparison = Readonly<Record<string, PairedTestResult>>;
+
+/**
+ * Compares two evaluations of the same queries metric by metric with {@link pairedTest}: means,
+ * difference, relative lift `(A − B)/B`, p-value and an interval of the difference.
+ *
+ * @param a - evaluation of system A (e.g. the re-ranker).
+ * @param b - evaluation of system B (e.g. the pre-ranker), same queries in the same order.
+ * @param options - see {@link PairedTestOptions}.
+ * @returns one {@link PairedTestResult} per metric key present in both.
+ * @throws RangeError when the query counts or query ids differ.
+ * @example
+ * ```ts
+ * const cmp = compareEvaluations(evaluateRanks(gr2Ranks, ['ndcg@5']), evaluateRanks(preRanks, ['ndcg@5']));
+ * // cmp['ndcg@5'].relativeLift, cmp['ndcg@5'].pValue
+ * ```
+ */
+export function compareEvaluations(a: EvaluationResult, b: EvaluationResult, options: PairedTestOptions = {}): Comparison {
+  const fn = 'compareEvaluations';
+  if (!a || typeof a !== 'object' || !a.perQuery) throw typeError(fn, 'a', 'an EvaluationResult', a);
+  if (!b || typeof b !== 'object' || !b.perQuery) throw typeError(fn, 'b', 'an EvaluationResult', b);
+  if (a.numQueries !== b.numQueries) throw rangeError(fn, 'b', `over ${a.numQueries} queries (as a)`, raw(`${b.numQueries}`));
+  if (a.queries && b.queries && a.queries.some((q, i) => q !== b.queries![i])) {
+    throw rangeError(fn, 'b', 'over the same queries in the same order as a', raw('different query ids'));
+  }
+  const out: Record<string, PairedTestResult> = {};
+  for (const key of Object.keys(a.perQuery)) {
+    if (b.perQuery[key]) out[key] = pairedTest(a.perQuery[key]!, b.perQuery[key]!, options);
+  }
+  return out;
+}

@@ -1,0 +1,127 @@
+/**
+ * Internal metric kernels over one ranked list: position-ordered grades plus tie-group boundaries. Shared by
+ * the per-query functions and the batched `evaluate*` paths.
+ *
+ * @packageDocumentation
+ * @internal
+ */
+
+/** @internal One ranked list, ready for the kernels. */
+export interface RowView {
+  /** Grade at each position (0-based), length ≥ n. */
+  grades: Float64Array;
+  /** List length. */
+  n: number;
+  /** Tie groups: group g spans positions `[bounds[g], bounds[g+1])`; `bounds[groups] = n`. */
+  bounds: Int32Array;
+  /** Number of groups. */
+  groups: number;
+  /** Ideal grades, descending (length ≥ nIdeal). */
+  ideal: Float64Array;
+  nIdeal: number;
+}
+
+/** @internal Σ over items with grade > 0 of `f(grade)` × (expected) positional weight `w(pos)` (1-based). */
+export function expectedWeighted(v: RowView, kk: number, discount: boolean, exponential: boolean, countOnly: boolean): number {
+  const { grades, bounds, groups } = v;
+  let total = 0;
+  for (let b = 0; b < groups; b++) {
+    const lo = bounds[b]!;
+    if (lo >= kk) break;
+    const hi = bounds[b + 1]!;
+    let gsum = 0;
+    for (let p = lo; p < hi; p++) {
+      const g = grades[p]!;
+      if (g > 0) gsum += countOnly ? 1 : exponential ? 2 ** g - 1 : g;
+    }
+    if (gsum === 0) continue;
+    const top = hi < kk ? hi : kk;
+    let wsum = 0;
+    if (discount) for (let p = lo; p < top; p++) wsum += 1 / Math.log2(p + 2);
+    else wsum = top - lo;
+    total += hi - lo === 1 ? gsum * wsum : (gsum * wsum) / (hi - lo);
+  }
+  return total;
+}
+
+/** @internal Expected number of relevant items in the top kk. */
+export function hitsKernel(v: RowView, kk: number): number {
+  return expectedWeighted(v, kk, false, false, true);
+}
+
+/** @internal NDCG@kk (0 when IDCG = 0). */
+export function ndcgKernel(v: RowView, kk: number, exponential: boolean): number {
+  const dcg = expectedWeighted(v, kk, true, exponential, false);
+  let idcg = 0;
+  const m = Math.min(kk, v.nIdeal);
+  for (let i = 0; i < m; i++) {
+    const g = v.ideal[i]!;
+    if (g > 0) idcg += (exponential ? 2 ** g - 1 : g) / Math.log2(i + 2);
+  }
+  if (idcg === 0) return 0;
+  const r = dcg / idcg;
+  return r > 1 ? 1 : r;
+}
+
+/** @internal P(at least one relevant item in the top kk) under random tie orders. */
+export function hitKernel(v: RowView, kk: number): number {
+  const { grades, bounds, groups } = v;
+  for (let b = 0; b < groups; b++) {
+    const lo = bounds[b]!;
+    if (lo >= kk) break;
+    const hi = bounds[b + 1]!;
+    let r = 0;
+    for (let p = lo; p < hi; p++) if (grades[p]! > 0) r++;
+    if (r === 0) continue;
+    if (hi <= kk) return 1;
+    const g = hi - lo;
+    const m = kk - lo;
+    let miss = 1;
+    for (let t = 0; t < m; t++) miss *= (g - r - t) / (g - t);
+    return 1 - miss;
+  }
+  return 0;
+}
+
+/** @internal Expected reciprocal rank of the first relevant item (0 beyond `cut`). */
+export function rrKernel(v: RowView, cut: number): number {
+  const { grades, bounds, groups } = v;
+  for (let b = 0; b < groups; b++) {
+    const lo = bounds[b]!;
+    const hi = bounds[b + 1]!;
+    let r = 0;
+    for (let p = lo; p < hi; p++) if (grades[p]! > 0) r++;
+    if (r === 0) continue;
+    if (hi - lo === 1) return lo + 1 <= cut ? 1 / (lo + 1) : 0;
+    const g = hi - lo;
+    let survive = 1;
+    let value = 0;
+    for (let j = 1; j <= g - r + 1; j++) {
+      const next = survive * ((g - r - (j - 1)) / (g - (j - 1)));
+      if (lo + j <= cut) value += (survive - next) / (lo + j);
+      survive = next;
+    }
+    return value;
+  }
+  return 0;
+}
+
+/**
+ * @internal AUC over positions `0..len` of `grades` with group ids (`group[i] === group[j]` ⇒ tied pair, ½).
+ * Returns `[correct, total]` pair counts.
+ */
+export function aucKernel(grades: Float64Array, group: Int32Array, len: number, binary: boolean): [number, number] {
+  let total = 0;
+  let correct = 0;
+  for (let i = 0; i < len; i++) {
+    const gi = binary ? (grades[i]! > 0 ? 1 : 0) : grades[i]!;
+    for (let j = i + 1; j < len; j++) {
+      const gj = binary ? (grades[j]! > 0 ? 1 : 0) : grades[j]!;
+      if (gi === gj) continue;
+      total++;
+      if (group[i] === group[j]) correct += 0.5;
+      else if (gi > gj) correct += 1;
+    }
+  }
+  return [correct, total];
+}
