@@ -649,7 +649,7 @@ function fail(helper: string, report: RewardAuditReport, check: AuditCheck): nev
     .filter((r): r is AuditRow => r !== undefined)
     .map((r) => `${r.strategy} ${f4(r.mean)}`)
     .join(', ');
-  throw new RewardAssertionError(`${helper}: reward '${report.reward}' ${f.message}${ctx ? ` (means: ${ctx})` : ''}`, report);
+  throw new RewardAssertionError(`${helper}: reward '${report.reward}': ${f.message}${ctx ? ` (means: ${ctx})` : ''}`, report);
 }
 
 /**

@@ -1,0 +1,132 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildSlates, loadBeauty } from '../../src/data/index.js';
+import type { Slate } from '../../src/data/types.js';
+import { parseRerankOutput } from '../../src/prompt/index.js';
+import {
+  RewardAssertionError,
+  auditReward,
+  createConditionalReward,
+  createConditionalSlateReward,
+  createNaiveReward,
+  createRankPromotionReward,
+  createSlateReward,
+  defineReward,
+  expectInvalidBelowValid,
+  expectMonotoneInTargetRank,
+  expectNoOrderCopyingHack,
+  formatAuditReport,
+  targetIndexOf,
+  type RerankSample,
+} from '../../src/rewards/index.js';
+
+// Real Amazon Beauty slates (first 3000 users keep the test fast): P1 single-target and TR multi-positive.
+let single: Slate[] = [];
+let multi: Slate[] = [];
+const opts = { maxSlates: 150 } as const;
+
+beforeAll(async () => {
+  const { sequences } = await loadBeauty();
+  const users = sequences.slice(0, 3000);
+  single = buildSlates(users).slates;
+  multi = buildSlates(users, { multiPositive: true }).slates;
+});
+
+describe('auditReward on real Beauty slates', () => {
+  it('flags the naive reward R_rank + α·Ω for order copying; the conditional reward passes', async () => {
+    const naive = await auditReward(createNaiveReward(), single, opts);
+    expect(naive.passed.order_copying).toBe(false);
+    expect(naive.copyMeanOnNonOptimal).toBeCloseTo(0.2, 12); // R_rank = 0 with certainty, +α
+    expect(naive.findings.find((f) => f.check === 'order_copying')?.message).toMatch(/copy_input has mean 0\.2000/);
+    const cond = await auditReward(createConditionalReward(), single, opts);
+    expect(cond.passed.order_copying).toBe(true);
+    expect(cond.copyMeanOnNonOptimal).toBe(0);
+    expect(cond.passed.invalid_above_valid).toBe(true);
+    expect(cond.passed.not_monotone).toBe(true);
+    // Rank promotion is relative to the input position by design: a warning, not an error.
+    expect(cond.passed.position_dependent).toBe(false);
+    expect(cond.findings.find((f) => f.check === 'position_dependent')?.severity).toBe('warning');
+  });
+  it('reports a table with every strategy and a decreasing rank curve for the conditional reward', async () => {
+    const r = await auditReward(createConditionalReward(), single, opts);
+    expect(r.slates).toBe(150);
+    expect(r.table.map((x) => x.strategy)).toEqual([
+      'copy_input', 'reverse', 'random', 'oracle', 'target_demoted',
+      'duplicates', 'missing_item', 'out_of_set_sid', 'invalid_target_first', 'truncated_json', 'empty', 'prose_only',
+    ]);
+    const row = (s: string) => r.table.find((x) => x.strategy === s)!;
+    expect(row('random').n).toBe(4 * 150);
+    expect(row('oracle').bestRate).toBe(1);
+    expect(row('oracle').shareOfMax).toBe(1);
+    for (const s of ['duplicates', 'missing_item', 'out_of_set_sid', 'invalid_target_first', 'truncated_json', 'empty', 'prose_only']) {
+      expect(row(s).mean).toBe(-1);
+      expect(row(s).kind).toBe('invalid');
+    }
+    // Oracle = target first: (preRank − 1)/K + α averaged; independent recomputation from the slates' target ranks.
+    const K = 10;
+    const used = r.table[0]!.n;
+    expect(used).toBe(150);
+    for (let i = 1; i < r.rankCurve.length; i++) expect(r.rankCurve[i]!.mean).toBeLessThan(r.rankCurve[i - 1]!.mean);
+    expect(r.rankCurve).toHaveLength(K);
+    expect(formatAuditReport(r)).toMatch(/\| oracle \| valid \| 150 \|/);
+  });
+  it('TR conditional reward: no copy credit beyond α, but identity zeroing makes it non-monotone in the target rank', async () => {
+    const tr = await auditReward(createConditionalSlateReward(), multi, { ...opts, neutralReward: 0.2 });
+    expect(tr.passed.order_copying).toBe(true);
+    expect(tr.passed.invalid_above_valid).toBe(true);
+    expect(tr.passed.not_monotone).toBe(false); // the identity point earns only α, its neighbours AUC + α
+    expect(tr.positionSensitivity).toBe(0); // AUC depends on identity only
+    expect(tr.passed.position_dependent).toBe(true);
+    // Without identity zeroing, copying harvests the input's AUC for free.
+    const ungated = await auditReward(createSlateReward({ alpha: 0.2 }), multi, { ...opts, neutralReward: 0.2 });
+    expect(ungated.passed.order_copying).toBe(false);
+    expect(ungated.copyMeanOnNonOptimal!).toBeGreaterThan(0.5);
+  });
+  it('catches a partial-parse hack: a lenient rank reward pays invalid output', async () => {
+    const hacky = defineReward('lenient_rank', (samples: readonly RerankSample[]) =>
+      samples.map((s) => {
+        const p = parseRerankOutput(s.completion, s.candidates, { mode: 'lenient' });
+        const t = targetIndexOf(s);
+        return (t + 1 - (p.order.indexOf(t) + 1)) / s.candidates.length;
+      }),
+    );
+    const r = await auditReward(hacky, single, opts);
+    expect(r.passed.invalid_above_valid).toBe(false);
+    expect(r.findings.find((f) => f.check === 'invalid_above_valid')?.message).toMatch(/invalid_target_first|truncated_json|duplicates/);
+  });
+  it('runs only the requested checks', async () => {
+    const r = await auditReward(createRankPromotionReward(), single, { ...opts, checks: ['order_copying'] });
+    expect(r.table.map((x) => x.strategy)).toEqual(['copy_input', 'reverse', 'random', 'oracle', 'target_demoted']);
+    expect(r.rankCurve).toEqual([]);
+    expect(r.positionSensitivity).toBeNull();
+    expect(r.passed).toEqual({ order_copying: true, invalid_above_valid: null, not_monotone: null, position_dependent: null });
+  });
+  it('validates its arguments', async () => {
+    await expect(auditReward(42 as unknown as Parameters<typeof auditReward>[0], single)).rejects.toThrow(/auditReward: 'reward'/);
+    await expect(auditReward(createNaiveReward(), 'x' as unknown as Slate[])).rejects.toThrow(TypeError);
+    await expect(auditReward(createNaiveReward(), [])).rejects.toThrow(/auditReward: 'data'/);
+    await expect(auditReward(createNaiveReward(), single, { maxSlates: 0 })).rejects.toThrow(/'options.maxSlates'/);
+    await expect(auditReward(createNaiveReward(), single, { checks: ['x' as 'not_monotone'] })).rejects.toThrow(/'options.checks'/);
+  });
+});
+
+describe('test helpers', () => {
+  it('expectNoOrderCopyingHack throws an AssertionError with the strategy and numbers', async () => {
+    const err = await expectNoOrderCopyingHack(createNaiveReward(), single, opts).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RewardAssertionError);
+    expect((err as Error).name).toBe('AssertionError');
+    expect((err as Error).message).toMatch(/^expectNoOrderCopyingHack: reward 'naive_rank_format': .*copy_input has mean 0\.2000/);
+    expect((err as RewardAssertionError).report.passed.order_copying).toBe(false);
+    await expect(expectNoOrderCopyingHack(createConditionalReward(), single, opts)).resolves.toBeDefined();
+  });
+  it('expectMonotoneInTargetRank and expectInvalidBelowValid pass the conditional reward and catch violations', async () => {
+    await expect(expectMonotoneInTargetRank(createConditionalReward(), single, opts)).resolves.toBeDefined();
+    await expect(expectInvalidBelowValid(createConditionalReward(), single, opts)).resolves.toBeDefined();
+    await expect(expectMonotoneInTargetRank(createConditionalSlateReward(), multi, opts)).rejects.toThrow(
+      /expectMonotoneInTargetRank: reward 'conditional_slate_auc': the reward is not monotone .*rank \d+ → /,
+    );
+    // Invalid output scored 0 while valid output can be negative: an invalid answer beats a bad ranking.
+    await expect(expectInvalidBelowValid(createConditionalReward({ invalidReward: 0 }), single, opts)).rejects.toThrow(
+      /an invalid output earns more than the worst valid one .* = 0\.0000 > \w+ = -0\.\d+/,
+    );
+  });
+});
