@@ -39,7 +39,7 @@ console.log(`data: x ${N}×${D}, centres ${K}×${D}, float32 gaussian, seed 1234
 
 // ---------------------------------------------------------------- nearest
 const rows: BenchRow[] = [];
-let onnxIndex = new Int32Array(0);
+let onnxIndex: Int32Array = new Int32Array(0);
 rows.push({
   name: 'gr2 nearest, onnx (cpu)',
   ms: await medianMs(async () => {
@@ -47,7 +47,7 @@ rows.push({
   }, REPEATS),
   note: 'Gemm ranking + exact float64 re-rank of top 2, default chunks (2048 rows)',
 });
-let jsIndex = new Int32Array(0);
+let jsIndex: Int32Array = new Int32Array(0);
 rows.push({
   name: 'gr2 nearest, js reference',
   ms: await medianMs(async () => {
