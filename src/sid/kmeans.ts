@@ -89,6 +89,14 @@ export interface KMeansOptions extends BackendOption {
   readonly onIteration?: (info: KMeansIterationInfo) => void;
   /** Throw a `NumericError` when `vectors` holds NaN or ±Inf. @defaultValue `true` */
   readonly checkFinite?: boolean;
+  /**
+   * Backend of the centroid-update kernel `accumulate` (O(n·d), cheap next to the O(n·k·d) assignment).
+   * The default keeps it on the deterministic `'js'` kernel because ONNX Runtime's multi-threaded
+   * `ScatterND` add-reduction sums in a run-dependent order, which makes seeded runs differ in the last
+   * float32 bit and then in their assignments. Pass `options.backend` (or any backend) to override.
+   * @defaultValue `'js'`
+   */
+  readonly accumulateBackend?: BackendOption['backend'];
 }
 
 /** Result of {@link kmeans}. */
@@ -128,6 +136,7 @@ interface Resolved {
   onIteration: ((info: KMeansIterationInfo) => void) | undefined;
   checkFinite: boolean;
   backend: BackendOption['backend'];
+  accumulateBackend: BackendOption['backend'];
 }
 
 const FN = 'kmeans';
@@ -148,6 +157,7 @@ function resolveOptions(k: number, options: KMeansOptions): Resolved {
     onIteration: options.onIteration,
     checkFinite: options.checkFinite ?? true,
     backend: options.backend,
+    accumulateBackend: options.accumulateBackend ?? 'js',
   };
   assertPositiveInteger(FN, 'options.initSampleSize', r.initSampleSize);
   assertNonNegativeInteger(FN, 'options.maxIterations', r.maxIterations);
@@ -307,7 +317,7 @@ async function lloyd(X: Matrix, C: Float32Array, k: number, opts: Resolved, rng:
   let iterations = 0;
   let emptyEvents = 0;
   for (let it = 1; it <= opts.maxIterations; it++) {
-    const { sums, counts } = await accumulate(X, index, k, { backend: opts.backend, checkFinite: false });
+    const { sums, counts } = await accumulate(X, index, k, { backend: opts.accumulateBackend, checkFinite: false });
     let empty = 0;
     for (let j = 0; j < k; j++) {
       const c = counts[j]!;
@@ -439,7 +449,7 @@ async function miniBatch(X: Matrix, C: Float32Array, k: number, opts: Resolved, 
       }
       const Xb = new Tensor('float32', batch.subarray(0, rows * d), [rows, d]);
       const { index, distance } = await nearest(Xb, new Tensor('float32', C, [k, d]), nearestOpts);
-      const { sums, counts } = await accumulate(Xb, index, k, nearestOpts);
+      const { sums, counts } = await accumulate(Xb, index, k, { backend: opts.accumulateBackend, checkFinite: false });
       let total = 0;
       for (let j = 0; j < k; j++) {
         N[j] = gamma * N[j]! + (1 - gamma) * counts[j]!;
