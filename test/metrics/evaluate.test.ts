@@ -36,7 +36,7 @@ describe('evaluate', () => {
     expect(r.count['mrr']).toBe(4);
   });
   it("'skip' queries are excluded from the means and counts", () => {
-    const r = evaluate(new Map([['a', [1, 2]], ['b', [1, 2]]]), new Map([['a', 1], ['b', [] as number[]]]), ['recall@1'], { noRelevant: 'skip' });
+    const r = evaluate(new Map([['a', [1, 2]], ['b', [1, 2]]]), new Map<string, number | number[]>([['a', 1], ['b', []]]), ['recall@1'], { noRelevant: 'skip' });
     expect(r.perQuery['recall@1']![1]).toBeNaN();
     expect(r.mean['recall@1']).toBe(1);
     expect(r.count['recall@1']).toBe(1);
