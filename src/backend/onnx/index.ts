@@ -68,6 +68,8 @@ export async function createOnnxBackend(options: OnnxBackendOptions = {}): Promi
   const sessionOptions = {
     graphOptimizationLevel: 'all' as const,
     logSeverityLevel: 3 as const,
+    // kernels run in short bursts from JS: spinning intra-op threads only burn shared cores between runs
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
     ...options.sessionOptions,
     ...(options.intraOpNumThreads !== undefined ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
     executionProviders: resolved.executionProviders,

@@ -29,7 +29,10 @@ export interface OnnxBackendOptions {
   /**
    * Extra ONNX Runtime session options merged into every kernel session (`executionProviders` is always
    * set from `device`). Honoured by the Node.js binding of ONNX Runtime.
-   * @defaultValue `{ graphOptimizationLevel: 'all', logSeverityLevel: 3 }`
+   * Fields given here replace the defaults one by one (shallow merge).
+   * @defaultValue `{ graphOptimizationLevel: 'all', logSeverityLevel: 3, extra: { session: { intra_op: { allow_spinning: '0' } } } }`
+   *   (no spin-waiting: on a 2-core machine shared with other work, `nearest` 100k×64×256 took 91 ms median
+   *   without spinning vs 145 ms with it)
    */
   readonly sessionOptions?: InferenceSession.SessionOptions;
 }
