@@ -13,3 +13,11 @@ export { env, log, type Gr2Env, type LogLevel, type LogSink } from './env.js';
 export { createRegistry, type Registry } from './registry.js';
 export * from './backend/index.js';
 export * from './sampling/index.js';
+export * from './data/index.js';
+export * from './metrics/index.js';
+export * from './sid/index.js';
+export * from './prompt/index.js';
+export * from './rewards/index.js';
+export * from './rl/index.js';
+/** Item identifiers (`number | string`), as used by metrics and `SidIndex`. */
+export type { ItemId } from './metrics/index.js';
