@@ -63,7 +63,14 @@ function missingCudaLibrary(): string | null {
 /**
  * Tries to create and run a one-node session on the CUDA execution provider alone.
  *
+ * @param ort - the loaded `onnxruntime-node` module.
+ * @param deviceId - the CUDA device ordinal.
  * @returns `null` when CUDA works, otherwise the reason it does not.
+ * @example
+ * ```ts
+ * await probeCuda(await import('onnxruntime-node'), 0);
+ * // on a machine without the provider: 'libonnxruntime_providers_cuda.so is not installed in …'
+ * ```
  */
 export async function probeCuda(ort: OrtModule, deviceId: number): Promise<string | null> {
   if (process.platform !== 'linux' || process.arch !== 'x64') {

@@ -6,7 +6,14 @@
  */
 import { BackendInitError } from '../../errors.js';
 
-/** How to get the CUDA execution provider for onnxruntime-node. */
+/**
+ * How to get the CUDA execution provider for onnxruntime-node (appended to {@link CudaUnavailableError}).
+ *
+ * @example
+ * ```ts
+ * console.log(CUDA_INSTALL_HINT); // 'The CUDA execution provider of onnxruntime-node exists for linux x64 only …'
+ * ```
+ */
 export const CUDA_INSTALL_HINT =
   'The CUDA execution provider of onnxruntime-node exists for linux x64 only and needs the CUDA 12 runtime ' +
   '(with cuDNN 9) on the machine. Its libraries are downloaded when onnxruntime-node is installed: reinstall ' +

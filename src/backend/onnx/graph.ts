@@ -23,7 +23,14 @@ import { ProtoWriter, littleEndianBytes } from './proto.js';
 /** Element types a gr2 graph can declare (ONNX `TensorProto.DataType`). */
 export type OnnxDType = 'float32' | 'uint8' | 'int8' | 'int32' | 'int64' | 'bool' | 'float16' | 'float64';
 
-/** ONNX `TensorProto.DataType` codes of each {@link OnnxDType}. */
+/**
+ * ONNX `TensorProto.DataType` codes of each {@link OnnxDType} (for `Cast`'s `to`, `EyeLike`'s `dtype`, …).
+ *
+ * @example
+ * ```ts
+ * g.node('Cast', [indices], { to: ONNX_DTYPE_CODE.int32 }); // to = 6
+ * ```
+ */
 export const ONNX_DTYPE_CODE: Readonly<Record<OnnxDType, number>> = Object.freeze({
   float32: 1,
   uint8: 2,
@@ -159,7 +166,18 @@ function checkDtype(method: string, dtype: unknown): OnnxDType {
   return dtype as OnnxDType;
 }
 
-/** Encodes an {@link OnnxTensorInit} as a `TensorProto` (values in `raw_data`). */
+/**
+ * Encodes an {@link OnnxTensorInit} as a `TensorProto` (dims, data_type, name, values in little-endian `raw_data`).
+ *
+ * @param name - the tensor name (`''` for none, as in tensor attributes).
+ * @param t - dtype, data and dims.
+ * @returns the serialised `TensorProto`.
+ * @throws RangeError when the dims are not non-negative integers or the data length does not match them.
+ * @example
+ * ```ts
+ * encodeTensor('one', { dtype: 'int32', data: [1], dims: [] }).length; // 13
+ * ```
+ */
 export function encodeTensor(name: string, t: OnnxTensorInit): Uint8Array {
   const dtype = checkDtype('tensor', t.dtype);
   let size = 1;

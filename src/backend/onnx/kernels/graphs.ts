@@ -10,7 +10,14 @@ import { buildLogSoftmaxGatherGraph } from './log_softmax_gather.js';
 import { buildMatMulGraph } from './mat_mul.js';
 import { buildNearestGraph } from './nearest.js';
 
-/** Graph name → builder of the serialised `ModelProto`. */
+/**
+ * Graph name → builder of the serialised `ModelProto`.
+ *
+ * @example
+ * ```ts
+ * for (const [name, build] of Object.entries(KERNEL_GRAPHS)) writeFileSync(`${name}.onnx`, build());
+ * ```
+ */
 export const KERNEL_GRAPHS: Readonly<Record<string, () => Uint8Array>> = {
   nearest: buildNearestGraph,
   accumulate: buildAccumulateGraph,
