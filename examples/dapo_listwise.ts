@@ -5,10 +5,10 @@
  * the naive one), DAPO's dynamic sampling (`BatchFiller`), group z-score advantages and the DAPO loss gradient,
  * chained by hand from ∂loss/∂logProbs to the linear weights (no autograd library).
  *
- *   npx tsx examples/dapo_listwise.ts                 # Amazon Beauty, both rewards, ~1–3 minutes on 2 cores
+ *   npx tsx examples/dapo_listwise.ts                 # Amazon Beauty, both rewards, 3 seeds, ~1–2 minutes on 2 cores
  *   npx tsx examples/dapo_listwise.ts --quick         # a smaller run (smoke test)
  *   npx tsx examples/dapo_listwise.ts --resume        # continue from the checkpoints in --out
- *   options: --steps N  --group-size G  --batch-groups B  --lr X  --seed S  --out DIR  --reward conditional|naive|both
+ *   options: --steps N  --group-size G  --batch-groups B  --lr X  --seed S  --seeds N  --out DIR  --reward conditional|naive|both|rank
  *
  * The reusable parts (`trainListwise`, `evaluateListwise`, `beautyListwiseData`) are exported; the unit test
  * test/rl/dapo_listwise.test.ts runs a tiny training through them.
@@ -17,6 +17,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildSlates, leaveOneOut, loadBeauty, type Slate, type UserSequence } from '../src/data/index.js';
+import { compareEvaluations, evaluateRanks, type EvaluationResult } from '../src/metrics/index.js';
 import { conditionalRewardFromOrder, naiveReward } from '../src/rewards/index.js';
 import { BatchFiller } from '../src/rl/dynamic_sampling.js';
 import { groupAdvantages } from '../src/rl/advantages.js';
@@ -45,6 +46,9 @@ export const conditionalOrderReward: OrderReward = (order, ex) => conditionalRew
 
 /** The naive reward R_rank + α·Ω (P1), which the paper shows is hacked by copying the input order. */
 export const naiveOrderReward: OrderReward = (order, ex) => naiveReward(ex.targetIndex + 1, order.indexOf(ex.targetIndex) + 1, ex.k);
+
+/** The rank-promotion reward alone, R_rank = (r^D − r^o)/K (P1): the naive reward minus its constant α·Ω. */
+export const rankOrderReward: OrderReward = (order, ex) => (ex.targetIndex - order.indexOf(ex.targetIndex)) / ex.k;
 
 /** Options of {@link trainListwise}. */
 export interface TrainListwiseOptions {
@@ -442,56 +446,94 @@ async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const resume = process.argv.includes('--resume');
   const seed = Number(argValue('--seed') ?? 1234);
-  const steps = Number(argValue('--steps') ?? (quick ? 15 : 120));
+  const steps = Number(argValue('--steps') ?? (quick ? 20 : 400));
   const G = Number(argValue('--group-size') ?? 8);
-  const batchGroups = Number(argValue('--batch-groups') ?? (quick ? 16 : 32));
+  const batchGroups = Number(argValue('--batch-groups') ?? (quick ? 16 : 64));
   const lr = Number(argValue('--lr') ?? 0.05);
   const backend = (argValue('--backend') ?? 'js') as BackendName;
   const out = argValue('--out') ?? join(dirname(fileURLToPath(import.meta.url)), '..', '.cache', 'dapo_listwise');
   const which = argValue('--reward') ?? 'both';
+  const numSeeds = Number(argValue('--seeds') ?? (quick ? 1 : 3));
   const t0 = Date.now();
-  const data = await beautyListwiseData({ seed, ...(quick ? { maxTrain: 600 } : {}) });
-  console.log(`Amazon Beauty: ${data.info.trainSlates} training slates (${data.info.trainUsers} training users), ${data.info.testSlates} test slates of held-out users; ${data.numFeatures} features (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-  const { evaluate } = (await import('../src/metrics/index.js')) as Record<string, unknown> as { evaluate?: unknown };
-  const prerank = data.test.map((e) => e.targetIndex + 1);
-  const report: Record<string, unknown> = { seed, steps, G, batchGroups, lr, info: data.info };
-  const ndcgOf = (ranks: ArrayLike<number>) => Array.from(ranks, (r) => (r <= 5 ? 1 / Math.log2(r + 1) : 0));
-  const mean = (a: readonly number[]) => a.reduce((s, x) => s + x, 0) / a.length;
-  const summarize = (name: string, ranks: ArrayLike<number>) => {
-    const n = ndcgOf(ranks);
-    const r1 = Array.from(ranks).filter((r) => r === 1).length / ranks.length;
-    const r5 = Array.from(ranks).filter((r) => r <= 5).length / ranks.length;
-    console.log(`${name.padEnd(34)} NDCG@5 ${mean(n).toFixed(4)}  R@1 ${r1.toFixed(4)}  R@5 ${r5.toFixed(4)}`);
-    return { ndcg5: mean(n), recall1: r1, recall5: r5 };
-  };
-  report.prerank = summarize('pre-rank order (test users)', prerank);
-  void evaluate;
+  const data = await beautyListwiseData({ seed, trainShare: 0.5, ...(quick ? { maxTrain: 600 } : {}) });
+  console.log(
+    `Amazon Beauty: ${data.info.trainSlates} training slates of ${data.info.trainUsers} training users, ` +
+      `${data.info.testSlates} test slates of held-out users; ${data.numFeatures} features (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+  );
+  const METRICS = ['ndcg@5', 'recall@1', 'recall@5'];
+  const ciOptions = { samples: 2000, seed };
+  const prerankRanks = Int32Array.from(data.test, (e) => e.targetIndex + 1);
+  const prerank = evaluateRanks(prerankRanks, METRICS, { ci: ciOptions });
+  const line = (name: string, ev: EvaluationResult) =>
+    `${name.padEnd(36)} ` +
+    METRICS.map((m) => `${m} ${ev.mean[m]!.toFixed(4)} [${ev.ci![m]![0].toFixed(4)}, ${ev.ci![m]![1].toFixed(4)}]`).join('  ');
+  console.log(line('pre-rank order (test users)', prerank));
+  const report: Record<string, unknown> = { seed, steps, G, batchGroups, lr, info: data.info, prerank: { mean: prerank.mean, ci: prerank.ci } };
   const rewards: [string, OrderReward][] = [];
   if (which === 'both' || which === 'conditional') rewards.push(['conditional', conditionalOrderReward]);
   if (which === 'both' || which === 'naive') rewards.push(['naive', naiveOrderReward]);
+  if (which === 'rank') rewards.push(['rank', rankOrderReward]);
+  const seeds = Array.from({ length: numSeeds }, (_, i) => seed + i);
   for (const [name, reward] of rewards) {
-    const t1 = Date.now();
-    const res = await trainListwise(data.train, reward, data.numFeatures, {
-      groupSize: G,
-      batchGroups,
-      steps,
-      learningRate: lr,
-      seed,
-      initialWeights: prerankInitialWeights(data.numFeatures),
-      loss: { backend },
-      checkpointPath: join(out, `${name}.checkpoint.json`),
-      resume,
-      onStep: (l) => {
-        if (l.step % 10 === 0) console.log(`  [${name}] step ${l.step}: mean reward ${l.meanReward.toFixed(4)}, groups kept ${l.groupsKept} dropped ${l.groupsDropped} (${l.rounds} rounds), clip ${l.clipFraction.toFixed(3)}, approxKl ${l.approxKl.toExponential(2)}`);
-      },
-    });
-    const ev = evaluateListwise(res.policy, data.test);
-    const s = summarize(`DAPO listwise, ${name} reward`, ev.ranks);
-    console.log(`  identity (input order) rate: greedy ${(100 * ev.identityRate).toFixed(1)}%, sampled ${(100 * ev.sampledIdentityRate).toFixed(1)}%; groups dropped by dynamic sampling ${res.sampling.dropped}/${res.sampling.generated}; ${((Date.now() - t1) / 1000).toFixed(1)} s`);
-    console.log(`  weights: ${Array.from(res.policy.weights, (w, i) => `${FEATURE_NAMES[i]}=${w.toFixed(3)}`).join(', ')}`);
-    report[name] = { ...s, identityRate: ev.identityRate, sampledIdentityRate: ev.sampledIdentityRate, sampling: res.sampling, weights: Array.from(res.policy.weights), ranks: Array.from(ev.ranks) };
+    const perSeed: Record<string, unknown>[] = [];
+    for (const s of seeds) {
+      const t1 = Date.now();
+      const res = await trainListwise(data.train, reward, data.numFeatures, {
+        groupSize: G,
+        batchGroups,
+        promptsPerRound: Math.round(batchGroups * 1.5),
+        steps,
+        learningRate: lr,
+        seed: s,
+        initialWeights: prerankInitialWeights(data.numFeatures),
+        loss: { backend },
+        checkpointPath: join(out, `${name}.seed${s}.checkpoint.json`),
+        resume,
+        onStep: (l) => {
+          if (l.step % 100 === 0) {
+            console.log(
+              `  [${name}, seed ${s}] step ${l.step}: mean reward ${l.meanReward.toFixed(4)}, groups kept ${l.groupsKept} dropped ${l.groupsDropped} ` +
+                `(${l.rounds} rounds), clip fraction ${l.clipFraction.toFixed(3)}, approxKl ${l.approxKl.toExponential(2)}`,
+            );
+          }
+        },
+      });
+      const ev = evaluateListwise(res.policy, data.test);
+      const model = evaluateRanks(ev.ranks, METRICS, { ci: ciOptions });
+      const cmp = compareEvaluations(model, prerank, { method: 'bootstrap', samples: 5000, seed });
+      const c = cmp['ndcg@5']!;
+      console.log(line(`DAPO listwise, ${name} reward, seed ${s}`, model));
+      console.log(
+        `  vs pre-rank: ΔNDCG@5 ${c.difference >= 0 ? '+' : ''}${c.difference.toFixed(4)} [${c.ci[0].toFixed(4)}, ${c.ci[1].toFixed(4)}] ` +
+          `(paired bootstrap, p = ${c.pValue.toFixed(4)}), relative lift ${(100 * c.relativeLift).toFixed(1)}%`,
+      );
+      console.log(
+        `  outputs the input order: greedy ${(100 * ev.identityRate).toFixed(1)}% of test slates, sampled ${(100 * ev.sampledIdentityRate).toFixed(1)}%; ` +
+          `dynamic sampling dropped ${res.sampling.dropped} of ${res.sampling.generated} groups; ${res.stepsRun} steps in ${((Date.now() - t1) / 1000).toFixed(1)} s`,
+      );
+      console.log(`  weights: ${Array.from(res.policy.weights, (w, i) => `${FEATURE_NAMES[i]} ${w.toFixed(2)}`).join('; ')}`);
+      perSeed.push({
+        seed: s,
+        mean: model.mean,
+        ci: model.ci,
+        vsPrerank: c,
+        identityRate: ev.identityRate,
+        sampledIdentityRate: ev.sampledIdentityRate,
+        sampling: res.sampling,
+        weights: Array.from(res.policy.weights),
+        finalMeanReward: res.history.slice(-20).reduce((a, l) => a + l.meanReward, 0) / Math.min(20, res.history.length),
+      });
+    }
+    const d = perSeed.map((r) => (r.vsPrerank as { difference: number }).difference);
+    const m = d.reduce((a, x) => a + x, 0) / d.length;
+    const sd = Math.sqrt(d.reduce((a, x) => a + (x - m) ** 2, 0) / Math.max(1, d.length - 1));
+    const idr = perSeed.map((r) => r.identityRate as number);
+    console.log(
+      `${name} reward over ${d.length} seed(s): ΔNDCG@5 vs pre-rank mean ${m >= 0 ? '+' : ''}${m.toFixed(4)} (sd ${sd.toFixed(4)}), ` +
+        `greedy identity rate mean ${(100 * idr.reduce((a, x) => a + x, 0) / idr.length).toFixed(1)}%`,
+    );
+    report[name] = { seeds: perSeed, deltaNdcg5Mean: m, deltaNdcg5Sd: sd };
   }
-  report.prerankRanks = prerank;
   writeJsonAtomic(join(out, 'report.json'), report);
   console.log(`report: ${join(out, 'report.json')}; total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
