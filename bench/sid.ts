@@ -1,0 +1,192 @@
+/**
+ * SID tokenizer benchmark (issue 4).
+ *
+ * 1. RQ-KMeans training, 4 levels × 256 codes on 200k × 64 seeded clustered vectors, a fixed number of Lloyd
+ *    iterations per level, random initialisation (as faiss), gr2 on ONNX Runtime CPU vs faiss `Kmeans` run level
+ *    by level over the residuals (opt-in, /usr/bin/python3 faiss; `max_points_per_centroid` raised so faiss sees
+ *    all 200k rows like gr2 — by default it would subsample to 256·k = 65,536).
+ * 2. Encode throughput of the same 200k rows: gr2 `encode()` vs faiss per-level `index.search` + residual update.
+ * 3. k-means 20k × 64, k = 256, same initial centroids and iterations: gr2 vs ml-kmeans 7.
+ * 4. Streaming encode of 2M × 64 rows in 50k-row chunks in a child process: throughput and peak RSS.
+ *
+ * `GR2_BENCH_QUICK=1`: 20k training rows, 4k for k-means, 200k streamed. `GR2_BENCH_PYTHON=0` skips faiss.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { kmeans as mlKmeans } from 'ml-kmeans';
+import { QUICK, medianMs, printTable, pythonAvailable, type BenchRow } from './_harness.js';
+import { kmeans, ResidualQuantizer } from '../src/sid/index.js';
+import { Random } from '../src/sampling/random.js';
+import { env } from '../src/env.js';
+
+env.logLevel = 'error';
+const D = 64;
+const K = 256;
+const LEVELS = 4;
+const ITERS = 10;
+
+/** `n` rows around `centers` Gaussian centres, deterministic from `seed`, generated in pieces. */
+function clustered(n: number, seed: number, centers = 1000, offset = 0): Float32Array {
+  const rng = new Random(seed);
+  const C = new Float32Array(centers * D);
+  for (let i = 0; i < C.length; i++) C[i] = rng.gauss() * 3;
+  const rowRng = new Random(seed + 1 + offset);
+  const X = new Float32Array(n * D);
+  for (let i = 0; i < n; i++) {
+    const c = Math.floor(rowRng.random() * centers);
+    for (let t = 0; t < D; t++) X[i * D + t] = C[c * D + t]! + rowRng.gauss();
+  }
+  return X;
+}
+
+// ---- child mode: streaming encode with RSS measurement ---------------------------------------------
+if (process.argv[2] === '--stream-child') {
+  const [, , , modelPath, totalRows, chunkRows] = process.argv;
+  const rq = await ResidualQuantizer.load(modelPath!);
+  const total = Number(totalRows);
+  const chunk = Number(chunkRows);
+  async function* chunks() {
+    for (let s = 0, c = 0; s < total; s += chunk, c++) {
+      const rows = Math.min(chunk, total - s);
+      yield { data: clustered(rows, 77, 1000, c), shape: [rows, D] as [number, number] };
+    }
+  }
+  const t0 = performance.now();
+  let encoded = 0;
+  let checksum = 0;
+  for await (const codes of rq.encodeStream(chunks(), { backend: 'onnx' })) {
+    encoded += codes.dims[0]!;
+    checksum = (checksum + codes.data[0]!) % 1_000_003;
+  }
+  const ms = performance.now() - t0;
+  console.log(JSON.stringify({ encoded, ms, maxRssMiB: process.resourceUsage().maxRSS / 1024, checksum }));
+  process.exit(0);
+}
+
+const N = QUICK ? 20_000 : 200_000;
+const NK = QUICK ? 4_000 : 20_000;
+const STREAM = QUICK ? 200_000 : 2_000_000;
+const REPEATS = 5;
+const dir = mkdtempSync(join(tmpdir(), 'gr2-bench-sid-'));
+try {
+  console.log(`data: ${N} × ${D} clustered (1000 centres, seed 1); ${LEVELS} levels × ${K}; ${ITERS} Lloyd iterations per level; random init`);
+  const X = clustered(N, 1);
+  const M = { data: X, shape: [N, D] as [number, number] };
+  writeFileSync(join(dir, 'x.f32'), X);
+
+  // ---- 1 + 2: training and encoding, gr2 -------------------------------------------------------------
+  const trainOpts = { levels: LEVELS, codebookSize: K, seed: 1, backend: 'onnx', kmeans: { init: 'random' as const, maxIterations: ITERS, tolerance: 0 } };
+  let rq: ResidualQuantizer | null = null;
+  const trainMs = await medianMs(async () => {
+    rq = await ResidualQuantizer.train(M, trainOpts);
+  }, REPEATS, 0);
+  const ours = rq! as ResidualQuantizer;
+  const encodeMs = await medianMs(() => ours.encode(M, { backend: 'onnx' }), REPEATS, 1);
+  const mse = (await ours.reconstructionError(M, { backend: 'onnx' })).meanSquaredError;
+  const ppMs = await medianMs(() => ResidualQuantizer.train(M, { ...trainOpts, kmeans: { maxIterations: ITERS, tolerance: 0 } }), 1, 0);
+  const jsRows = Math.min(N, 20_000);
+  const jsEncodeMs = await medianMs(() => ours.encode({ data: X.subarray(0, jsRows * D), shape: [jsRows, D] }, { backend: 'js' }), 3, 0);
+
+  // ---- faiss -------------------------------------------------------------------------------------------
+  const trainRows: BenchRow[] = [{ name: 'gr2 (onnx cpu)', ms: trainMs, note: `MSE ${mse.toFixed(4)}; +1 final assignment per level` }];
+  const encodeRows: BenchRow[] = [
+    { name: 'gr2 encode (onnx cpu)', ms: encodeMs, note: `${((N / encodeMs) * 1000).toFixed(0)} rows/s` },
+    { name: 'gr2 encode (js, scaled)', ms: jsEncodeMs * (N / jsRows), note: `measured on ${jsRows} rows × ${(N / jsRows).toFixed(0)}` },
+  ];
+  const py = pythonAvailable(['faiss', 'numpy']);
+  if (py.ok) {
+    const script = `
+import sys, json, time, numpy as np, faiss
+n, d, k, L, it, reps = ${N}, ${D}, ${K}, ${LEVELS}, ${ITERS}, ${REPEATS}
+X = np.fromfile(sys.argv[1], dtype=np.float32).reshape(n, d)
+def train():
+    R = X.copy(); books = []
+    for l in range(L):
+        km = faiss.Kmeans(d, k, niter=it, seed=1 + l, max_points_per_centroid=n, verbose=False)
+        km.train(R)
+        _, I = km.index.search(R, 1)
+        R -= km.centroids[I[:, 0]]
+        books.append(km.centroids.copy())
+    return books, float((R * R).sum() / n)
+def encode(books):
+    R = X.copy(); codes = np.empty((n, L), dtype=np.int64)
+    for l, B in enumerate(books):
+        index = faiss.IndexFlatL2(d); index.add(B)
+        _, I = index.search(R, 1)
+        codes[:, l] = I[:, 0]; R -= B[I[:, 0]]
+    return codes
+times = []
+for r in range(reps):
+    t0 = time.perf_counter(); books, mse = train(); times.append(time.perf_counter() - t0)
+enc = []
+encode(books)
+for r in range(reps):
+    t0 = time.perf_counter(); encode(books); enc.append(time.perf_counter() - t0)
+print(json.dumps({"train_ms": 1000 * sorted(times)[reps // 2], "encode_ms": 1000 * sorted(enc)[reps // 2], "mse": mse, "threads": faiss.omp_get_max_threads()}))
+`;
+    // OMP_WAIT_POLICY=PASSIVE: on a shared, oversubscribed CPU faiss's spinning OpenMP threads were 5× slower.
+    const r = spawnSync('/usr/bin/python3', ['-c', script, join(dir, 'x.f32')], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+      env: { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' },
+    });
+    if (r.status === 0) {
+      const f = JSON.parse(r.stdout.trim().split('\n').pop()!);
+      trainRows.push({ name: 'faiss Kmeans per level', ms: f.train_ms, note: `MSE ${f.mse.toFixed(4)}; ${f.threads} threads; max_points_per_centroid = n` });
+      encodeRows.push({ name: 'faiss IndexFlatL2 per level', ms: f.encode_ms, note: `${((N / f.encode_ms) * 1000).toFixed(0)} rows/s` });
+    } else {
+      trainRows.push({ name: 'faiss Kmeans per level', ms: null, note: `failed: ${r.stderr.slice(-200)}` });
+    }
+  } else {
+    trainRows.push({ name: 'faiss Kmeans per level', ms: null, note: `skipped: ${py.reason}` });
+    encodeRows.push({ name: 'faiss IndexFlatL2 per level', ms: null, note: `skipped: ${py.reason}` });
+  }
+  trainRows.push({ name: 'gr2 with k-means++ init (1 run)', ms: ppMs, note: 'D² sampling on ≤ 256·k rows' });
+  printTable(`RQ-KMeans training, ${N} × ${D}, ${LEVELS} × ${K}, ${ITERS} iterations/level (median of ${REPEATS})`, trainRows, 'faiss Kmeans per level');
+  printTable(`Greedy encode of ${N} × ${D} (median of ${REPEATS})`, encodeRows, 'faiss IndexFlatL2 per level');
+
+  // ---- 3: k-means vs ml-kmeans -------------------------------------------------------------------------
+  const Y = X.subarray(0, NK * D);
+  const init = await kmeans({ data: Y, shape: [NK, D] }, K, { init: 'random', seed: 3, maxIterations: 0, backend: 'js' });
+  const initRows = Array.from({ length: K }, (_, j) => Array.from(init.centroids.data.subarray(j * D, j * D + D)));
+  const yRows = Array.from({ length: NK }, (_, i) => Array.from(Y.subarray(i * D, i * D + D)));
+  let oursInertia = 0;
+  const oursKm = await medianMs(async () => {
+    oursInertia = (await kmeans({ data: Y, shape: [NK, D] }, K, { init: initRows, maxIterations: ITERS, tolerance: 0, emptyClusters: 'keep', backend: 'onnx' })).inertia;
+  }, REPEATS, 1);
+  let mlIters = 0;
+  const mlKm = await medianMs(() => {
+    const r = mlKmeans(yRows, K, { initialization: initRows.map((row) => [...row]), maxIterations: ITERS, tolerance: 0 });
+    mlIters = r.iterations;
+  }, QUICK ? 3 : REPEATS, 0);
+  printTable(
+    `k-means ${NK} × ${D}, k = ${K}, same initial centroids, ${ITERS} iterations (median)`,
+    [
+      { name: 'gr2 kmeans (onnx cpu)', ms: oursKm, note: `inertia ${oursInertia.toFixed(1)}` },
+      { name: 'ml-kmeans 7.0.1', ms: mlKm, note: `${mlIters} iterations` },
+    ],
+    'gr2 kmeans (onnx cpu)',
+  );
+
+  // ---- 4: streaming encode in a child process -------------------------------------------------------------
+  const model = join(dir, 'rq.bin');
+  await ours.save(model);
+  const tsx = join(fileURLToPath(new URL('..', import.meta.url)), 'node_modules', '.bin', 'tsx');
+  const child = spawnSync(tsx, [fileURLToPath(import.meta.url), '--stream-child', model, String(STREAM), '50000'], { encoding: 'utf8', env: process.env });
+  if (child.status === 0) {
+    const s = JSON.parse(child.stdout.trim().split('\n').pop()!);
+    console.log(
+      `\nStreaming encode of ${s.encoded.toLocaleString('en-US')} × ${D} rows in 50k-row chunks (child process): ` +
+        `${(s.ms / 1000).toFixed(1)} s, ${((s.encoded / s.ms) * 1000).toFixed(0)} rows/s (incl. generating the rows), ` +
+        `peak RSS ${s.maxRssMiB.toFixed(0)} MiB (target < 1024 MiB; the full matrix alone would be ${((STREAM * D * 4) / 2 ** 20).toFixed(0)} MiB)`,
+    );
+  } else {
+    console.log(`\nStreaming child failed (exit ${child.status}): ${child.stderr.slice(-400)}`);
+    process.exitCode = 1;
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
