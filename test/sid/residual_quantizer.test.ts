@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -193,6 +194,22 @@ describe('ResidualQuantizer — ONNX export', () => {
     const expected = await rq.encode(M, { backend: 'js' });
     expect(Array.from(codes.data as Int32Array)).toEqual(Array.from(expected.data));
     await session.release();
+  });
+});
+
+const pythonOnnx = spawnSync('/usr/bin/python3', ['-c', 'import onnx, numpy'], { encoding: 'utf8' }).status === 0;
+
+describe('ResidualQuantizer — ONNX export validated by the official checker', () => {
+  it.skipIf(!pythonOnnx)('onnx.checker.check_model(full_check=True) accepts the model (skipped when /usr/bin/python3 lacks onnx)', async () => {
+    const path = join(dir, 'checked.onnx');
+    await writeFile(path, rq.exportOnnx());
+    const r = spawnSync('/usr/bin/python3', ['scripts/check_sid_onnx.py', path], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.checker).toMatch(/^ok/);
+    expect(report.inputs).toEqual([['vectors', ['n', d]]]);
+    expect(report.outputs).toEqual([['codes', ['n', 3]]]);
   });
 });
 
