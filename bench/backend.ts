@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kmeans } from 'ml-kmeans';
 import { Tensor, accumulate, initBackend, logSoftmaxGather, matMul, nearest } from '../src/backend/index.js';
@@ -36,6 +36,8 @@ const onnx = await initBackend('onnx', { device: 'cpu' });
 const js = await initBackend('js');
 console.log(`onnx backend: ${JSON.stringify(onnx.info())}`);
 console.log(`data: x ${N}×${D}, centres ${K}×${D}, float32 gaussian, seed 1234; ${REPEATS} timed runs after 1 warm-up`);
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+console.log(`load average at start: ${load()} (the machine may be shared: compare within a table)`);
 
 // ---------------------------------------------------------------- nearest
 const rows: BenchRow[] = [];
@@ -93,7 +95,8 @@ for _ in range(${REPEATS}):
 I.astype(np.int32).tofile(sys.argv[1] + '/faiss_index.i32')
 print(json.dumps({'ms': sorted(times)[len(times) // 2], 'threads': faiss.omp_get_max_threads()}))
 `;
-    const r = spawnSync('/usr/bin/python3', ['-c', script, dir], { encoding: 'utf8' });
+    // passive OpenMP waiting, as gr2's ORT sessions do not spin either (fairer on a shared machine)
+    const r = spawnSync('/usr/bin/python3', ['-c', script, dir], { encoding: 'utf8', env: { OMP_WAIT_POLICY: 'PASSIVE', ...process.env } });
     if (r.status !== 0) {
       rows.push({ name: 'faiss IndexFlatL2.search (python)', ms: null, note: `failed: ${r.stderr.trim().split('\n').pop()}` });
     } else {
@@ -134,4 +137,5 @@ printTable(`logSoftmaxGather: [1, ${S}, ${V}] logits`, [
   { name: 'js', ms: await medianMs(() => logSoftmaxGather(logits, ids, { backend: js }), REPEATS), note: 'two passes per row, float64' },
 ], 'onnx');
 
+console.log(`\nload average at end: ${load()}`);
 await onnx.dispose();
