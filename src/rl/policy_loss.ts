@@ -277,7 +277,30 @@ export function logProbGradToLogitGrad(fullLogProbs: FullLogProbs, gradFullLogPr
   return out;
 }
 
-/** Resolves the aggregation into per-sequence weights `c_b`. */
+/**
+ * Per-sequence aggregation weights `c_b` such that a loss reduces as `Σ_{b,t} c_b·m_{b,t}·ℓ_{b,t}` (the
+ * `seq_weights` input of the `policyLoss` kernel and of the graph written by `exportPolicyLossOnnx`):
+ * `'token-mean'` `1/N`; `'seq-mean-token-mean'` `1/(L_b·S)`; `'seq-mean-token-sum'` `1/S`;
+ * `'seq-mean-token-sum-norm'` `1/(S·C)` — with `L_b = Σ_t m_{b,t}`, `N` = `globalTokenCount` (default `Σ L_b`),
+ * `S` = `globalSequenceCount` (default the number of sequences with `L_b > 0`), `C` = `normConstant` (default
+ * `seqLen`). Empty sequences get 0.
+ *
+ * @param fn - function name for error messages.
+ * @param mask - `[batch·seqLen]` 0/1 mask.
+ * @param batch - number of sequences.
+ * @param seqLen - padded length.
+ * @param aggregation - the mode.
+ * @param options - global counts and the normalising constant.
+ * @param dtype - array type of the result.
+ * @param precomputedLengths - `[batch]` `L_b` when already known (filled in place otherwise).
+ * @returns the weights and the local token / sequence counts.
+ * @throws RangeError when a global count is below the local one or `normConstant ≤ 0`.
+ * @example
+ * ```ts
+ * aggregationWeights('f', Float64Array.from([1, 1, 1, 0]), 2, 2, 'seq-mean-token-mean', {}, 'float64').weights;
+ * // Float64Array [0.25, 0.5]   (L = [2, 1], S = 2)
+ * ```
+ */
 export function aggregationWeights(
   fn: string,
   mask: FloatArray,
@@ -286,13 +309,15 @@ export function aggregationWeights(
   aggregation: Aggregation,
   options: { globalTokenCount?: number; globalSequenceCount?: number; normConstant?: number },
   dtype: RlDType,
+  precomputedLengths?: Float64Array,
 ): { weights: FloatArray; tokens: number; sequences: number } {
-  const lengths = new Float64Array(batch);
+  const lengths = precomputedLengths ?? new Float64Array(batch);
   let tokens = 0;
   let sequences = 0;
   for (let b = 0; b < batch; b++) {
     let l = 0;
-    for (let t = b * seqLen; t < (b + 1) * seqLen; t++) l += mask[t]!;
+    if (precomputedLengths) l = lengths[b]!;
+    else for (let t = b * seqLen; t < (b + 1) * seqLen; t++) l += mask[t]!;
     lengths[b] = l;
     tokens += l;
     if (l > 0) sequences++;
@@ -363,7 +388,6 @@ function resolveLoss(fn: string, defaults: LossDefaults, inputs: PolicyLossInput
   } else {
     mask = toTokenMatrix(inputs.mask, 'mask', fn, dtype);
     assertSameShape(fn, 'mask', mask, B, T, 'logProbs');
-    assertBinaryMask(fn, 'mask', mask);
   }
   let advantages: FloatArray;
   let perTokenAdvantages: boolean;
@@ -379,9 +403,31 @@ function resolveLoss(fn: string, defaults: LossDefaults, inputs: PolicyLossInput
     }
     perTokenAdvantages = false;
   }
+  // one fused pass: the mask is 0/1, log-probs are finite where mask = 1, and the sequence lengths
+  const lengths = new Float64Array(B);
+  {
+    const md = mask.data;
+    const lp = logProbs.data;
+    const od = oldLogProbs.data;
+    for (let b = 0; b < B; b++) {
+      let L = 0;
+      for (let i = b * T; i < (b + 1) * T; i++) {
+        const m = md[i]!;
+        if (m === 0) continue;
+        if (m !== 1) assertBinaryMask(fn, 'mask', mask); // throws with the position
+        L++;
+        if (checkFinite) {
+          const x = lp[i]! - od[i]!; // NaN or ±Inf when either is not finite
+          if (x - x !== 0) {
+            assertFiniteTokens(fn, 'logProbs', logProbs, md);
+            assertFiniteTokens(fn, 'oldLogProbs', oldLogProbs, md);
+          }
+        }
+      }
+      lengths[b] = L;
+    }
+  }
   if (checkFinite) {
-    assertFiniteTokens(fn, 'logProbs', logProbs, mask.data);
-    assertFiniteTokens(fn, 'oldLogProbs', oldLogProbs, mask.data);
     if (perTokenAdvantages) assertFiniteTokens(fn, 'advantages', { data: advantages, rows: B, cols: T }, mask.data);
     else {
       for (let b = 0; b < B; b++) {
@@ -420,7 +466,7 @@ function resolveLoss(fn: string, defaults: LossDefaults, inputs: PolicyLossInput
       ref = r.data;
     }
   }
-  const { weights, tokens } = aggregationWeights(fn, mask.data, B, T, aggregation, options, dtype);
+  const { weights, tokens } = aggregationWeights(fn, mask.data, B, T, aggregation, options, dtype, lengths);
   const attrs: PolicyLossKernelAttrs = {
     batch: B,
     seqLen: T,
