@@ -298,3 +298,14 @@ describe('bad input', () => {
     await expect(grpoLoss(ok, { klEstimator: 'full', klCoef: 0.1 })).rejects.toThrow(/'klEstimator'/);
   });
 });
+
+describe('entropy metric', () => {
+  it('mean token entropy from logits over masked-in tokens (hand-worked)', async () => {
+    // token 0: logits [0, 0] → H = ln 2; token 1: logits [0, ln 3] → p = [1/4, 3/4]; token 2 masked out
+    const logits = { data: Float64Array.from([0, 0, 0, Math.log(3), 5, -5]), dims: [1, 3, 2] };
+    const r = await dapoLoss({ logProbs: [[-1, -1, -1]], oldLogProbs: [[-1, -1, -1]], advantages: [1], mask: [[1, 1, 0]], logits }, { backend: 'js' });
+    const h1 = -(0.25 * Math.log(0.25) + 0.75 * Math.log(0.75));
+    expect(r.metrics.entropy).toBeCloseTo((Math.log(2) + h1) / 2, 14);
+    await expect(dapoLoss({ logProbs: [[-1]], oldLogProbs: [[-1]], advantages: [1], logits: { data: new Float64Array(4), dims: [1, 2, 2] } })).rejects.toThrow(/'logits.dims'/);
+  });
+});
