@@ -70,22 +70,22 @@ export function buildPolicyLossGraph(spec: PolicyLossGraphSpec): Uint8Array {
   const C = k(spec.logRatioClamp);
   const negC = k(-spec.logRatioClamp);
   const on = g.node('Greater', [mask, zero]);
-  const inClosed = (x: string, lo: string, hi: string) => g.node('And', [g.node('GreaterOrEqual', [x, lo]), g.node('LessOrEqual', [x, hi])]);
   const asD = (b: string) => g.node('Cast', [b], { to: D === 'float32' ? 1 : 11 });
 
   // sanitised inputs: masked-out positions are 0 so padding never produces NaN
   const lr0 = g.node('Where', [on, g.node('Sub', [logp, old]), zero]);
   const A = g.node('Where', [on, advIn, zero]); // broadcast to [b,t]
-  const lrc = g.node('Min', [g.node('Max', [lr0, negC]), C]);
-  const dlr = asD(inClosed(lr0, negC, C));
+  const lrc = g.node('Clip', [lr0, negC, C]);
+  const dlr = asD(g.node('Equal', [lrc, lr0])); // 1 on the closed interval [−C, C]
   const ratio = g.node('Exp', [lrc]);
   const negA = g.node('Neg', [A]);
   const l1 = g.node('Mul', [negA, ratio]);
   const g1 = g.node('Mul', [l1, dlr]); // −A·ρ·[lr in range]
   const lo = k(1 - spec.epsilonLow);
   const hi = k(1 + spec.epsilonHigh);
-  const l2 = g.node('Mul', [negA, g.node('Min', [g.node('Max', [ratio, lo]), hi])]);
-  const g2 = g.node('Mul', [g1, asD(inClosed(ratio, lo, hi))]);
+  const clipped = g.node('Clip', [ratio, lo, hi]);
+  const l2 = g.node('Mul', [negA, clipped]);
+  const g2 = g.node('Mul', [g1, asD(g.node('Equal', [clipped, ratio]))]);
   const gt = g.node('Greater', [l1, l2]);
   const lt = g.node('Less', [l1, l2]);
   const lc = g.node('Max', [l1, l2]);
@@ -111,8 +111,8 @@ export function buildPolicyLossGraph(spec: PolicyLossGraphSpec): Uint8Array {
   let kl = '';
   if (withKl) {
     const x0 = g.node('Where', [on, g.node('Sub', [refIn, logp]), zero]);
-    const xc = g.node('Min', [g.node('Max', [x0, negC]), C]);
-    const dx = g.node('Neg', [asD(inClosed(x0, negC, C))]); // dx/dlogp
+    const xc = g.node('Clip', [x0, negC, C]);
+    const dx = g.node('Neg', [asD(g.node('Equal', [xc, x0]))]); // dx/dlogp
     let dkl: string;
     if (spec.klEstimator === 'k1') {
       kl = g.node('Neg', [xc]);
