@@ -389,10 +389,11 @@ export function evaluateRanks(ranks: ArrayLike<number>, metrics: readonly string
   const K = options.listSize ?? 10;
   assertPositiveInteger(fn, 'options.listSize', K);
   const n = ranks.length;
-  const isInt = ranks instanceof Int32Array;
+  const R = ranks instanceof Int32Array ? ranks : new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const r = ranks[i]!;
-    if ((!isInt && !Number.isInteger(r)) || r < 0 || r > K) throw rangeError(fn, `ranks[${i}]`, `an integer in [0, ${K}]`, r);
+    if (!Number.isInteger(r) || r < 0 || r > K) throw rangeError(fn, `ranks[${i}]`, `an integer in [0, ${K}]`, r);
+    if (R !== ranks) R[i] = r;
   }
   const disc = new Float64Array(K + 1);
   for (let r = 1; r <= K; r++) disc[r] = 1 / Math.log2(r + 1);
@@ -403,19 +404,19 @@ export function evaluateRanks(ranks: ArrayLike<number>, metrics: readonly string
     switch (s.name) {
       case 'recall':
       case 'hit':
-        for (let i = 0; i < n; i++) out[i] = ranks[i]! > 0 && ranks[i]! <= k ? 1 : 0;
+        for (let i = 0; i < n; i++) out[i] = R[i]! > 0 && R[i]! <= k ? 1 : 0;
         break;
       case 'precision':
-        for (let i = 0; i < n; i++) out[i] = ranks[i]! > 0 && ranks[i]! <= k ? 1 / k : 0;
+        for (let i = 0; i < n; i++) out[i] = R[i]! > 0 && R[i]! <= k ? 1 / k : 0;
         break;
       case 'ndcg':
-        for (let i = 0; i < n; i++) out[i] = ranks[i]! > 0 && ranks[i]! <= k ? disc[ranks[i]!]! : 0;
+        for (let i = 0; i < n; i++) out[i] = R[i]! > 0 && R[i]! <= k ? disc[R[i]!]! : 0;
         break;
       case 'mrr':
-        for (let i = 0; i < n; i++) out[i] = ranks[i]! > 0 && ranks[i]! <= k ? 1 / ranks[i]! : 0;
+        for (let i = 0; i < n; i++) out[i] = R[i]! > 0 && R[i]! <= k ? 1 / R[i]! : 0;
         break;
       case 'auc':
-        for (let i = 0; i < n; i++) out[i] = K < 2 ? Number.NaN : ranks[i]! > 0 ? (K - ranks[i]!) / (K - 1) : 0;
+        for (let i = 0; i < n; i++) out[i] = K < 2 ? Number.NaN : R[i]! > 0 ? (K - R[i]!) / (K - 1) : 0;
         break;
     }
   }
