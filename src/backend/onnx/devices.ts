@@ -65,6 +65,7 @@ function missingCudaLibrary(): string | null {
  *
  * @param ort - the loaded `onnxruntime-node` module.
  * @param deviceId - the CUDA device ordinal.
+ * @param useTf32 - when `false` (default), sets `NVIDIA_TF32_OVERRIDE=0` (unless set) before the probe session.
  * @returns `null` when CUDA works, otherwise the reason it does not.
  * @example
  * ```ts
@@ -72,7 +73,7 @@ function missingCudaLibrary(): string | null {
  * // on a machine without the provider: 'libonnxruntime_providers_cuda.so is not installed in …'
  * ```
  */
-export async function probeCuda(ort: OrtModule, deviceId: number): Promise<string | null> {
+export async function probeCuda(ort: OrtModule, deviceId: number, useTf32 = false): Promise<string | null> {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     return `onnxruntime-node ships the CUDA execution provider for linux x64 only (this is ${process.platform} ${process.arch})`;
   }
@@ -82,6 +83,8 @@ export async function probeCuda(ort: OrtModule, deviceId: number): Promise<strin
   }
   const missing = missingCudaLibrary();
   if (missing) return missing;
+  // must precede the first CUDA session (cuBLAS reads it when its handle is created)
+  if (!useTf32 && process.env.NVIDIA_TF32_OVERRIDE === undefined) process.env.NVIDIA_TF32_OVERRIDE = '0';
   try {
     const session = await ort.InferenceSession.create(identityModel(), {
       executionProviders: [{ name: 'cuda', deviceId }],
@@ -110,8 +113,7 @@ export async function probeCuda(ort: OrtModule, deviceId: number): Promise<strin
  */
 export async function resolveDevice(ort: OrtModule, device: Device, deviceId: number, useTf32: boolean): Promise<DeviceResolution> {
   if (device === 'cpu') return { device: 'cpu', executionProviders: ['cpu'], executionProviderNames: ['cpu'] };
-  if (!useTf32 && process.env.NVIDIA_TF32_OVERRIDE === undefined) process.env.NVIDIA_TF32_OVERRIDE = '0';
-  const reason = await probeCuda(ort, deviceId);
+  const reason = await probeCuda(ort, deviceId, useTf32);
   if (reason === null) {
     return {
       device: 'cuda',

@@ -9,6 +9,7 @@ import { buildAccumulateGraph } from './accumulate.js';
 import { buildLogSoftmaxGatherGraph } from './log_softmax_gather.js';
 import { buildMatMulGraph } from './mat_mul.js';
 import { buildNearestGraph } from './nearest.js';
+import { buildPolicyLossGraph } from './policy_loss.js';
 
 /**
  * Graph name → builder of the serialised `ModelProto`.
@@ -26,4 +27,9 @@ export const KERNEL_GRAPHS: Readonly<Record<string, () => Uint8Array>> = {
   mat_mul_10: () => buildMatMulGraph(true, false),
   mat_mul_11: () => buildMatMulGraph(true, true),
   log_softmax_gather: buildLogSoftmaxGatherGraph,
+  // two representative policy-loss variants (the kernel builds one graph per spec)
+  policy_loss_dapo_f32: () =>
+    buildPolicyLossGraph({ dtype: 'float32', epsilonLow: 0.2, epsilonHigh: 0.28, dualClip: 0, klCoef: 0, klEstimator: 'k3', logRatioClamp: 20 }),
+  policy_loss_kl_dualclip_f64: () =>
+    buildPolicyLossGraph({ dtype: 'float64', epsilonLow: 0.2, epsilonHigh: 0.2, dualClip: 3, klCoef: 0.01, klEstimator: 'k3', logRatioClamp: 20 }),
 };

@@ -2,27 +2,24 @@ import type { KernelConfig } from '../../types.js';
 import type { OnnxBackend } from '../backend.js';
 import { GraphBuilder, ONNX_DTYPE_CODE, attr } from '../graph.js';
 
-/** How many fast-formula candidates per row are re-ranked with exact float64 distances. */
-export const NEAREST_CANDIDATES = 2;
-
 /**
- * The `nearest` graph. Inputs `x [n,d]`, `centroids [k,d]` (float32), `candidates [1]` (int64, `min(k, 2)`);
- * outputs `index [n]` (int32) and `distance [n]` (float32).
+ * The `nearest` graph. Inputs `x [n,d]`, `centroids [k,d]` (float32); outputs `index [n]` (int32) and
+ * `distance [n]` (float32).
  *
  * 1. Rank centres by the fast formula on centred data (shift by `μ`, the centroid mean rounded to a
  *    power-of-two grid at the scale of the centroid spread, which leaves distances unchanged but shrinks
  *    the norms): `s_ij = ‖c_j−μ‖² − 2 (x_i−μ)·(c_j−μ)` via one `Gemm`.
- * 2. Keep the `candidates` best per row (`TopK`), recompute `Σ_t (x_it − c_jt)²` exactly in float64 for them,
- *    and return the smallest, lowest index first on exact ties.
+ * 2. Take the best `min(k, 2)` per row (`TopK`, lower index first on equal scores), recompute
+ *    `Σ_t (x_it − c_jt)²` for them with the squares summed in float64, and return the smaller, lowest index
+ *    first on exact ties.
  *
- * So the `[n,k]` block stays inside ONNX Runtime and the returned distance is exact (to float64 rounding),
- * even when `‖x‖² ≫ distance`, where `‖x‖² − 2x·c + ‖c‖²` alone loses every significant digit.
+ * So the `[n,k]` block stays inside ONNX Runtime and the returned distance is exact (to rounding of the
+ * differences), even when `‖x‖² ≫ distance`, where `‖x‖² − 2x·c + ‖c‖²` alone loses every significant digit.
  */
 export function buildNearestGraph(): Uint8Array {
-  const g = new GraphBuilder('gr2_nearest', 'squared-L2 nearest centroid: Gemm ranking + exact float64 re-rank of the top candidates');
+  const g = new GraphBuilder('gr2_nearest', 'squared-L2 nearest centroid: Gemm ranking + exact re-rank of the best two');
   const x = g.input('x', 'float32', ['n', 'd']);
   const c = g.input('centroids', 'float32', ['k', 'd']);
-  const m = g.input('candidates', 'int64', [1]);
   // μ = the centroid mean rounded to a power-of-two grid at the scale of the centroid spread σ:
   // q = 2^floor(log2 σ), μ' = round(mean / q)·q. Centring by μ' removes offsets; the coarse grid keeps
   // x − μ' exact for values on that grid (e.g. integer data), so exactly tied centres score bitwise-equal.
@@ -36,11 +33,12 @@ export function buildNearestGraph(): Uint8Array {
   const xs = g.node('Sub', [x, mu]);
   const cs = g.node('Sub', [c, mu]);
   const cc = g.node('ReduceSumSquare', [cs], { axes: [1], keepdims: 0 });
-  const score = g.node('Gemm', [xs, cs, cc], { alpha: attr.float(-2), beta: attr.float(1), transB: 1 });
-  const [, cand] = g.nodeN('TopK', [score, m], { axis: 1, largest: 0, sorted: 1 }, { outputs: 2 }); // [n,m] int64
-  const gathered = g.node('Cast', [g.node('Gather', [c, cand], { axis: 0 })], { to: ONNX_DTYPE_CODE.float64 }); // [n,m,d]
-  const xd = g.node('Unsqueeze', [g.node('Cast', [x], { to: ONNX_DTYPE_CODE.float64 }), g.constInt64([1])]); // [n,1,d]
-  const dist = g.node('ReduceSumSquare', [g.node('Sub', [xd, gathered])], { axes: [2], keepdims: 0 }); // [n,m] f64
+  const score = g.node('Gemm', [xs, cs, cc], { alpha: attr.float(-2), beta: attr.float(1), transB: 1 }); // [n,k]
+  const two = g.node('Min', [g.node('Shape', [c], { start: 0, end: 1 }), g.constInt64([2])]); // min(k, 2)
+  const [, cand] = g.nodeN('TopK', [score, two], { axis: 1, largest: 0, sorted: 1 }, { outputs: 2 }); // [n,≤2], lower index first on ties
+  const gathered = g.node('Gather', [c, cand], { axis: 0 }); // [n,m,d]
+  const diff = g.node('Sub', [g.node('Unsqueeze', [x, g.constInt64([1])]), gathered]); // float32, exact to rounding
+  const dist = g.node('ReduceSumSquare', [g.node('Cast', [diff], { to: ONNX_DTYPE_CODE.float64 })], { axes: [2], keepdims: 0 }); // [n,m]
   const dmin = g.node('ReduceMin', [dist], { axes: [1], keepdims: 1 }); // [n,1]
   const big = g.initializer(undefined, { dtype: 'int64', data: new BigInt64Array([0x7fffffffffffffffn]), dims: [] });
   const tied = g.node('Where', [g.node('Equal', [dist, dmin]), cand, big]);
@@ -57,16 +55,14 @@ export const nearestConfig: KernelConfig<'nearest', OnnxBackend> = {
   backendName: 'onnx',
   kernelFunc: async (backend, { x, centroids }, { chunkSize }) => {
     const [n, d] = x.dims as [number, number];
-    const k = centroids.dims[0]!;
     const index = new Int32Array(n);
     const distance = new Float32Array(n);
     if (d === 0) return { index, distance }; // every centre is at distance 0; the lowest index wins
     const C = backend.tensor(centroids);
-    const m = backend.tensor('int64', new BigInt64Array([BigInt(Math.min(k, NEAREST_CANDIDATES))]), [1]);
     for (let r0 = 0; r0 < n; r0 += chunkSize) {
       const r1 = Math.min(n, r0 + chunkSize);
       const X = backend.tensor('float32', x.data.subarray(r0 * d, r1 * d), [r1 - r0, d]);
-      const out = await backend.run('nearest', buildNearestGraph, { x: X, centroids: C, candidates: m });
+      const out = await backend.run('nearest', buildNearestGraph, { x: X, centroids: C });
       index.set(out.index!.data as Int32Array, r0);
       distance.set(out.distance!.data as Float32Array, r0);
     }
