@@ -97,6 +97,13 @@ export interface KMeansOptions extends BackendOption {
    * @defaultValue `'js'`
    */
   readonly accumulateBackend?: BackendOption['backend'];
+  /**
+   * Backend of the k-means++ D² updates `D(x_i) ← min(D(x_i), ‖x_i − c_new‖²)` — one `nearest` call
+   * against a single centre per chosen centre, memory-bound O(sample·d) work where the per-call overhead of
+   * ONNX Runtime dominates (measured: 5.6 s vs about 1 s per 256-centre seeding of 65,536 rows).
+   * @defaultValue `'js'`
+   */
+  readonly seedingBackend?: BackendOption['backend'];
 }
 
 /** Result of {@link kmeans}. */
@@ -137,6 +144,7 @@ interface Resolved {
   checkFinite: boolean;
   backend: BackendOption['backend'];
   accumulateBackend: BackendOption['backend'];
+  seedingBackend: BackendOption['backend'];
 }
 
 const FN = 'kmeans';
@@ -158,6 +166,7 @@ function resolveOptions(k: number, options: KMeansOptions): Resolved {
     checkFinite: options.checkFinite ?? true,
     backend: options.backend,
     accumulateBackend: options.accumulateBackend ?? 'js',
+    seedingBackend: options.seedingBackend ?? 'js',
   };
   assertPositiveInteger(FN, 'options.initSampleSize', r.initSampleSize);
   assertNonNegativeInteger(FN, 'options.maxIterations', r.maxIterations);
@@ -269,7 +278,7 @@ async function kmeansPlusPlus(X: Matrix, k: number, opts: Resolved, rng: Random)
   const first = Math.floor(rng.random() * m);
   C.set(S.data.subarray(first * d, first * d + d), 0);
   const best = new Float64Array(m).fill(Infinity);
-  const nearestOpts = { backend: opts.backend, checkFinite: false } as const;
+  const nearestOpts = { backend: opts.seedingBackend, checkFinite: false } as const;
   for (let j = 0; j < k; j++) {
     if (j > 0) {
       let total = 0;
