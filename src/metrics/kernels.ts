@@ -21,9 +21,22 @@ export interface RowView {
   nIdeal: number;
 }
 
+let DISCOUNTS = new Float64Array(0);
+
+/** @internal `1 / log₂(p + 2)` for 0-based positions `p < n` (a cached, growing table). */
+export function discounts(n: number): Float64Array {
+  if (DISCOUNTS.length < n) {
+    const next = new Float64Array(Math.max(n, 2 * DISCOUNTS.length, 64));
+    for (let p = 0; p < next.length; p++) next[p] = 1 / Math.log2(p + 2);
+    DISCOUNTS = next;
+  }
+  return DISCOUNTS;
+}
+
 /** @internal Σ over items with grade > 0 of `f(grade)` × (expected) positional weight `w(pos)` (1-based). */
 export function expectedWeighted(v: RowView, kk: number, discount: boolean, exponential: boolean, countOnly: boolean): number {
   const { grades, bounds, groups } = v;
+  const disc = discount ? discounts(v.n) : DISCOUNTS;
   let total = 0;
   for (let b = 0; b < groups; b++) {
     const lo = bounds[b]!;
@@ -37,7 +50,7 @@ export function expectedWeighted(v: RowView, kk: number, discount: boolean, expo
     if (gsum === 0) continue;
     const top = hi < kk ? hi : kk;
     let wsum = 0;
-    if (discount) for (let p = lo; p < top; p++) wsum += 1 / Math.log2(p + 2);
+    if (discount) for (let p = lo; p < top; p++) wsum += disc[p]!;
     else wsum = top - lo;
     total += hi - lo === 1 ? gsum * wsum : (gsum * wsum) / (hi - lo);
   }
@@ -54,9 +67,10 @@ export function ndcgKernel(v: RowView, kk: number, exponential: boolean): number
   const dcg = expectedWeighted(v, kk, true, exponential, false);
   let idcg = 0;
   const m = Math.min(kk, v.nIdeal);
+  const disc = discounts(m);
   for (let i = 0; i < m; i++) {
     const g = v.ideal[i]!;
-    if (g > 0) idcg += (exponential ? 2 ** g - 1 : g) / Math.log2(i + 2);
+    if (g > 0) idcg += (exponential ? 2 ** g - 1 : g) * disc[i]!;
   }
   if (idcg === 0) return 0;
   const r = dcg / idcg;
