@@ -12,6 +12,14 @@ import type { SequenceDataset, UserSequence } from './types.js';
 /**
  * Item vectors with an explicit id ↔ row mapping. `data` is row-major `[shape[0], shape[1]]`, so the object
  * itself is a `{data, shape}` matrix accepted wherever gr2 takes a matrix.
+ *
+ * @example
+ * ```ts
+ * const v = new ItemVectors(Float32Array.of(1, 0, 0, 1), 2, [7, 9]);
+ * v.rowOf(9);        // 1
+ * v.vector(7);       // Float32Array [1, 0]
+ * v.cosine(7, 9);    // 0
+ * ```
  */
 export class ItemVectors {
   /** Row → item id. */

@@ -164,6 +164,11 @@ export async function loadSequences(source: SequenceSource, options: LoadSequenc
 /**
  * The bundled Amazon Beauty path: `examples/data/Beauty.txt` at the package root (see
  * `examples/data/README.md` for provenance and attribution).
+ *
+ * @example
+ * ```ts
+ * const ds = await loadSequences(BEAUTY_URL);   // same as loadBeauty()
+ * ```
  */
 export const BEAUTY_URL: URL = new URL('../../examples/data/Beauty.txt', import.meta.url);
 

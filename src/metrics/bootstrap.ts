@@ -11,7 +11,16 @@ function toValues(fn: string, arg: string, x: ArrayLike<number>): Float64Array {
   return x instanceof Float64Array ? x : Float64Array.from(x);
 }
 
-/** Mean of the non-NaN entries (`NaN` when there is none). */
+/**
+ * Mean of the non-NaN entries (NaN marks a skipped query).
+ *
+ * @param x - values.
+ * @returns the mean, or `NaN` when every entry is NaN or `x` is empty.
+ * @example
+ * ```ts
+ * nanMean([1, NaN, 0]);   // 0.5
+ * ```
+ */
 export function nanMean(x: ArrayLike<number>): number {
   let s = 0;
   let n = 0;
