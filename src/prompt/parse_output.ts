@@ -20,7 +20,25 @@
  * @packageDocumentation
  */
 import { rangeError, typeError } from '../errors.js';
-import { DEFAULT_SID_SPEC, scanSidsUnchecked, sidKey, tryParseSid, validateSidSpec, type SidSpec } from '../sid/sid_string.js';
+import {
+  DEFAULT_SID_SPEC,
+  scanSidsUnchecked,
+  sidKey,
+  sidNumericKeyReader,
+  tryParseSid,
+  validateSidSpec,
+  type SidSpec,
+} from '../sid/sid_string.js';
+
+const readerCache = new WeakMap<SidSpec, ((text: string) => number) | null>();
+function readerFor(spec: SidSpec): ((text: string) => number) | null {
+  let r = readerCache.get(spec);
+  if (r === undefined) {
+    r = sidNumericKeyReader(spec);
+    readerCache.set(spec, r);
+  }
+  return r;
+}
 
 /** Answer formats the parser recognises. `'sids'`: bare SIDs in the answer text (no JSON). */
 export type RerankFormat = 'json' | 'rankgpt' | 'sids';
@@ -93,15 +111,15 @@ export interface RerankDiagnostics {
   /** Lenient mode returned the input order because nothing usable parsed. */
   readonly fallback: boolean;
   /** Candidate indices (0-based) that appear more than once, each listed once. */
-  readonly duplicates: number[];
+  readonly duplicates: readonly number[];
   /** Candidate indices (0-based) absent from the ranking, in input order. */
-  readonly missing: number[];
+  readonly missing: readonly number[];
   /** Ranking entries that are not candidates (malformed entries and unknown SIDs), as written (capped). */
-  readonly outOfSet: string[];
+  readonly outOfSet: readonly string[];
   /** Exact number of out-of-set entries. */
   readonly outOfSetCount: number;
   /** The subset of `outOfSet` that are well-formed SIDs — valid item ids that are just not in the slate (capped). */
-  readonly unknownSids: string[];
+  readonly unknownSids: readonly string[];
   /** Exact number of unknown SIDs. */
   readonly unknownSidCount: number;
   /** Non-whitespace text outside the answer, the `<think>` block and code fences. */
@@ -111,7 +129,7 @@ export interface RerankDiagnostics {
   /** The input exceeded `maxLength` and was not read. */
   readonly tooLong: boolean;
   /** Human-readable notes, one per problem. */
-  readonly messages: string[];
+  readonly messages: readonly string[];
 }
 
 /** Result of {@link parseRerankOutput}. */
@@ -221,17 +239,26 @@ function resolveOptions(options: ParseRerankOptions): ResolvedOptions {
 }
 
 const candidateCache = new WeakMap<object, Map<SidSpec, CandidateIndexImpl>>();
+const defaultCandidateCache = new WeakMap<object, CandidateIndexImpl>();
 
 class CandidateIndexImpl implements CandidateIndex {
   readonly size: number;
   private readonly exact = new Map<string, number>();
   private readonly bySid = new Map<string, number>();
+  /** Numeric SID key of each candidate (-1 when it is not a SID); null when the spec's code space is too large. */
+  private readonly numKeys: number[] | null;
+  private readonly reader: ((text: string) => number) | null;
+  private readonly flat: string[] | null;
   constructor(
     readonly candidates: readonly string[],
     private readonly spec: SidSpec,
     private readonly snapshot: readonly string[],
   ) {
     this.size = candidates.length;
+    this.reader = readerFor(spec);
+    // Flat (non-rope) copies so that `===` is a plain memory compare.
+    this.flat = candidates.length <= 64 ? candidates.map((c) => (typeof c === 'string' ? (JSON.parse(JSON.stringify(c)) as string) : '')) : null;
+    this.numKeys = this.reader ? candidates.map((c) => (typeof c === 'string' ? this.reader!(c) : -1)) : null;
     candidates.forEach((c, i) => {
       if (typeof c !== 'string') throw typeError('indexCandidates', `candidates[${i}]`, 'a string', c);
       const t = c.trim();
@@ -251,6 +278,21 @@ class CandidateIndexImpl implements CandidateIndex {
     return true;
   }
   lookup(entry: string): number {
+    // Fast path: model output usually repeats a candidate verbatim. A linear scan of `===` over flat copies of the
+    // candidates beats hashing the fresh entry string (measured ~4x on 60-character SIDs).
+    const flat = this.flat;
+    if (flat !== null) {
+      for (let i = 0; i < flat.length; i++) if (flat[i] === entry) return i;
+    }
+    if (this.reader !== null) {
+      // A well-formed SID, matched by its codes whatever the spacing.
+      const key = this.reader(entry);
+      if (key >= 0) {
+        const keys = this.numKeys!;
+        for (let i = 0; i < keys.length; i++) if (keys[i] === key) return i;
+        return this.exact.get(entry) ?? -1;
+      }
+    }
     const e = this.exact.get(entry);
     if (e !== undefined) return e;
     const t = entry.trim();
@@ -282,6 +324,13 @@ class CandidateIndexImpl implements CandidateIndex {
  */
 export function indexCandidates(candidates: readonly string[], spec: SidSpec = DEFAULT_SID_SPEC): CandidateIndex {
   if (!Array.isArray(candidates)) throw typeError('indexCandidates', 'candidates', 'an array of strings', candidates);
+  if (spec === DEFAULT_SID_SPEC) {
+    const hit = defaultCandidateCache.get(candidates);
+    if (hit && hit.matches(candidates)) return hit;
+    const idx = new CandidateIndexImpl(candidates, spec, candidates.slice());
+    defaultCandidateCache.set(candidates, idx);
+    return idx;
+  }
   validateSidSpec(spec, 'indexCandidates');
   let perSpec = candidateCache.get(candidates);
   const hit = perSpec?.get(spec);
@@ -373,6 +422,7 @@ interface Extracted {
   spanStart: number;
   spanEnd: number;
   messages: string[];
+  think?: string;
 }
 
 function findJsonAnswer(text: string, a: number, b: number, o: ResolvedOptions, ex: Extracted): 'ok' | 'deep' | 'none' {
@@ -407,7 +457,7 @@ function findJsonAnswer(text: string, a: number, b: number, o: ResolvedOptions, 
         else if (Array.isArray(r) && r.every((x) => typeof x === 'string')) ex.reasoning = (r as string[]).join('\n');
         return 'ok';
       }
-      if (ranking !== undefined) ex.messages.push(`'${o.rankingKey}' is not a list`);
+      if (ranking !== undefined) addMessage(ex, `'${o.rankingKey}' is not a list`);
     }
     from = e;
   }
@@ -547,6 +597,97 @@ export function parseRerankOutput(
   return parseWithIndex(typeof text === 'string' ? text : '', index, o, typeof text !== 'string');
 }
 
+/**
+ * Fast path for the common shapes — `{…}`, ```` ```json {…} ``` ````, `<think>…</think> {…}` — where the JSON object is
+ * the whole answer: one native `JSON.parse`, no scanning. Returns false (and leaves `ex` untouched) otherwise.
+ */
+function fastPath(text: string, o: ResolvedOptions, ex: Extracted): boolean {
+  const n = text.length;
+  let a = 0;
+  while (a < n && isWs(text.charCodeAt(a))) a++;
+  let think: string | undefined;
+  if (text.startsWith('<think>', a)) {
+    const close = text.indexOf('</think>', a + 7);
+    if (close < 0) return false;
+    const inner = text.slice(a + 7, close);
+    if (inner.includes('<think>')) return false;
+    think = inner;
+    a = close + 8;
+    while (a < n && isWs(text.charCodeAt(a))) a++;
+  }
+  let fenced = false;
+  if (text.startsWith('```', a)) {
+    fenced = true;
+    a += 3;
+    while (a < n) {
+      const d = text.charCodeAt(a);
+      if ((d >= 97 && d <= 122) || (d >= 65 && d <= 90) || (d >= 48 && d <= 57) || d === 45 || d === 95) a++;
+      else break;
+    }
+    while (a < n && isWs(text.charCodeAt(a))) a++;
+  }
+  if (text.charCodeAt(a) !== 123) return false;
+  let e = n - 1;
+  while (e > a && isWs(text.charCodeAt(e))) e--;
+  if (fenced) {
+    if (!text.startsWith('```', e - 2)) return false;
+    e -= 3;
+    while (e > a && isWs(text.charCodeAt(e))) e--;
+  }
+  if (text.charCodeAt(e) !== 125) return false;
+  let value: unknown;
+  try {
+    value = JSON.parse(a === 0 && e === n - 1 ? text : text.slice(a, e + 1));
+  } catch {
+    return false;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const obj = value as Record<string, unknown>;
+  const ranking = obj[o.rankingKey];
+  if (!Array.isArray(ranking) || !Object.prototype.hasOwnProperty.call(obj, o.rankingKey)) return false;
+  ex.format = 'json';
+  ex.entries = ranking;
+  ex.spanStart = a;
+  ex.spanEnd = e + 1;
+  const r = Object.prototype.hasOwnProperty.call(obj, o.reasoningKey) ? obj[o.reasoningKey] : undefined;
+  if (typeof r === 'string') ex.reasoning = r;
+  else if (Array.isArray(r) && r.every((x) => typeof x === 'string')) ex.reasoning = (r as string[]).join('\n');
+  if (think !== undefined) ex.think = think;
+  return true;
+}
+
+const EMPTY_NUMBERS: number[] = Object.freeze([]) as unknown as number[];
+const EMPTY_STRINGS: string[] = Object.freeze([]) as unknown as string[];
+
+interface OutAcc {
+  outOfSet: string[];
+  unknownSids: string[];
+  count: number;
+  sidCount: number;
+  max: number;
+}
+
+function addMessage(ex: Extracted, m: string): void {
+  if (ex.messages === EMPTY_STRINGS) ex.messages = [];
+  ex.messages.push(m);
+}
+
+function noteOut(acc: OutAcc, s: string, sid: boolean): void {
+  acc.count++;
+  if (acc.outOfSet === EMPTY_STRINGS) acc.outOfSet = [];
+  if (acc.outOfSet.length < acc.max) acc.outOfSet.push(s);
+  if (sid) {
+    acc.sidCount++;
+    if (acc.unknownSids === EMPTY_STRINGS) acc.unknownSids = [];
+    if (acc.unknownSids.length < acc.max) acc.unknownSids.push(s);
+  }
+}
+
+function fromNumber(acc: OutAcc, parsedOrder: number[], i: number, K: number, shown: string): void {
+  if (Number.isInteger(i) && i >= 0 && i < K) parsedOrder.push(i);
+  else noteOut(acc, shown, false);
+}
+
 function parseWithIndex(text: string, index: CandidateIndex, o: ResolvedOptions, notString: boolean): RerankParseResult {
   const K = index.size;
   const ex: Extracted = {
@@ -557,16 +698,16 @@ function parseWithIndex(text: string, index: CandidateIndex, o: ResolvedOptions,
     reasoning: null,
     spanStart: -1,
     spanEnd: -1,
-    messages: [],
+    messages: EMPTY_STRINGS,
   };
   let tooLong = false;
   let extraText = false;
   let thinkText: string | null = null;
-  if (notString) ex.messages.push('output is not a string');
+  if (notString) addMessage(ex, 'output is not a string');
   else if (text.length > o.maxLength) {
     tooLong = true;
-    ex.messages.push(`output longer than maxLength (${text.length} > ${o.maxLength}); not read`);
-  } else {
+    addMessage(ex, `output longer than maxLength (${text.length} > ${o.maxLength}); not read`);
+  } else if (!fastPath(text, o, ex)) {
     // 1. <think> … </think>
     let a = 0;
     const n = text.length;
@@ -581,7 +722,7 @@ function parseWithIndex(text: string, index: CandidateIndex, o: ResolvedOptions,
     } else if (openAt >= 0) {
       answerOk = false;
       thinkText = text.slice(openAt + 7);
-      ex.messages.push('unterminated <think> block');
+      addMessage(ex, 'unterminated <think> block');
       if (hasExtraText(text, 0, openAt)) extraText = true;
     }
     if (answerOk) {
@@ -589,7 +730,7 @@ function parseWithIndex(text: string, index: CandidateIndex, o: ResolvedOptions,
       let r = findJsonAnswer(text, a, n, o, ex);
       if (r === 'none') r = findRankGpt(text, a, n, ex) ? 'ok' : 'none';
       if (r === 'none') r = findJsonArray(text, a, n, o, ex);
-      if (r === 'deep') ex.messages.push(`JSON nested deeper than maxDepth (${o.maxDepth})`);
+      if (r === 'deep') addMessage(ex, `JSON nested deeper than maxDepth (${o.maxDepth})`);
       // 5. SIDs: after the ranking key (truncated JSON), else anywhere in the answer
       if (r !== 'ok' && (!o.strict || o.formats.has('sids'))) {
         const keyAt = text.lastIndexOf(`"${o.rankingKey}"`);
@@ -612,59 +753,71 @@ function parseWithIndex(text: string, index: CandidateIndex, o: ResolvedOptions,
 
   // Match entries to candidates.
   const parsedOrder: number[] = [];
-  const outOfSet: string[] = [];
-  const unknownSids: string[] = [];
-  let outOfSetCount = 0;
-  let unknownSidCount = 0;
-  const noteOut = (s: string, sid: boolean): void => {
-    outOfSetCount++;
-    if (outOfSet.length < o.maxDiagnostics) outOfSet.push(s);
-    if (sid) {
-      unknownSidCount++;
-      if (unknownSids.length < o.maxDiagnostics) unknownSids.push(s);
-    }
-  };
-  const fromNumber = (v: number, shown: string): void => {
-    const i = v - o.indexBase;
-    if (Number.isInteger(i) && i >= 0 && i < K) parsedOrder.push(i);
-    else noteOut(shown, false);
-  };
+  const acc: OutAcc = { outOfSet: EMPTY_STRINGS, unknownSids: EMPTY_STRINGS, count: 0, sidCount: 0, max: o.maxDiagnostics };
   if (ex.entries) {
-    for (const e of ex.entries) {
+    const entries = ex.entries;
+    for (let j = 0; j < entries.length; j++) {
+      const e = entries[j];
       if (typeof e === 'string') {
         const i = index.lookup(e);
         if (i >= 0) parsedOrder.push(i);
-        else noteOut(e.length > 200 ? e.slice(0, 200) + '…' : e, index.isSid(e));
-      } else if (typeof e === 'number') fromNumber(e, String(e));
-      else noteOut(JSON.stringify(e)?.slice(0, 200) ?? String(e), false);
+        else noteOut(acc, e.length > 200 ? e.slice(0, 200) + '…' : e, index.isSid(e));
+      } else if (typeof e === 'number') fromNumber(acc, parsedOrder, e - o.indexBase, K, String(e));
+      else noteOut(acc, JSON.stringify(e)?.slice(0, 200) ?? String(e), false);
     }
   } else if (ex.numbers) {
-    for (const v of ex.numbers) fromNumber(v, `[${v}]`);
+    for (const v of ex.numbers) fromNumber(acc, parsedOrder, v - o.indexBase, K, `[${v}]`);
   } else if (ex.sidTexts) {
-    for (const s of ex.sidTexts) {
-      const i = index.lookup(s);
+    for (const t of ex.sidTexts) {
+      const i = index.lookup(t);
       if (i >= 0) parsedOrder.push(i);
-      else noteOut(s, true);
+      else noteOut(acc, t, true);
     }
   }
-  const seen = new Uint8Array(K);
-  const duplicates: number[] = [];
-  for (const i of parsedOrder) {
-    if (seen[i] === 1) {
-      duplicates.push(i);
-      seen[i] = 2;
-    } else if (seen[i] === 0) seen[i] = 1;
+  const outOfSet = acc.outOfSet;
+  const unknownSids = acc.unknownSids;
+  const outOfSetCount = acc.count;
+  const unknownSidCount = acc.sidCount;
+  let duplicates: number[] = EMPTY_NUMBERS;
+  let missing: number[] = EMPTY_NUMBERS;
+  if (K <= 30) {
+    // bit masks: no allocation on the hot path
+    let once = 0;
+    let twice = 0;
+    for (let j = 0; j < parsedOrder.length; j++) {
+      const bit = 1 << parsedOrder[j]!;
+      if ((once & bit) !== 0) {
+        if ((twice & bit) === 0) {
+          if (duplicates === EMPTY_NUMBERS) duplicates = [];
+          duplicates.push(parsedOrder[j]!);
+        }
+        twice |= bit;
+      } else once |= bit;
+    }
+    if (once !== (K === 30 ? 0x3fffffff : (1 << K) - 1)) {
+      missing = [];
+      for (let i = 0; i < K; i++) if ((once & (1 << i)) === 0) missing.push(i);
+    }
+  } else {
+    duplicates = [];
+    missing = [];
+    const seen = new Uint8Array(K);
+    for (const i of parsedOrder) {
+      if (seen[i] === 1) {
+        duplicates.push(i);
+        seen[i] = 2;
+      } else if (seen[i] === 0) seen[i] = 1;
+    }
+    for (let i = 0; i < K; i++) if (seen[i] === 0) missing.push(i);
   }
-  const missing: number[] = [];
-  for (let i = 0; i < K; i++) if (seen[i] === 0) missing.push(i);
 
   const unparsable = ex.format === 'none';
-  const reasoning = ex.reasoning ?? thinkText;
+  const reasoning = ex.reasoning ?? ex.think ?? thinkText;
   const missingReasoning = reasoning === null || reasoning.trim().length === 0;
-  if (unparsable && ex.messages.length === 0) ex.messages.push('no ranking found');
-  if (duplicates.length > 0) ex.messages.push(`duplicate candidates: ${duplicates.join(', ')}`);
-  if (missing.length > 0 && !unparsable) ex.messages.push(`missing candidates: ${missing.join(', ')}`);
-  if (outOfSetCount > 0) ex.messages.push(`${outOfSetCount} out-of-set entries (${unknownSidCount} well-formed SIDs)`);
+  if (unparsable && ex.messages.length === 0) addMessage(ex, 'no ranking found');
+  if (duplicates.length > 0) addMessage(ex, `duplicate candidates: ${duplicates.join(', ')}`);
+  if (missing.length > 0 && !unparsable) addMessage(ex, `missing candidates: ${missing.join(', ')}`);
+  if (outOfSetCount > 0) addMessage(ex, `${outOfSetCount} out-of-set entries (${unknownSidCount} well-formed SIDs)`);
 
   const valid =
     !unparsable &&
@@ -675,9 +828,9 @@ function parseWithIndex(text: string, index: CandidateIndex, o: ResolvedOptions,
     parsedOrder.length === K &&
     (!o.requireReasoning || !missingReasoning) &&
     (o.allowExtraText || !extraText);
-  if (!unparsable && !o.formats.has(ex.format as RerankFormat)) ex.messages.push(`format '${ex.format}' not accepted`);
-  if (o.requireReasoning && missingReasoning) ex.messages.push('no reasoning');
-  if (!o.allowExtraText && extraText) ex.messages.push('extra text outside the answer');
+  if (!unparsable && !o.formats.has(ex.format as RerankFormat)) addMessage(ex, `format '${ex.format}' not accepted`);
+  if (o.requireReasoning && missingReasoning) addMessage(ex, 'no reasoning');
+  if (!o.allowExtraText && extraText) addMessage(ex, 'extra text outside the answer');
 
   let order: number[] | null;
   let fallback = false;
@@ -732,6 +885,17 @@ function parseWithIndex(text: string, index: CandidateIndex, o: ResolvedOptions,
  */
 export function isPermutation(order: ArrayLike<number>, k: number): boolean {
   if (order.length !== k) return false;
+  if (k <= 30) {
+    let mask = 0;
+    for (let i = 0; i < k; i++) {
+      const v = order[i]!;
+      if (!Number.isInteger(v) || v < 0 || v >= k) return false;
+      const bit = 1 << v;
+      if ((mask & bit) !== 0) return false;
+      mask |= bit;
+    }
+    return true;
+  }
   const seen = new Uint8Array(k);
   for (let i = 0; i < k; i++) {
     const v = order[i]!;

@@ -31,6 +31,7 @@ export interface ParsingRewardOptions {
 }
 
 const parseCache = new WeakMap<object, Map<object, RerankParseResult>>();
+const defaultParseCache = new WeakMap<object, RerankParseResult>();
 const STRICT_DEFAULT: ParseRerankOptions = Object.freeze({ mode: 'strict' as const });
 const strictOf = new WeakMap<object, ParseRerankOptions>();
 
@@ -58,6 +59,14 @@ function strictOptions(parse: Omit<ParseRerankOptions, 'mode'> | undefined): Par
  * ```
  */
 export function parseSample(sample: RerankSample, parse?: Omit<ParseRerankOptions, 'mode'>): RerankParseResult {
+  if (parse === undefined) {
+    // default options: one WeakMap hop
+    const hit = defaultParseCache.get(sample);
+    if (hit) return hit;
+    const r = parseRerankOutput(sample.completion, indexCandidates(sample.candidates), STRICT_DEFAULT);
+    defaultParseCache.set(sample, r);
+    return r;
+  }
   const opts = strictOptions(parse);
   let perSample = parseCache.get(sample);
   const hit = perSample?.get(opts);
@@ -69,6 +78,40 @@ export function parseSample(sample: RerankSample, parse?: Omit<ParseRerankOption
   }
   perSample.set(opts, r);
   return r;
+}
+
+const batchCache = new WeakMap<object, Map<object, RerankParseResult[]>>();
+
+/**
+ * Strict parses of a whole batch, cached per (samples array, parser options): every built-in reward called on the
+ * same array — e.g. the terms of `combineRewards` — parses each completion once. One cache entry per batch keeps the
+ * garbage collector's weak-map work small (a per-sample cache costs more than the parse itself at 100k samples).
+ *
+ * @param samples - The batch.
+ * @param parse - Parser options (mode forced to strict). @defaultValue `{}`
+ * @returns One parse result per sample.
+ * @throws TypeError / RangeError on invalid candidates (duplicates, non-strings).
+ * @example
+ * ```ts
+ * parseBatch(samples).map((r) => r.valid); // Ω per sample
+ * ```
+ */
+export function parseBatch(samples: readonly RerankSample[], parse?: Omit<ParseRerankOptions, 'mode'>): RerankParseResult[] {
+  const opts = strictOptions(parse);
+  let perBatch = batchCache.get(samples);
+  const hit = perBatch?.get(opts);
+  if (hit && hit.length === samples.length) return hit;
+  const out = new Array<RerankParseResult>(samples.length);
+  for (let i = 0; i < samples.length; i++) {
+    const s = samples[i]!;
+    out[i] = parseRerankOutput(s.completion, indexCandidates(s.candidates, opts.spec), opts);
+  }
+  if (!perBatch) {
+    perBatch = new Map();
+    batchCache.set(samples, perBatch);
+  }
+  perBatch.set(opts, out);
+  return out;
 }
 
 /**
@@ -130,7 +173,7 @@ export function createFormatReward(options: ParsingRewardOptions = {}): SyncRewa
   const parse = options.parse;
   return defineReward('format', (samples: readonly RerankSample[]): RewardValue[] => {
     checkSamples('format', samples);
-    return samples.map((s) => (parseSample(s, parse).valid ? 1 : 0));
+    return parseBatch(samples, parse).map((r) => (r.valid ? 1 : 0));
   });
 }
 
@@ -144,10 +187,11 @@ function p1Reward(
   const parse = options.parse;
   return defineReward(name, (samples: readonly RerankSample[]): RewardValue[] => {
     checkSamples(name, samples);
-    return samples.map((s) => {
+    const parsed = parseBatch(samples, parse);
+    return samples.map((s, i) => {
       const t = targetIndexOf(s);
       if (t < 0) return null;
-      const r = parseSample(s, parse);
+      const r = parsed[i]!;
       if (!r.valid || r.order === null) return invalid;
       const out = r.order.indexOf(t) + 1;
       return score(t + 1, out, s.candidates.length);
@@ -258,10 +302,11 @@ export function createConditionalSlateReward(options: SlateRewardOptions & Parsi
 function slateReward(name: string, o: ReturnType<typeof resolveSlate>, parse: ParsingRewardOptions['parse']): SyncReward {
   return defineReward(name, (samples: readonly RerankSample[]): RewardValue[] => {
     checkSamples(name, samples);
-    return samples.map((s) => {
+    const parsed = parseBatch(samples, parse);
+    return samples.map((s, i) => {
       const K = s.candidates.length;
       const m = labelsToMap(name, labelsOf(s));
-      const r = parseSample(s, parse);
+      const r = parsed[i]!;
       if (!r.valid || r.order === null) {
         // keep "not applicable" consistent: an undefined metric stays null even for invalid output
         if (o.metric === 'auc' && (m.size === 0 || m.size === K)) return null;

@@ -32,6 +32,7 @@ export {
   createOverlongPenalty,
   createCompressorReward,
   parseSample,
+  parseBatch,
   targetIndexOf,
   labelsOf,
   type ParsingRewardOptions,

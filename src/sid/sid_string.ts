@@ -601,6 +601,57 @@ export function validateSidSpec(spec: unknown, fn = 'validateSidSpec'): SidSpec 
   return compileSpec(fn, 'spec', spec).spec;
 }
 
+/**
+ * @internal A reader that maps text holding exactly one SID (whitespace allowed around tokens) to a mixed-radix number
+ * key `Σ_l code_l · Π_{m>l} C_m`, or -1 when the text is not exactly one well-formed SID. Allocation-free; used by
+ * the output parser to match candidates without hashing strings. Returns `null` when the code space exceeds 2^53.
+ */
+export function sidNumericKeyReader(spec: SidSpec): ((text: string) => number) | null {
+  const c = compileSpec('sidNumericKeyReader', 'spec', spec);
+  let space = 1;
+  for (const size of spec.codebookSizes) space *= size;
+  if (space > Number.MAX_SAFE_INTEGER) return null;
+  const L = spec.levels;
+  const begin = spec.begin;
+  const end = spec.end;
+  const starts = c.tokenStarts;
+  const tail = c.tail;
+  const sizes = spec.codebookSizes;
+  const maxDigits = c.maxDigits;
+  return (text: string): number => {
+    const n = text.length;
+    let i = 0;
+    while (i < n && isSpace(text.charCodeAt(i))) i++;
+    if (!text.startsWith(begin, i)) return -1;
+    i += begin.length;
+    let key = 0;
+    for (let l = 0; l < L; l++) {
+      while (i < n && isSpace(text.charCodeAt(i))) i++;
+      const st = starts[l]!;
+      if (!text.startsWith(st, i)) return -1;
+      i += st.length;
+      let code = 0;
+      let digits = 0;
+      while (i < n) {
+        const ch = text.charCodeAt(i);
+        if (ch < 48 || ch > 57) break;
+        if (digits === maxDigits[l]! || (digits === 1 && code === 0)) return -1;
+        code = code * 10 + (ch - 48);
+        digits++;
+        i++;
+      }
+      if (digits === 0 || code >= sizes[l]! || !text.startsWith(tail, i)) return -1;
+      i += tail.length;
+      key = key * sizes[l]! + code;
+    }
+    while (i < n && isSpace(text.charCodeAt(i))) i++;
+    if (!text.startsWith(end, i)) return -1;
+    i += end.length;
+    while (i < n && isSpace(text.charCodeAt(i))) i++;
+    return i === n ? key : -1;
+  };
+}
+
 /** @internal Exposed for the output parser: a scan with a pre-validated spec. */
 export function scanSidsUnchecked(text: string, spec: SidSpec, optional: boolean, maxMatches: number): SidMatch[] {
   return scanSids(text, compileSpec('parseSids', 'spec', spec), optional, maxMatches);

@@ -197,8 +197,12 @@ describe('parseRerankOutput: adversarial input (bounded time, never throws)', ()
       const l = parseRerankOutput(t, C, { mode: 'lenient' });
       expect(isPermutation(l.order, 5)).toBe(true);
     }
-    const deep = parseRerankOutput('{"recommendations": ' + '['.repeat(100) + ']'.repeat(100) + '}', C);
-    expect(deep.diagnostics.messages.join(' ')).toMatch(/deeper than maxDepth/);
+    // The scanner (used when the answer is not the whole text) caps the nesting depth.
+    const deep = parseRerankOutput('Answer: {"recommendations": ' + '['.repeat(100) + ']'.repeat(100) + '}', C);
+    expect(deep.diagnostics.messages.join(' ')).toMatch(/deeper than maxDepth \(64\)/);
+    // A whole-text JSON answer goes to the native parser (iterative, no depth limit needed): one bad entry.
+    const whole = parseRerankOutput('{"recommendations": ' + '['.repeat(100) + ']'.repeat(100) + '}', C);
+    expect(whole.diagnostics.outOfSetCount).toBe(1);
   });
 });
 
