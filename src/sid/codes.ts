@@ -66,13 +66,27 @@ export function toSidCodes(codes: SidCodesLike, name: string, fn: string): SidCo
   throw typeError(fn, name, 'an int32 Tensor, {data, dims} or number[][]', codes);
 }
 
-/** Row `i` of a code matrix as a plain array. */
+/**
+ * Row `i` of a code matrix as a plain array.
+ *
+ * @example
+ * ```ts
+ * codeRow(toSidCodes([[1, 2], [3, 4]], 'codes', 'f'), 1); // [3, 4]
+ * ```
+ */
 export function codeRow(codes: SidCodes, i: number): number[] {
   const L = codes.dims[1]!;
   return Array.from(codes.data.subarray(i * L, i * L + L));
 }
 
-/** All rows of a code matrix as `number[][]`. */
+/**
+ * All rows of a code matrix as `number[][]`.
+ *
+ * @example
+ * ```ts
+ * codeRows(await rq.encode(x)); // [[97, 168, 137, 135], …]
+ * ```
+ */
 export function codeRows(codes: SidCodes): number[][] {
   const n = codes.dims[0]!;
   const out: number[][] = new Array(n);

@@ -223,7 +223,10 @@ export async function kmeans(vectors: MatrixLike, k: number, options: KMeansOpti
     throw rangeError(FN, 'vectors', `at least k = ${k} rows`, raw(`${n} rows`), 'Lower k or provide more training vectors.');
   }
   if (n < 39 * k) {
-    log('info', () => `${FN}: ${n} training rows for k = ${k} is fewer than 39 per centroid; codebooks may be poor.`);
+    log(
+      'warning',
+      () => `${FN}: ${n} training rows for k = ${k} are fewer than 39 per centroid (faiss's min_points_per_centroid); please provide at least ${39 * k} rows for good codebooks.`,
+    );
   }
   const rng = new Random(opts.seed);
   const C = await initialCentroids(X, k, opts, rng);

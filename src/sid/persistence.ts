@@ -119,6 +119,10 @@ let tmpCounter = 0;
  *
  * @param path - destination.
  * @param data - bytes.
+ * @example
+ * ```ts
+ * await writeFileAtomic('out/rq.bin', rq.toBytes());
+ * ```
  */
 export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
   const tmp = `${path}.${process.pid}.${Date.now()}.${tmpCounter++}.tmp`;

@@ -14,6 +14,13 @@ import { rowKey, toSidCodes, type SidCodes, type SidCodesLike } from './codes.js
 /**
  * Some SID prefix holds more items than the last codebook has codes, so no assignment of the last level
  * can make every SID unique. `overfullPrefixes` lists each such prefix with its item count.
+ *
+ * @example
+ * ```ts
+ * try { await rq.assignSids(items); } catch (e) {
+ *   if (e instanceof SidCollisionError) e.overfullPrefixes; // [{ prefix: [3, 17, 5], load: 300 }]
+ * }
+ * ```
  */
 export class SidCollisionError extends Gr2Error {
   override readonly name = 'SidCollisionError';

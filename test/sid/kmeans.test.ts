@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { kmeans as mlKmeans } from 'ml-kmeans';
 import { kmeans } from '../../src/sid/kmeans.js';
 import { NumericError } from '../../src/errors.js';
+import { env, type LogSink } from '../../src/env.js';
 import { blobs, inertiaOf, sqDist } from './helpers.js';
 
 const toRows = (X: Float32Array, d: number): number[][] =>
@@ -131,6 +132,20 @@ describe('kmeans — empty clusters and dead codes', () => {
     const off = await kmeans({ data: X, shape: [200, d] }, 4, { ...opts, deadCodeThreshold: 0 });
     expect(off.deadCodeResets).toBe(0);
     expect(new Set(off.assignments).size).toBe(3);
+  });
+});
+
+describe('kmeans — warnings', () => {
+  it('warns (does not throw) below 39 training rows per centroid, as faiss', async () => {
+    const lines: string[] = [];
+    const sink = env.sink;
+    env.sink = ((level, message) => lines.push(`${level}: ${message}`)) as LogSink;
+    try {
+      await kmeans({ data: blobs(40, 2, 4, 1), shape: [40, 2] }, 4, { backend: 'js' });
+    } finally {
+      env.sink = sink;
+    }
+    expect(lines.some((l) => /^warning: kmeans: 40 training rows for k = 4 are fewer than 39 per centroid.*at least 156 rows/.test(l))).toBe(true);
   });
 });
 
