@@ -22,7 +22,7 @@
 import { rangeError, typeError } from '../errors.js';
 import {
   DEFAULT_SID_SPEC,
-  scanSidsUnchecked,
+  parseSids,
   sidKey,
   sidNumericKeyReader,
   tryParseSid,
@@ -30,6 +30,7 @@ import {
   type SidSpec,
 } from '../sid/sid_string.js';
 
+const OPTIONAL_ONE = Object.freeze({ boundaries: 'optional' as const, maxMatches: 1 });
 const readerCache = new WeakMap<SidSpec, ((text: string) => number) | null>();
 function readerFor(spec: SidSpec): ((text: string) => number) | null {
   let r = readerCache.get(spec);
@@ -298,12 +299,12 @@ class CandidateIndexImpl implements CandidateIndex {
     const t = entry.trim();
     const e2 = this.exact.get(t);
     if (e2 !== undefined) return e2;
-    const m = scanSidsUnchecked(entry, this.spec, true, 1);
+    const m = parseSids(entry, this.spec, OPTIONAL_ONE);
     if (m.length === 0) return -1;
     return this.bySid.get(sidKey(m[0]!.codes)) ?? -1;
   }
   isSid(entry: string): boolean {
-    return scanSidsUnchecked(entry, this.spec, true, 1).length > 0;
+    return parseSids(entry, this.spec, OPTIONAL_ONE).length > 0;
   }
 }
 
@@ -735,7 +736,7 @@ function parseWithIndex(text: string, index: CandidateIndex, o: ResolvedOptions,
       if (r !== 'ok' && (!o.strict || o.formats.has('sids'))) {
         const keyAt = text.lastIndexOf(`"${o.rankingKey}"`);
         const from = keyAt >= a ? keyAt : a;
-        const ms = scanSidsUnchecked(from === 0 && a === 0 ? text : text.slice(from), o.spec, true, 4 * K + 64);
+        const ms = parseSids(from === 0 && a === 0 ? text : text.slice(from), o.spec, { boundaries: 'optional', maxMatches: 4 * K + 64 });
         if (ms.length > 0) {
           ex.format = 'sids';
           ex.sidTexts = ms.map((m) => m.text);

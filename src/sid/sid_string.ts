@@ -602,11 +602,22 @@ export function validateSidSpec(spec: unknown, fn = 'validateSidSpec'): SidSpec 
 }
 
 /**
- * @internal A reader that maps text holding exactly one SID (whitespace allowed around tokens) to a mixed-radix number
- * key `Σ_l code_l · Π_{m>l} C_m`, or -1 when the text is not exactly one well-formed SID. Allocation-free; used by
- * the output parser to match candidates without hashing strings. Returns `null` when the code space exceeds 2^53.
+ * A fast, allocation-free reader from SID text to a number: `key = Σ_l code_l · Π_{m>l} C_m` (mixed radix, level 0
+ * most significant) for text holding exactly one well-formed SID (whitespace allowed around the tokens), `-1`
+ * otherwise. Two texts get the same key iff they spell the same codes. Useful to match SIDs in model output
+ * without allocating or hashing strings.
+ *
+ * @param spec - The SID spec. @defaultValue {@link DEFAULT_SID_SPEC}
+ * @returns The reader, or `null` when Π_l C_l exceeds 2^53 − 1 (keys would not be exact; use {@link sidKey}).
+ * @throws TypeError / RangeError on an invalid spec.
+ * @example
+ * ```ts
+ * const key = sidNumericKeyReader()!;
+ * key('<|sid_begin|><s_a_0><s_b_0><s_c_1><s_d_2><|sid_end|>'); // 258 (= 1·256 + 2)
+ * key('<s_a_0>'); // -1
+ * ```
  */
-export function sidNumericKeyReader(spec: SidSpec): ((text: string) => number) | null {
+export function sidNumericKeyReader(spec: SidSpec = DEFAULT_SID_SPEC): ((text: string) => number) | null {
   const c = compileSpec('sidNumericKeyReader', 'spec', spec);
   let space = 1;
   for (const size of spec.codebookSizes) space *= size;
@@ -652,8 +663,4 @@ export function sidNumericKeyReader(spec: SidSpec): ((text: string) => number) |
   };
 }
 
-/** @internal Exposed for the output parser: a scan with a pre-validated spec. */
-export function scanSidsUnchecked(text: string, spec: SidSpec, optional: boolean, maxMatches: number): SidMatch[] {
-  return scanSids(text, compileSpec('parseSids', 'spec', spec), optional, maxMatches);
-}
 

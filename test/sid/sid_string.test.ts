@@ -8,6 +8,7 @@ import {
   renderSid,
   sidKey,
   sidLevelPrefix,
+  sidNumericKeyReader,
   sidToken,
   sidVocabulary,
   tryParseSid,
@@ -269,5 +270,33 @@ describe('sidVocabulary and sidToken', () => {
     expect(sidToken(1, 168)).toBe('<s_b_168>');
     expect(() => sidToken(4, 0)).toThrow(/'level'/);
     expect(() => sidToken(0, 256)).toThrow(/'code'/);
+  });
+});
+
+describe('sidNumericKeyReader', () => {
+  it('maps exactly-one-SID text to its mixed-radix key, else -1', () => {
+    const key = sidNumericKeyReader()!;
+    expect(key(renderSid([0, 0, 1, 2]))).toBe(258);
+    expect(key(renderSid([97, 168, 137, 135]))).toBe(((97 * 256 + 168) * 256 + 137) * 256 + 135);
+    expect(key(' <|sid_begin|> <s_a_0>\n<s_b_0> <s_c_1> <s_d_2> <|sid_end|> ')).toBe(258);
+    for (const t of ['', '<s_a_0>', renderSid([1, 2, 3, 4]) + 'x', renderSid([1, 2, 3, 4]).repeat(2), '<|sid_begin|><s_a_01><s_b_0><s_c_1><s_d_2><|sid_end|>']) {
+      expect(key(t)).toBe(-1);
+    }
+    expect(sidNumericKeyReader(createSidSpec({ levels: 8, codebookSizes: 1 << 16 }))).toBeNull();
+  });
+  it('agrees with tryParseSid on random texts (property)', () => {
+    const key = sidNumericKeyReader()!;
+    const piece = fc.oneof(
+      fc.constantFrom('<|sid_begin|>', '<|sid_end|>', ' ', '<s_a_1>', '<s_b_2>', '<s_c_3>', '<s_d_4>', '<s_d_256>', 'x'),
+      fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 }).map((c) => renderSid(c)),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 8 }), (pieces) => {
+        const t = pieces.join('');
+        const codes = tryParseSid(t);
+        expect(key(t)).toBe(codes === null ? -1 : ((codes[0]! * 256 + codes[1]!) * 256 + codes[2]!) * 256 + codes[3]!);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
