@@ -629,7 +629,19 @@ export function formatAuditReport(report: RewardAuditReport): string {
   return lines.join('\n');
 }
 
-/** Thrown by the `expect…` reward test helpers. Its `name` is `'AssertionError'`, as test runners expect. */
+/**
+ * Thrown by the `expect…` reward test helpers. Its `name` is `'AssertionError'`, as test runners expect; `report`
+ * holds the full audit.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await expectNoOrderCopyingHack(createNaiveReward(), slates);
+ * } catch (e) {
+ *   if (e instanceof RewardAssertionError) console.log(e.report.copyMeanOnNonOptimal); // 0.2
+ * }
+ * ```
+ */
 export class RewardAssertionError extends Gr2Error {
   override readonly name = 'AssertionError';
   constructor(
