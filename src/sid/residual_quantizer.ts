@@ -73,7 +73,7 @@ export interface EncodeOptions extends BackendOption {
    * @defaultValue `1`
    */
   readonly beamWidth?: number;
-  /** Rows encoded per backend pass (bounds memory). @defaultValue `65536` */
+  /** Rows encoded per backend pass (bounds memory; beam search further caps it so the `[rows·B, C]` cost block stays near 2^22 floats). @defaultValue `65536` */
   readonly chunkSize?: number;
   /** Throw a `NumericError` on NaN/Inf rows. @defaultValue `true` */
   readonly checkFinite?: boolean;
@@ -322,6 +322,11 @@ export class ResidualQuantizer {
     const [n, d] = X.dims as [number, number];
     const L = this.levels;
     const codes = new Int32Array(n * L);
+    if (beamWidth > 1) {
+      // the beam's [rows·B, C] cost block is the largest intermediate: keep it near 2^22 floats (16 MiB)
+      const maxK = Math.max(...this.codebookSizes);
+      chunkSize = Math.min(chunkSize, Math.max(1, Math.floor(4_194_304 / (beamWidth * maxK))));
+    }
     for (let start = 0; start < n; start += chunkSize) {
       const rows = Math.min(chunkSize, n - start);
       const R = X.data.slice(start * d, (start + rows) * d);

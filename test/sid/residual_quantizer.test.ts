@@ -75,6 +75,9 @@ describe('ResidualQuantizer — training and encoding', () => {
     expect(Array.from(b.data)).toEqual(Array.from(a.data));
     const c = await rq.encode(M, { backend: 'js', chunkSize: 97 });
     expect(Array.from(c.data)).toEqual(Array.from(a.data));
+    const beam = await rq.encode(M, { backend: 'js', beamWidth: 3 });
+    const beamChunked = await rq.encode(M, { backend: 'js', beamWidth: 3, chunkSize: 61 });
+    expect(Array.from(beamChunked.data)).toEqual(Array.from(beam.data));
   });
 
   it('same seed → identical codes on the onnx backend too (12k × 64, k = 256: ORT reductions are multi-threaded there)', async () => {
