@@ -80,6 +80,10 @@ describe('parseRerankOutput: formats', () => {
     expect(r.diagnostics.extraText).toBe(true);
     expect(parseRerankOutput(t, C, { allowExtraText: false }).valid).toBe(false);
   });
+  it('matches entries that carry a title after the SID', () => {
+    const t = JSON.stringify({ recommendations: [`${C[1]} Rose lip balm`, `${C[0]} (shampoo)`, C[2], C[3], C[4]] });
+    expect(parseRerankOutput(t, C).order).toEqual([1, 0, 2, 3, 4]);
+  });
   it('matches plain (non-SID) candidate ids exactly', () => {
     const ids = ['item-a', 'item-b', 'item-c'];
     expect(parseRerankOutput('{"recommendations": ["item-c", "item-a", "item-b"]}', ids).order).toEqual([2, 0, 1]);
