@@ -8,7 +8,7 @@
  *   npx tsx examples/dapo_listwise.ts                 # Amazon Beauty, both rewards, 3 seeds, ~1–2 minutes on 2 cores
  *   npx tsx examples/dapo_listwise.ts --quick         # a smaller run (smoke test)
  *   npx tsx examples/dapo_listwise.ts --resume        # continue from the checkpoints in --out
- *   options: --steps N  --group-size G  --batch-groups B  --lr X  --seed S  --seeds N  --out DIR  --reward conditional|naive|both|rank
+ *   options: --steps N  --group-size G  --batch-groups B  --lr X  --seed S  --seeds N  --out DIR  --reward conditional|naive|both|rank  --position-only
  *
  * The reusable parts (`trainListwise`, `evaluateListwise`, `beautyListwiseData`) are exported; the unit test
  * test/rl/dapo_listwise.test.ts runs a tiny training through them.
@@ -290,6 +290,8 @@ export interface ListwiseEvaluation {
   readonly identityRate: number;
   /** Share of sampled rankings (`samples` per example) equal to the input order. */
   readonly sampledIdentityRate: number;
+  /** Share of examples whose greedy top 5 is the input's top 5 in the input order. */
+  readonly top5IdentityRate: number;
 }
 
 /** Evaluates the greedy (mode) ranking of a policy. */
@@ -297,6 +299,7 @@ export function evaluateListwise(policy: LinearPlackettLuce, examples: readonly 
   const ranks = new Int32Array(examples.length);
   const ndcg5 = new Float64Array(examples.length);
   let identity = 0;
+  let top5 = 0;
   let sampledIdentity = 0;
   const samples = options.samples ?? 4;
   const rng = new Random(options.seed ?? 99);
@@ -307,9 +310,16 @@ export function evaluateListwise(policy: LinearPlackettLuce, examples: readonly 
     ranks[i] = r;
     ndcg5[i] = r <= 5 ? 1 / Math.log2(r + 1) : 0;
     if (isIdentity(order)) identity++;
+    if (order.subarray(0, 5).every((v, j) => v === j)) top5++;
     for (let s = 0; s < samples; s++) if (isIdentity(policy.sample(ex.features, rng).order)) sampledIdentity++;
   });
-  return { ranks, ndcg5, identityRate: identity / examples.length, sampledIdentityRate: sampledIdentity / (examples.length * samples) };
+  return {
+    ranks,
+    ndcg5,
+    identityRate: identity / examples.length,
+    sampledIdentityRate: sampledIdentity / (examples.length * samples),
+    top5IdentityRate: top5 / examples.length,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -456,6 +466,11 @@ async function main(): Promise<void> {
   const numSeeds = Number(argValue('--seeds') ?? (quick ? 1 : 3));
   const t0 = Date.now();
   const data = await beautyListwiseData({ seed, trainShare: 0.5, ...(quick ? { maxTrain: 600 } : {}) });
+  if (process.argv.includes('--position-only')) {
+    // ablation: the policy sees only the pre-rank position (no signal beyond the pre-ranker's order)
+    for (const e of [...data.train, ...data.test]) for (let i = 0; i < e.k; i++) e.features.fill(0, i * data.numFeatures + 10, (i + 1) * data.numFeatures);
+    console.log('position-only ablation: features 11-15 zeroed');
+  }
   console.log(
     `Amazon Beauty: ${data.info.trainSlates} training slates of ${data.info.trainUsers} training users, ` +
       `${data.info.testSlates} test slates of held-out users; ${data.numFeatures} features (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
@@ -468,7 +483,15 @@ async function main(): Promise<void> {
     `${name.padEnd(36)} ` +
     METRICS.map((m) => `${m} ${ev.mean[m]!.toFixed(4)} [${ev.ci![m]![0].toFixed(4)}, ${ev.ci![m]![1].toFixed(4)}]`).join('  ');
   console.log(line('pre-rank order (test users)', prerank));
-  const report: Record<string, unknown> = { seed, steps, G, batchGroups, lr, info: data.info, prerank: { mean: prerank.mean, ci: prerank.ci } };
+  const init = evaluateListwise(new LinearPlackettLuce(data.numFeatures, { weights: prerankInitialWeights(data.numFeatures) }), data.test);
+  console.log(
+    `initial policy (before RL): greedy = input order on ${(100 * init.identityRate).toFixed(1)}% of test slates, ` +
+      `sampled rankings = input order ${(100 * init.sampledIdentityRate).toFixed(1)}%`,
+  );
+  const report: Record<string, unknown> = {
+    seed, steps, G, batchGroups, lr, info: data.info, prerank: { mean: prerank.mean, ci: prerank.ci },
+    initialPolicy: { identityRate: init.identityRate, sampledIdentityRate: init.sampledIdentityRate },
+  };
   const rewards: [string, OrderReward][] = [];
   if (which === 'both' || which === 'conditional') rewards.push(['conditional', conditionalOrderReward]);
   if (which === 'both' || which === 'naive') rewards.push(['naive', naiveOrderReward]);
@@ -508,7 +531,7 @@ async function main(): Promise<void> {
           `(paired bootstrap, p = ${c.pValue.toFixed(4)}), relative lift ${(100 * c.relativeLift).toFixed(1)}%`,
       );
       console.log(
-        `  outputs the input order: greedy ${(100 * ev.identityRate).toFixed(1)}% of test slates, sampled ${(100 * ev.sampledIdentityRate).toFixed(1)}%; ` +
+        `  outputs the input order: greedy ${(100 * ev.identityRate).toFixed(1)}% of test slates (top 5: ${(100 * ev.top5IdentityRate).toFixed(1)}%), sampled ${(100 * ev.sampledIdentityRate).toFixed(1)}%; ` +
           `dynamic sampling dropped ${res.sampling.dropped} of ${res.sampling.generated} groups; ${res.stepsRun} steps in ${((Date.now() - t1) / 1000).toFixed(1)} s`,
       );
       console.log(`  weights: ${Array.from(res.policy.weights, (w, i) => `${FEATURE_NAMES[i]} ${w.toFixed(2)}`).join('; ')}`);
@@ -518,6 +541,7 @@ async function main(): Promise<void> {
         ci: model.ci,
         vsPrerank: c,
         identityRate: ev.identityRate,
+        top5IdentityRate: ev.top5IdentityRate,
         sampledIdentityRate: ev.sampledIdentityRate,
         sampling: res.sampling,
         weights: Array.from(res.policy.weights),
@@ -527,10 +551,10 @@ async function main(): Promise<void> {
     const d = perSeed.map((r) => (r.vsPrerank as { difference: number }).difference);
     const m = d.reduce((a, x) => a + x, 0) / d.length;
     const sd = Math.sqrt(d.reduce((a, x) => a + (x - m) ** 2, 0) / Math.max(1, d.length - 1));
-    const idr = perSeed.map((r) => r.identityRate as number);
+    const avg = (k: string) => (100 * perSeed.reduce((a, r) => a + (r[k] as number), 0)) / perSeed.length;
     console.log(
-      `${name} reward over ${d.length} seed(s): ΔNDCG@5 vs pre-rank mean ${m >= 0 ? '+' : ''}${m.toFixed(4)} (sd ${sd.toFixed(4)}), ` +
-        `greedy identity rate mean ${(100 * idr.reduce((a, x) => a + x, 0) / idr.length).toFixed(1)}%`,
+      `${name} reward over ${d.length} seed(s): ΔNDCG@5 vs pre-rank mean ${m >= 0 ? '+' : ''}${m.toFixed(4)} (sd ${sd.toFixed(4)}); ` +
+        `input order output: greedy ${avg('identityRate').toFixed(1)}% (top 5 ${avg('top5IdentityRate').toFixed(1)}%), sampled ${avg('sampledIdentityRate').toFixed(1)}%`,
     );
     report[name] = { seeds: perSeed, deltaNdcg5Mean: m, deltaNdcg5Sd: sd };
   }
