@@ -643,7 +643,9 @@ export function drGrpoLoss(inputs: PolicyLossInputs, options: PolicyLossOptions 
  * `L = (1/N) Σ m·[max(−A·ρ, −A·clip(ρ, 1−ε_low, 1+ε_high)) + β·KL_t]` where
  * - `klEstimator: 'full'` (default when `fullLogProbs` and `teacherFullLogProbs` are given):
  *   `KL_t = Σ_v p_v (log p_v − log q_v)` over the vocabulary; its gradient is returned in `gradFullLogProbs`
- *   (see {@link PolicyLossResult.gradFullLogProbs}); `grad` holds only the policy-gradient part;
+ *   (see {@link PolicyLossResult.gradFullLogProbs}); `grad` holds only the policy-gradient part. This part is a
+ *   float64 loop in JavaScript, O(batch·seqLen·vocab): for LLM vocabularies pass the rows in micro-batches (with the
+ *   global counts) or use a sampled-token estimator;
  * - `'k1'`/`'k2'`/`'k3'`: estimated from the sampled tokens' `teacherLogProbs` with `x = log q − log p`
  *   (k1 = −x, k3 = eˣ − x − 1); the gradient is in `grad`.
  *

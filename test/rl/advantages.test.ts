@@ -157,3 +157,19 @@ describe('sftLoss', () => {
     expect(() => sftLoss({ ...ok, logProbs: [[NaN, -1]] })).toThrow(NumericError);
   });
 });
+
+describe('BatchFiller with an async generator', () => {
+  it('awaits each round', async () => {
+    let round = 0;
+    const filler = new BatchFiller(async (r) => {
+      round = r;
+      await new Promise((res) => setTimeout(res, 1));
+      return [{ rewards: r === 0 ? [1, 1] : [0, 1] }];
+    }, 2);
+    const { groups, stats } = await filler.fill();
+    expect(groups.length).toBe(2);
+    expect(stats.rounds).toBe(3);
+    expect(round).toBe(2);
+    await expect(new BatchFiller(() => 'x' as never, 1).fill()).rejects.toThrow(TypeError);
+  });
+});
