@@ -10,7 +10,7 @@ References:
     the exponential-gain variant is ndcg_score on transformed labels 2^g - 1 (gain(g) = 2^g - 1 for both
     the DCG and the ideal DCG, which is exactly the Burges form);
   * sklearn.metrics.roc_auc_score per row (ties count 1/2), the per-impression AUC of the GR2 TR;
-  * ignore_ties=True rows: sklearn orders tied scores by its own argsort, so only tie-free rows are kept there.
+    rows with a single class are stored as null (AUC undefined).
 Scores are float32-representable so the float32 batched path sees the same values.
 """
 import json
