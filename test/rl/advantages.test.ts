@@ -70,13 +70,18 @@ describe('groupAdvantages conventions', () => {
   it('bad input', () => {
     expect(() => groupAdvantages([1, 2, 3], 2)).toThrow(RangeError);
     expect(() => groupAdvantages([1, 2, 3], 2)).toThrow(/'groupSize' must be a divisor of the batch size 3; got 2/);
+    expect(() => groupAdvantages([1, 2], 0)).toThrow(RangeError);
     expect(() => groupAdvantages([1, 2], 0)).toThrow(/'groupSize'/);
     expect(() => groupAdvantages([1, 2], 1.5)).toThrow(RangeError);
     expect(() => groupAdvantages([1, NaN], 2)).toThrow(NumericError);
     expect(() => groupAdvantages([1, NaN], 2)).toThrow(/'rewards'/);
     expect(() => groupAdvantages([1, '2' as unknown as number], 2)).toThrow(TypeError);
+    expect(() => groupAdvantages([1, '2' as unknown as number], 2)).toThrow(/'rewards\[1\]'/);
     expect(() => groupAdvantages('x' as never, 2)).toThrow(/'rewards'/);
+    expect(() => groupAdvantages('x' as never, 2)).toThrow(TypeError);
+    expect(() => groupAdvantages([1, 2], 2, { std: 'sample' as never })).toThrow(RangeError);
     expect(() => groupAdvantages([1, 2], 2, { std: 'sample' as never })).toThrow(/'std'/);
+    expect(() => groupAdvantages([1, 2], 2, { epsilon: -1 })).toThrow(RangeError);
     expect(() => groupAdvantages([1, 2], 2, { epsilon: -1 })).toThrow(/'epsilon'/);
   });
 });
@@ -88,6 +93,7 @@ describe('dynamic sampling', () => {
     expect(r.kept).toEqual([g[1]]);
     expect(r.dropped).toEqual([g[0], g[2], g[3]]);
     expect(() => filterZeroVarianceGroups('x' as never)).toThrow(TypeError);
+    expect(() => filterZeroVarianceGroups('x' as never)).toThrow(/'groups'/);
   });
   it('BatchFiller keeps generating until the batch is full, with statistics', async () => {
     // round r yields 3 groups of which only group index r%3 has variance, plus one more on even rounds
@@ -125,9 +131,15 @@ describe('dynamic sampling', () => {
   });
   it('bad options', () => {
     expect(() => new BatchFiller('x' as never, 2)).toThrow(TypeError);
-    expect(() => new BatchFiller(() => [], 0)).toThrow(/'batchGroups'/);
-    expect(() => new BatchFiller(() => [], 2, { maxRounds: 0 })).toThrow(/'maxRounds'/);
-    expect(() => new BatchFiller(() => [], 2, { onExhausted: 'skip' as never })).toThrow(/'onExhausted'/);
+    expect(() => new BatchFiller('x' as never, 2)).toThrow(/'generate'/);
+    for (const [f, re] of [
+      [() => new BatchFiller(() => [], 0), /'batchGroups'/],
+      [() => new BatchFiller(() => [], 2, { maxRounds: 0 }), /'maxRounds'/],
+      [() => new BatchFiller(() => [], 2, { onExhausted: 'skip' as never }), /'onExhausted'/],
+    ] as const) {
+      expect(f).toThrow(RangeError);
+      expect(f).toThrow(re);
+    }
   });
 });
 
@@ -150,11 +162,18 @@ describe('sftLoss', () => {
   });
   it('bad input', () => {
     const ok = { logProbs: [[-1, -2]], reasoningMask: [[1, 0]], rankingMask: [[0, 1]] };
-    expect(() => sftLoss(ok, { reasoningWeight: 1, rankingWeight: 1 })).toThrow(/'reasoningWeight'/);
-    expect(() => sftLoss({ ...ok, rankingMask: [[1, 1]] })).toThrow(/'rankingMask' must be disjoint/);
-    expect(() => sftLoss({ ...ok, reasoningMask: [[2, 0]] })).toThrow(/'reasoningMask' must be a 0\/1 mask/);
-    expect(() => sftLoss({ ...ok, rankingMask: [[0, 1, 0]] })).toThrow(RangeError);
+    for (const [f, re] of [
+      [() => sftLoss(ok, { reasoningWeight: 1, rankingWeight: 1 }), /'reasoningWeight'/],
+      [() => sftLoss({ ...ok, rankingMask: [[1, 1]] }), /'rankingMask' must be disjoint/],
+      [() => sftLoss({ ...ok, reasoningMask: [[2, 0]] }), /'reasoningMask' must be a 0\/1 mask/],
+      [() => sftLoss({ ...ok, rankingMask: [[0, 1, 0]] }), /'rankingMask' must be of shape/],
+    ] as const) {
+      expect(f).toThrow(RangeError);
+      expect(f).toThrow(re);
+    }
     expect(() => sftLoss({ ...ok, logProbs: [[NaN, -1]] })).toThrow(NumericError);
+    expect(() => sftLoss({ ...ok, logProbs: [[NaN, -1]] })).toThrow(/'logProbs'/);
+    expect(() => sftLoss(null as never)).toThrow(TypeError);
   });
 });
 

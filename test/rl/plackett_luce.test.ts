@@ -114,14 +114,19 @@ describe('Plackett–Luce sampling and log-probs', () => {
     expect(Array.from(a.logProbs)).toEqual(Array.from(plackettLuceLogProbs(s, a.order, { temperature: 0.5 })));
     expect(Array.from(plackettLuceGreedy([0.1, 0.5, 0.1]))).toEqual([1, 0, 2]);
   });
-  it('bad input', () => {
-    expect(() => plackettLuceLogProbs([0, 1], [0, 0])).toThrow(/'order' must be a permutation of 0..1/);
-    expect(() => plackettLuceLogProbs([0, NaN], [0, 1])).toThrow(/'scores\[1\]'/);
-    expect(() => plackettLuceLogProbs([0, 1], [0, 1], { steps: 2 })).toThrow(/'steps'/);
-    expect(() => samplePlackettLuce([0, 1], { temperature: 0 })).toThrow(/'temperature'/);
-    expect(() => new LinearPlackettLuce(2, { weights: [1] })).toThrow(/'weights'/);
-    expect(() => new LinearPlackettLuce(2).scores([1, 2, 3])).toThrow(/'features'/);
-    expect(() => plackettLuceScoreGrad([0, 1, 2], [0, 1, 2], [1, 1, 1])).toThrow(/'gradLogProbs'/);
-    expect(() => plackettLuceLogProbs('x' as never, [0])).toThrow(TypeError);
+  it('bad input: class and argument name', () => {
+    const bad = (f: () => unknown, cls: new (...a: never[]) => Error, re: RegExp) => {
+      expect(f).toThrow(cls);
+      expect(f).toThrow(re);
+    };
+    bad(() => plackettLuceLogProbs([0, 1], [0, 0]), RangeError, /'order' must be a permutation of 0..1/);
+    bad(() => plackettLuceLogProbs([0, NaN], [0, 1]), RangeError, /'scores\[1\]'/);
+    bad(() => plackettLuceLogProbs([0, 1], [0, 1], { steps: 2 }), RangeError, /'steps'/);
+    bad(() => samplePlackettLuce([0, 1], { temperature: 0 }), RangeError, /'temperature'/);
+    bad(() => new LinearPlackettLuce(2, { weights: [1] }), RangeError, /'weights'/);
+    bad(() => new LinearPlackettLuce(2).scores([1, 2, 3]), RangeError, /'features'/);
+    bad(() => plackettLuceScoreGrad([0, 1, 2], [0, 1, 2], [1, 1, 1]), RangeError, /'gradLogProbs'/);
+    bad(() => plackettLuceLogProbs('x' as never, [0]), TypeError, /'scores'/);
+    bad(() => plackettLuceLogProbs([0, 1], 'x' as never), TypeError, /'order'/);
   });
 });

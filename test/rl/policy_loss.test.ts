@@ -263,39 +263,51 @@ describe('registry', () => {
   });
 });
 
+/** Asserts that `p` rejects with an instance of `cls` whose message matches `re` (class AND argument name). */
+async function rejects(p: Promise<unknown>, cls: new (...a: never[]) => Error, re: RegExp): Promise<void> {
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(cls);
+  expect((e as Error).message).toMatch(re);
+}
+
 describe('bad input', () => {
   const ok = { logProbs: [[-1, -2]], oldLogProbs: [[-1, -2]], advantages: [1] };
-  it('mismatched shapes', async () => {
-    await expect(dapoLoss({ ...ok, oldLogProbs: [[-1, -2, -3]] })).rejects.toThrow(RangeError);
-    await expect(dapoLoss({ ...ok, oldLogProbs: [[-1, -2, -3]] })).rejects.toThrow(/'oldLogProbs'/);
-    await expect(dapoLoss({ ...ok, advantages: [1, 2] })).rejects.toThrow(/'advantages'/);
-    await expect(dapoLoss({ ...ok, mask: [[1]] })).rejects.toThrow(/'mask'/);
-    await expect(dapoLoss({ ...ok, logProbs: [[-1, -2], [-1]] })).rejects.toThrow(/'logProbs'/);
-    await expect(dapoLoss({ ...ok, logProbs: { data: [1, 2, 3], shape: [1, 2] } })).rejects.toThrow(/'logProbs.data'/);
+  it('mismatched shapes → RangeError naming the argument', async () => {
+    await rejects(dapoLoss({ ...ok, oldLogProbs: [[-1, -2, -3]] }), RangeError, /'oldLogProbs' must be of shape \[1, 2\] \(as logProbs\)/);
+    await rejects(dapoLoss({ ...ok, advantages: [1, 2] }), RangeError, /'advantages'/);
+    await rejects(dapoLoss({ ...ok, mask: [[1]] }), RangeError, /'mask'/);
+    await rejects(dapoLoss({ ...ok, logProbs: [[-1, -2], [-1]] }), RangeError, /'logProbs'/);
+    await rejects(dapoLoss({ ...ok, logProbs: { data: [1, 2, 3], shape: [1, 2] } }), RangeError, /'logProbs.data'/);
+    await rejects(grpoLoss({ ...ok, refLogProbs: [[-1]] }, { klCoef: 0.1 }), RangeError, /'refLogProbs'/);
   });
-  it('masks that are not 0/1', async () => {
-    await expect(dapoLoss({ ...ok, mask: [[1, 0.5]] })).rejects.toThrow(RangeError);
-    await expect(dapoLoss({ ...ok, mask: [[1, 0.5]] })).rejects.toThrow(/'mask' must be a 0\/1 mask; got 0.5 at \[0, 1\]/);
+  it('masks that are not 0/1 → RangeError with the position', async () => {
+    await rejects(dapoLoss({ ...ok, mask: [[1, 0.5]] }), RangeError, /'mask' must be a 0\/1 mask; got 0.5 at \[0, 1\]/);
+    await rejects(dapoLoss({ ...ok, mask: [[NaN, 1]] }), RangeError, /'mask' must be a 0\/1 mask; got NaN at \[0, 0\]/);
   });
-  it('NaN / Inf log-probs and advantages', async () => {
-    await expect(dapoLoss({ ...ok, logProbs: [[NaN, -2]] })).rejects.toThrow(NumericError);
-    await expect(dapoLoss({ ...ok, logProbs: [[NaN, -2]] })).rejects.toThrow(/'logProbs'/);
-    await expect(dapoLoss({ ...ok, oldLogProbs: [[-1, -Infinity]] })).rejects.toThrow(/'oldLogProbs'/);
-    await expect(dapoLoss({ ...ok, advantages: [NaN] })).rejects.toThrow(/'advantages'/);
+  it('NaN / Inf log-probs and advantages → NumericError naming the argument', async () => {
+    await rejects(dapoLoss({ ...ok, logProbs: [[NaN, -2]] }), NumericError, /'logProbs' must be finite where mask = 1; got NaN at \[0, 0\]/);
+    await rejects(dapoLoss({ ...ok, oldLogProbs: [[-1, -Infinity]] }), NumericError, /'oldLogProbs'/);
+    await rejects(dapoLoss({ ...ok, advantages: [NaN] }), NumericError, /'advantages'/);
+    await rejects(grpoLoss({ ...ok, refLogProbs: [[NaN, -1]] }, { klCoef: 0.1 }), NumericError, /'refLogProbs'/);
     // NaN under mask 0 is padding and is ignored
     const r = await dapoLoss({ ...ok, logProbs: [[-1, NaN]], mask: [[1, 0]] }, { backend: 'js' });
     expect(r.grad[1]).toBe(0);
   });
-  it('wrong kinds and bad options', async () => {
-    await expect(dapoLoss({ ...ok, logProbs: 'x' as unknown as number[][] })).rejects.toThrow(TypeError);
-    await expect(dapoLoss(ok, { dualClip: 0.5 })).rejects.toThrow(/'dualClip'/);
-    await expect(dapoLoss(ok, { epsilonLow: 1.5 })).rejects.toThrow(/'epsilonLow'/);
-    await expect(dapoLoss(ok, { aggregation: 'mean' as never })).rejects.toThrow(/'aggregation' must be one of 'token-mean'/);
-    await expect(dapoLoss(ok, { globalTokenCount: 1 })).rejects.toThrow(/'globalTokenCount'/);
-    await expect(grpoLoss(ok, { klCoef: 0.1 })).rejects.toThrow(TypeError);
-    await expect(grpoLoss(ok, { klCoef: 0.1 })).rejects.toThrow(/'refLogProbs'/);
-    await expect(opdLoss(ok)).rejects.toThrow(/'teacherLogProbs'/);
-    await expect(grpoLoss(ok, { klEstimator: 'full', klCoef: 0.1 })).rejects.toThrow(/'klEstimator'/);
+  it('wrong kinds → TypeError; bad options → RangeError', async () => {
+    await rejects(dapoLoss({ ...ok, logProbs: 'x' as unknown as number[][] }), TypeError, /'logProbs'/);
+    await rejects(dapoLoss({ ...ok, advantages: 'x' as never }), TypeError, /'advantages'/);
+    await rejects(dapoLoss(ok, { dualClip: 0.5 }), RangeError, /'dualClip'/);
+    await rejects(dapoLoss(ok, { epsilonLow: 1.5 }), RangeError, /'epsilonLow'/);
+    await rejects(dapoLoss(ok, { aggregation: 'mean' as never }), RangeError, /'aggregation' must be one of 'token-mean'/);
+    await rejects(dapoLoss(ok, { globalTokenCount: 1 }), RangeError, /'globalTokenCount'/);
+    await rejects(dapoLoss(ok, { dtype: 'float16' as never }), RangeError, /'dtype'/);
+    await rejects(grpoLoss(ok, { klCoef: 0.1 }), TypeError, /'refLogProbs'/);
+    await rejects(opdLoss(ok), TypeError, /'teacherLogProbs'/);
+    await rejects(grpoLoss(ok, { klEstimator: 'full', klCoef: 0.1 }), RangeError, /'klEstimator'/);
+    await rejects(dapoLoss(ok, 3 as never), TypeError, /'options'/);
   });
 });
 
