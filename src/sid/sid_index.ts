@@ -197,7 +197,7 @@ export class SidIndex<Id extends ItemId = ItemId> {
    * @example
    * ```ts
    * index.findItems('I pick <|sid_begin|><s_a_1> <s_b_2><s_c_3><s_d_4><|sid_end|> first');
-   * // [{ item: 102, codes: [1, 2, 3, 4], start: 7, end: 61 }]
+   * // [{ item: 102, codes: [1, 2, 3, 4], start: 7, end: 60 }]
    * ```
    */
   findItems(text: string, options: ParseSidsOptions = {}): SidItemMatch<Id>[] {
