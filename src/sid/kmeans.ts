@@ -57,6 +57,13 @@ export interface KMeansOptions extends BackendOption {
    * @defaultValue `256 · k` (faiss's `max_points_per_centroid`)
    */
   readonly initSampleSize?: number;
+  /**
+   * Candidates per k-means++ step. `1` is plain D² sampling; `T > 1` is greedy k-means++ (scikit-learn,
+   * ml-kmeans: they use `2 + ⌊ln k⌋`): draw T candidates by D², keep the one that lowers the potential
+   * `Σ_i min(D(x_i)², ‖x_i − c‖²)` most. Costs T times the seeding time.
+   * @defaultValue `1`
+   */
+  readonly localTrials?: number;
   /** Lloyd iterations, or epochs in mini-batch mode. @defaultValue `25` (faiss `niter`) */
   readonly maxIterations?: number;
   /**
@@ -132,6 +139,7 @@ export interface KMeansResult {
 interface Resolved {
   init: KMeansInit;
   initSampleSize: number;
+  localTrials: number;
   maxIterations: number;
   tolerance: number;
   seed: number;
@@ -154,6 +162,7 @@ function resolveOptions(k: number, options: KMeansOptions): Resolved {
   const r: Resolved = {
     init: options.init ?? 'kmeans++',
     initSampleSize: options.initSampleSize ?? 256 * k,
+    localTrials: options.localTrials ?? 1,
     maxIterations: options.maxIterations ?? 25,
     tolerance: options.tolerance ?? 1e-4,
     seed: options.seed ?? 1234,
@@ -169,6 +178,7 @@ function resolveOptions(k: number, options: KMeansOptions): Resolved {
     seedingBackend: options.seedingBackend ?? 'js',
   };
   assertPositiveInteger(FN, 'options.initSampleSize', r.initSampleSize);
+  assertPositiveInteger(FN, 'options.localTrials', r.localTrials);
   assertNonNegativeInteger(FN, 'options.maxIterations', r.maxIterations);
   assertFiniteNumber(FN, 'options.tolerance', r.tolerance, { min: 0 });
   assertNonNegativeInteger(FN, 'options.seed', r.seed);
@@ -278,32 +288,48 @@ async function kmeansPlusPlus(X: Matrix, k: number, opts: Resolved, rng: Random)
   }
   const m = S.dims[0]!;
   const C = new Float32Array(k * d);
-  const first = Math.floor(rng.random() * m);
-  C.set(S.data.subarray(first * d, first * d + d), 0);
   const best = new Float64Array(m).fill(Infinity);
   const nearestOpts = { backend: opts.seedingBackend, checkFinite: false } as const;
+  const distanceTo = async (row: number): Promise<Float32Array> =>
+    (await nearest(S, new Tensor('float32', S.data.subarray(row * d, row * d + d), [1, d]), nearestOpts)).distance;
+  const draw = (total: number): number => {
+    if (!(total > 0)) return Math.floor(rng.random() * m); // all remaining rows coincide with chosen centres
+    let u = rng.random() * total;
+    for (let i = 0; i < m; i++) {
+      u -= best[i]!;
+      if (u < 0) return i;
+    }
+    return m - 1;
+  };
+  let pick = Math.floor(rng.random() * m);
   for (let j = 0; j < k; j++) {
     if (j > 0) {
       let total = 0;
       for (let i = 0; i < m; i++) total += best[i]!;
-      let pick: number;
-      if (!(total > 0)) {
-        pick = Math.floor(rng.random() * m); // all remaining rows coincide with chosen centres
+      if (opts.localTrials === 1) {
+        pick = draw(total);
       } else {
-        let u = rng.random() * total;
-        pick = m - 1;
-        for (let i = 0; i < m; i++) {
-          u -= best[i]!;
-          if (u < 0) {
-            pick = i;
-            break;
+        // greedy k-means++ (scikit-learn, ml-kmeans): keep the candidate that lowers the potential most
+        let bestPot = Infinity;
+        let bestDist: Float32Array | null = null;
+        for (let t = 0; t < opts.localTrials; t++) {
+          const cand = draw(total);
+          const dist = await distanceTo(cand);
+          let pot = 0;
+          for (let i = 0; i < m; i++) pot += Math.min(best[i]!, dist[i]!);
+          if (pot < bestPot) {
+            bestPot = pot;
+            bestDist = dist;
+            pick = cand;
           }
         }
+        C.set(S.data.subarray(pick * d, pick * d + d), j * d);
+        for (let i = 0; i < m; i++) if (bestDist![i]! < best[i]!) best[i] = bestDist![i]!;
+        continue;
       }
-      C.set(S.data.subarray(pick * d, pick * d + d), j * d);
     }
-    const centre = new Tensor('float32', C.subarray(j * d, j * d + d), [1, d]);
-    const { distance } = await nearest(S, centre, nearestOpts);
+    C.set(S.data.subarray(pick * d, pick * d + d), j * d);
+    const distance = await distanceTo(pick);
     for (let i = 0; i < m; i++) if (distance[i]! < best[i]!) best[i] = distance[i]!;
   }
   return C;

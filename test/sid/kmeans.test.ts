@@ -71,6 +71,16 @@ describe('kmeans — properties', () => {
     }
   });
 
+  it('greedy k-means++ (localTrials = 2 + ⌊ln k⌋) seeds with a lower potential than plain D² sampling, over 5 seeds', async () => {
+    let plain = 0;
+    let greedy = 0;
+    for (let seed = 1; seed <= 5; seed++) {
+      plain += (await kmeans({ data: X, shape: [n, d] }, 12, { seed, maxIterations: 0, backend: 'js' })).inertia;
+      greedy += (await kmeans({ data: X, shape: [n, d] }, 12, { seed, maxIterations: 0, localTrials: 4, backend: 'js' })).inertia;
+    }
+    expect(greedy).toBeLessThan(plain * 0.95);
+  });
+
   it('cross-check with ml-kmeans: same initial centroids → same final inertia within 1e-4 relative', async () => {
     for (const seed of [1, 2, 3]) {
       const init = await kmeans({ data: X, shape: [n, d] }, 12, { seed, maxIterations: 0, backend: 'js' });
