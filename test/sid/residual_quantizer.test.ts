@@ -240,6 +240,10 @@ describe('ResidualQuantizer — bad input', () => {
     await expect(rq.encode([Array.from({ length: d }, (_, i) => (i === 2 ? Infinity : 0))])).rejects.toThrow(NumericError);
     await expect(rq.encode(M, { beamWidth: 0 })).rejects.toThrow(/'options.beamWidth'/);
     expect(() => rq.decode([[1, 2]])).toThrow(/'codes' must be 3 codes per row; got 2/);
+    await expect(rq.encodeStream(42 as never).next()).rejects.toThrow(/'chunks' must be an AsyncIterable or Iterable of matrices; got 42/);
+    const stream = rq.encodeStream([M, [[1, 2]]], { backend: 'js' });
+    expect((await stream.next()).value!.dims).toEqual([n, 3]);
+    await expect(stream.next()).rejects.toThrow(/'vectors' must be of dimension 12/);
     expect(() => rq.decode([[1, 99, 0]])).toThrow(/'codes\[0\]\[1\]' must be in \[0, 16\); got 99/);
   });
 
