@@ -12,3 +12,24 @@ describeConformance('onnx', {
   atol: gpu ? 1e-3 : 1e-6,
   label: `device ${device}`,
 });
+
+import { describe, expect, it } from 'vitest';
+import { accumulate } from '../../src/backend/ops.js';
+import { Random } from '../../src/sampling/random.js';
+
+describe.skipIf(gpu)('onnx accumulate reproducibility', () => {
+  it('sums rows in index order: bitwise equal across runs and to the js reference (seeded k-means depends on it)', async () => {
+    const n = 5000;
+    const d = 16;
+    const k = 64;
+    const rng = new Random(21);
+    const x = new Float32Array(n * d).map(() => rng.gauss() * 10 + 300); // far from 0: order-sensitive float sums
+    const index = new Int32Array(n).map(() => rng.int(k));
+    const ref = await accumulate({ data: x, shape: [n, d] }, index, k, { backend: 'js' });
+    for (let run = 0; run < 3; run++) {
+      const got = await accumulate({ data: x, shape: [n, d] }, index, k, { backend: 'onnx', chunkSize: 1024 });
+      expect(Array.from(got.counts)).toEqual(Array.from(ref.counts));
+      expect(Buffer.from(got.sums.buffer).equals(Buffer.from(ref.sums.buffer))).toBe(true);
+    }
+  });
+});

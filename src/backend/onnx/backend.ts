@@ -68,15 +68,21 @@ export class OnnxBackend implements TensorBackend {
    *
    * @param key - cache key, unique per graph (e.g. `'matMul:tA=0:tB=1'`).
    * @param model - the model bytes or a builder for them.
+   * @param overrides - session options for this graph on top of the backend's (e.g. `{intraOpNumThreads: 1}`
+   *   for a kernel that must sum in a fixed order); applied when the session is first created.
    * @throws {@link BackendInitError} after {@link OnnxBackend.dispose}.
    */
-  session(key: string, model: ModelSource): Promise<Ort.InferenceSession> {
+  session(
+    key: string,
+    model: ModelSource,
+    overrides?: Readonly<Ort.InferenceSession.SessionOptions>,
+  ): Promise<Ort.InferenceSession> {
     this.assertLive('session');
     let p = this.sessions.get(key);
     if (!p) {
       p = (async () => {
         const bytes = typeof model === 'function' ? await model() : model;
-        return this.ort.InferenceSession.create(bytes, { ...this.sessionOptions });
+        return this.ort.InferenceSession.create(bytes, { ...this.sessionOptions, ...overrides });
       })();
       this.sessions.set(key, p);
       p.catch(() => {
@@ -92,10 +98,16 @@ export class OnnxBackend implements TensorBackend {
    * @param key - cache key of the model.
    * @param model - the model bytes or a builder for them (used only when the session is not cached yet).
    * @param feeds - input name → tensor; gr2 {@link Tensor}s are wrapped without copying.
+   * @param overrides - per-graph session options (see {@link OnnxBackend.session}).
    * @returns output name → ONNX Runtime tensor (host memory).
    */
-  async run(key: string, model: ModelSource, feeds: Readonly<Record<string, OnnxFeed>>): Promise<Record<string, Ort.Tensor>> {
-    const session = await this.session(key, model);
+  async run(
+    key: string,
+    model: ModelSource,
+    feeds: Readonly<Record<string, OnnxFeed>>,
+    overrides?: Readonly<Ort.InferenceSession.SessionOptions>,
+  ): Promise<Record<string, Ort.Tensor>> {
+    const session = await this.session(key, model, overrides);
     const ortFeeds: Record<string, Ort.Tensor> = {};
     for (const [name, value] of Object.entries(feeds)) ortFeeds[name] = value instanceof Tensor ? this.tensor(value) : value;
     return (await session.run(ortFeeds)) as Record<string, Ort.Tensor>;

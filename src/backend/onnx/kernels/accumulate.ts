@@ -24,7 +24,13 @@ export function buildAccumulateGraph(): Uint8Array {
   return g.toModel();
 }
 
-/** ONNX `accumulate`: `chunkSize` rows per call (views of `x`); sums carried across calls in float64. */
+const SEQUENTIAL = { intraOpNumThreads: 1, interOpNumThreads: 1 } as const;
+
+/**
+ * ONNX `accumulate`: `chunkSize` rows per call (views of `x`); sums carried across calls in float64.
+ * The session runs single-threaded so that the scatter adds rows in index order: the float64 sums are then the
+ * same, bit for bit, on every run and equal to the `js` reference (seeded k-means stays reproducible).
+ */
 export const accumulateConfig: KernelConfig<'accumulate', OnnxBackend> = {
   kernelName: 'accumulate',
   backendName: 'onnx',
@@ -39,7 +45,7 @@ export const accumulateConfig: KernelConfig<'accumulate', OnnxBackend> = {
         index: backend.tensor('int32', index.subarray(r0, r1), [r1 - r0]),
         sums_in: backend.tensor('float64', sums, [k, d]),
         counts_in: backend.tensor('int32', counts, [k]),
-      });
+      }, SEQUENTIAL);
       sums = out.sums!.data as Float64Array;
       counts = out.counts!.data as Int32Array;
     }
