@@ -44,28 +44,31 @@ afterAll(() => {
 });
 
 describe('npm pack', () => {
-  it('ships only the build output, docs and license', () => {
+  it('ships only the build output, the bundled Amazon Beauty data with its attribution, docs and license', () => {
     const listing = run('tar', ['-tzf', join(work, tarball)], work).split('\n').filter(Boolean);
     expect(listing).toContain('package/dist/index.js');
     expect(listing).toContain('package/dist/index.d.ts');
     expect(listing).toContain('package/LICENSE');
     expect(listing.some((f) => f.startsWith('package/test/') || f.startsWith('package/src/'))).toBe(false);
-    expect(listing.some((f) => f.startsWith('package/examples/data/'))).toBe(false);
+    expect(listing).toContain('package/examples/data/Beauty.txt');
+    expect(listing).toContain('package/examples/data/README.md');
+    expect(listing.filter((f) => f.startsWith('package/examples/')).sort()).toEqual(['package/examples/data/Beauty.txt', 'package/examples/data/README.md']);
   });
 
   it('imports from plain Node ESM (root and subpaths) and computes with the js backend', () => {
     writeFileSync(
       join(project, 'main.mjs'),
       [
-        "import { nearest, setBackend, Random } from 'gr2';",
+        "import { nearest, setBackend, Random, loadBeauty } from 'gr2';",
         "import * as backend from 'gr2/backend';",
         "await setBackend('js');",
         'const r = await nearest([[0, 0], [5, 5]], [[1, 0], [4, 4]]);',
-        "console.log(JSON.stringify({ index: [...r.index], distance: [...r.distance], same: backend.nearest === nearest, rnd: new Random(42).random() }));",
+        'const beauty = await loadBeauty();',
+        "console.log(JSON.stringify({ index: [...r.index], distance: [...r.distance], same: backend.nearest === nearest, rnd: new Random(42).random(), users: beauty.sequences.length }));",
       ].join('\n'),
     );
     const out = JSON.parse(run('node', ['main.mjs'], project));
-    expect(out).toEqual({ index: [0, 1], distance: [1, 2], same: true, rnd: 0.6394267984578837 });
+    expect(out).toEqual({ index: [0, 1], distance: [1, 2], same: true, rnd: 0.6394267984578837, users: 22363 });
   });
 
   it('type-checks and runs from TypeScript against the shipped declarations', () => {
