@@ -47,7 +47,9 @@ function errorText(e: unknown): string {
  * Re-registering the same factory is a no-op; a different factory under a taken name throws
  * {@link RegistryError} (remove it first). Built-ins: `'js'` (priority 1) and `'onnx'` (priority 2).
  *
- * @param priority - higher wins in {@link ready}. A negative priority is never chosen automatically. @defaultValue 1
+ * @param name - the backend name, e.g. `'onnx'`.
+ * @param factory - creates (or resolves to) the backend; receives the options given to `setBackend`.
+ * @param options - `priority`: higher wins in {@link ready}; a negative priority is never chosen automatically (default 1).
  * @example
  * ```ts
  * registerBackend('mine', () => new MyBackend(), { priority: 5 });

@@ -118,7 +118,8 @@ function finish(specs: MetricSpec[], perQuery: Record<string, Float64Array>, n: 
   return ci ? { queries, numQueries: n, perQuery, mean, count, ci } : { queries, numQueries: n, perQuery, mean, count };
 }
 
-type Keyed<T> = ReadonlyMap<string | number, T> | Readonly<Record<string, T>>;
+/** Per-query values keyed by query id: a `Map` or a plain object. */
+export type Keyed<T> = ReadonlyMap<string | number, T> | Readonly<Record<string, T>>;
 
 function entriesOf<T>(fn: string, arg: string, x: Keyed<T>): Map<string, T> {
   if (x instanceof Map) {

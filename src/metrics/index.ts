@@ -24,6 +24,7 @@ export {
   type MetricName,
   type MetricSpec,
   type Comparison,
+  type Keyed,
 } from './evaluate.js';
 export {
   bootstrapCi,
