@@ -118,7 +118,8 @@ export interface PolicyLossOptions extends BackendOption {
    * KL estimator from sampled-token log-probs, with `x = log π_ref − log π_θ` (clamped to ±`logRatioClamp`):
    * `'k1'` = `−x`, `'k2'` = `x²/2`, `'k3'` = `eˣ − x − 1` (verl `low_var_kl`). `'full'` (OPD only) uses the full
    * rows: `KL_t = Σ_v p_v (log p_v − log q_v)`.
-   * @defaultValue `'k3'`; for `'opd'`, `'full'` when both full-row inputs are given
+   * @defaultValue `'k3'`; for `'opd'`, `'full'` when both full-row inputs are given (or one of them without
+   * `teacherLogProbs`)
    */
   readonly klEstimator?: KlEstimator | 'full';
   /** Bound of the log-ratio clamp applied before `exp` (verl). @defaultValue `20` */
@@ -440,8 +441,13 @@ function resolveLoss(fn: string, defaults: LossDefaults, inputs: PolicyLossInput
   // KL configuration
   const refInput = defaults.teacher ? inputs.teacherLogProbs : inputs.refLogProbs;
   const refName = defaults.teacher ? 'teacherLogProbs' : 'refLogProbs';
-  const hasFull = inputs.fullLogProbs !== undefined || inputs.teacherFullLogProbs !== undefined;
-  const klEstimator = options.klEstimator ?? (defaults.teacher && hasFull ? 'full' : 'k3');
+  // 'full' by default when both full-row inputs are given, or when one is given without sampled-token teacher
+  // log-probs (then the error names the missing full-row input). `fullLogProbs` alone next to
+  // `teacherLogProbs` (e.g. for the entropy metric) keeps the sampled-token estimator.
+  const bothFull = inputs.fullLogProbs !== undefined && inputs.teacherFullLogProbs !== undefined;
+  const someFull = inputs.fullLogProbs !== undefined || inputs.teacherFullLogProbs !== undefined;
+  const defaultFull = bothFull || (someFull && inputs.teacherLogProbs === undefined);
+  const klEstimator = options.klEstimator ?? (defaults.teacher && defaultFull ? 'full' : 'k3');
   assertOneOf(fn, 'klEstimator', klEstimator, KL_ESTIMATORS);
   if (klEstimator === 'full' && !defaults.teacher) {
     throw rangeError(fn, 'klEstimator', "'k1', 'k2' or 'k3' ('full' is for the 'opd' loss)", klEstimator);

@@ -204,6 +204,55 @@ describe('micro-batch invariance (global counts)', () => {
       grad.forEach((g, i) => expectClose(g, full.grad[i]!, `grad[${i}]`));
     });
   }
+  it("with a KL term too: grpo + k3 and opd 'full' (loss, grad and gradFullLogProbs)", async () => {
+    const rng = new Random(11);
+    const B = 5;
+    const T = 4;
+    const V = 3;
+    const x = randomInputs(rng, B, T, 0.8);
+    x.mask[2] = Array(T).fill(0);
+    const rows = (n: number) =>
+      Array.from({ length: n }, () => {
+        const z = Array.from({ length: V }, () => rng.gauss());
+        const lse = Math.log(z.reduce((s, v) => s + Math.exp(v), 0));
+        return z.map((v) => v - lse);
+      }).flat();
+    const s = rows(B * T);
+    const q = rows(B * T);
+    const slice = (lo: number, hi: number) => ({
+      logProbs: x.logProbs.slice(lo, hi),
+      oldLogProbs: x.oldLogProbs.slice(lo, hi),
+      advantages: x.advantages.slice(lo, hi),
+      mask: x.mask.slice(lo, hi),
+      refLogProbs: x.ref.slice(lo, hi),
+      fullLogProbs: { data: Float64Array.from(s.slice(lo * T * V, hi * T * V)), dims: [hi - lo, T, V] },
+      teacherFullLogProbs: { data: Float64Array.from(q.slice(lo * T * V, hi * T * V)), dims: [hi - lo, T, V] },
+    });
+    const tokens = x.mask.flat().reduce((a, b) => a + b, 0);
+    const sequences = x.mask.filter((r) => r.some((v) => v > 0)).length;
+    for (const [fn, opts] of [
+      [grpoLoss, { klCoef: 0.1, klEstimator: 'k3' }],
+      [opdLoss, { klCoef: 0.5 }],
+    ] as const) {
+      const full = await fn(slice(0, B), { ...opts, backend: 'js' });
+      let loss = 0;
+      const grad: number[] = [];
+      const gradFull: number[] = [];
+      for (const [lo, hi] of [[0, 2], [2, 4], [4, 5]] as const) {
+        const r = await fn(slice(lo, hi), { ...opts, backend: 'js', globalTokenCount: tokens, globalSequenceCount: sequences });
+        loss += r.loss;
+        grad.push(...r.grad);
+        if (r.gradFullLogProbs) gradFull.push(...r.gradFullLogProbs);
+      }
+      expect(full.metrics.kl).toBeGreaterThan(0);
+      expectClose(loss, full.loss, 'loss');
+      grad.forEach((g, i) => expectClose(g, full.grad[i]!, `grad[${i}]`));
+      if (fn === opdLoss) {
+        expect(full.gradFullLogProbs).toBeDefined();
+        gradFull.forEach((g, i) => expectClose(g, full.gradFullLogProbs![i]!, `gradFullLogProbs[${i}]`));
+      }
+    }
+  });
   it('without the global count a token-mean over micro-batches differs (the bug this guards against)', async () => {
     const rng = new Random(4);
     const x = randomInputs(rng, 4, 8, 0.2);
@@ -243,6 +292,28 @@ describe('properties', () => {
     const f32 = await dapoLoss({ logProbs: x.logProbs, oldLogProbs: x.oldLogProbs, advantages: x.advantages, mask: x.mask }, { backend: 'js', dtype: 'float32' });
     expect(f32.grad).toBeInstanceOf(Float32Array);
     f64.grad.forEach((g, i) => expect(Math.abs(g - f32.grad[i]!)).toBeLessThan(1e-6));
+  });
+});
+
+describe("opd's default KL estimator", () => {
+  it("is 'full' with both full-row inputs, the sampled-token k3 when only the student's rows come with teacherLogProbs", async () => {
+    const x = randomInputs(new Random(12), 2, 3);
+    const V = 2;
+    const half = Float64Array.from({ length: 2 * 3 * V }, () => Math.log(0.5));
+    const base = { logProbs: x.logProbs, oldLogProbs: x.oldLogProbs, advantages: x.advantages, mask: x.mask };
+    // the student's rows given only for the entropy metric: the sampled-token teacher log-probs are used
+    const a = await opdLoss({ ...base, teacherLogProbs: x.ref, fullLogProbs: { data: half, dims: [2, 3, V] } }, { backend: 'js' });
+    const k3 = await opdLoss({ ...base, teacherLogProbs: x.ref }, { backend: 'js', klEstimator: 'k3' });
+    expect(a.loss).toBe(k3.loss);
+    expect(a.gradFullLogProbs).toBeUndefined();
+    expect(a.metrics.entropy).toBeCloseTo(Math.log(2), 14);
+    // both rows: the exact KL (here student = teacher, so KL = 0 and only the PG part remains)
+    const b = await opdLoss({ ...base, teacherLogProbs: x.ref, fullLogProbs: { data: half, dims: [2, 3, V] }, teacherFullLogProbs: { data: half, dims: [2, 3, V] } }, { backend: 'js' });
+    expect(b.gradFullLogProbs).toBeDefined();
+    expect(b.metrics.kl).toBe(0);
+    expect(b.loss).toBe(b.metrics.pgLoss);
+    // one full-row input alone: 'full' is chosen and the error names the missing one
+    await rejects(opdLoss({ ...base, fullLogProbs: { data: half, dims: [2, 3, V] } }), TypeError, /'teacherFullLogProbs'/);
   });
 });
 
