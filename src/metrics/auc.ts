@@ -4,8 +4,7 @@
  * @packageDocumentation
  */
 import { assertOneOf } from '../errors.js';
-import { aucKernel } from './kernels.js';
-import { noRelevantValue, prepare, resolveCommon } from './prepare.js';
+import { AUC_NEEDS, aucPairs, noRelevantValue, prepare, resolveCommon } from './prepare.js';
 import type { AucOptions, Ranking, Relevance } from './types.js';
 
 /**
@@ -36,23 +35,9 @@ export function auc(ranking: Ranking, relevant: Relevance, options: AucOptions =
   const pairs = options.pairs ?? 'binary';
   assertOneOf(fn, 'options.pairs', pairs, ['binary', 'graded'] as const);
   const prep = prepare(fn, ranking, relevant, options, common);
-  const n = prep.grades.length;
-  const missing = prep.missing.slice();
-  if (common.ties === 'optimistic') missing.sort((a, b) => b - a);
-  else if (common.ties === 'pessimistic') missing.sort((a, b) => a - b);
-  const grades = new Float64Array(n + missing.length);
-  grades.set(prep.grades);
-  for (let i = 0; i < missing.length; i++) grades[n + i] = missing[i]!;
-  // group id per position: tie groups of the ranking, then the missing block
-  const group = new Int32Array(grades.length);
-  if (prep.bounds) {
-    const b = prep.bounds;
-    for (let gi = 0; gi + 1 < b.length; gi++) for (let p = b[gi]!; p < b[gi + 1]!; p++) group[p] = gi;
-  } else for (let p = 0; p < n; p++) group[p] = p;
-  for (let i = 0; i < missing.length; i++) group[n + i] = common.ties === 'average' ? -1 : -2 - i;
-  const [correct, total] = aucKernel(grades, group, grades.length, pairs === 'binary');
+  const [correct, total] = aucPairs(prep, common.ties, pairs === 'binary');
   if (total === 0) {
-    return noRelevantValue(fn, common.noRelevant, pairs === 'binary' ? 'at least one positive and one negative' : 'two different grades');
+    return noRelevantValue(fn, common.noRelevant, AUC_NEEDS[pairs]);
   }
   return correct / total;
 }

@@ -7,7 +7,7 @@ import { toMatrix, type MatrixLike } from '../backend/tensor.js';
 import { assertOneOf, assertPositiveInteger, rangeError, raw, typeError } from '../errors.js';
 import { bootstrapCi, nanMean, pairedTest, type BootstrapOptions, type PairedTestOptions, type PairedTestResult } from './bootstrap.js';
 import { aucKernel, hitKernel, hitsKernel, ndcgKernel, rrKernel, type RowView } from './kernels.js';
-import { noRelevantValue, prepare, resolveCommon, resolveK, toRowView } from './prepare.js';
+import { AUC_NEEDS, aucPairs, noRelevantValue, prepare, resolveCommon, resolveK, toRowView } from './prepare.js';
 import type { AucOptions, ItemId, NdcgOptions, Ranking, RecallOptions, Relevance } from './types.js';
 
 /** Metric families understood by {@link parseMetric}. */
@@ -186,8 +186,8 @@ export function evaluate(
     for (const s of specs) {
       let v: number;
       if (s.name === 'auc') {
-        v = aucOf(prep, common.ties, pairs === 'binary');
-        if (Number.isNaN(v)) v = noRelevantValue(`${fn} (query ${q})`, common.noRelevant, 'at least one positive and one negative');
+        const [c, t] = aucPairs(prep, common.ties, pairs === 'binary');
+        v = t === 0 ? noRelevantValue(`${fn} (query ${q})`, common.noRelevant, AUC_NEEDS[pairs]) : c / t;
       } else if (noRel) v = noRelevantValue(`${fn} (query ${q})`, common.noRelevant);
       else {
         const kk = s.k === null ? Number.POSITIVE_INFINITY : resolveK(fn, s.k, prep.grades.length, common.kBeyondList);
@@ -197,24 +197,6 @@ export function evaluate(
     }
   }
   return finish(specs, perQuery, n, queries, options);
-}
-
-function aucOf(prep: ReturnType<typeof prepare>, ties: string, binary: boolean): number {
-  const n = prep.grades.length;
-  const missing = prep.missing.slice();
-  if (ties === 'optimistic') missing.sort((a, b) => b - a);
-  else if (ties === 'pessimistic') missing.sort((a, b) => a - b);
-  const grades = new Float64Array(n + missing.length);
-  grades.set(prep.grades);
-  for (let i = 0; i < missing.length; i++) grades[n + i] = missing[i]!;
-  const group = new Int32Array(grades.length);
-  if (prep.bounds) {
-    const b = prep.bounds;
-    for (let gi = 0; gi + 1 < b.length; gi++) for (let p = b[gi]!; p < b[gi + 1]!; p++) group[p] = gi;
-  } else for (let p = 0; p < n; p++) group[p] = p;
-  for (let i = 0; i < missing.length; i++) group[n + i] = ties === 'average' ? -1 : -2 - i;
-  const [c, t] = aucKernel(grades, group, grades.length, binary);
-  return t === 0 ? Number.NaN : c / t;
 }
 
 function kernelValue(name: MetricName, v: RowView, kk: number, numRel: number, capDenominator: boolean, exponential: boolean): number {
@@ -350,7 +332,7 @@ export function evaluateSlates(scores: MatrixLike, labels: MatrixLike, metrics: 
       if (s.name === 'auc') {
         for (let gi = 0; gi < groups; gi++) for (let t = bounds[gi]!; t < bounds[gi + 1]!; t++) group[t] = gi;
         const [c, t] = aucKernel(grades, group, K, binary);
-        v = t === 0 ? noRelevantValue(fn, common.noRelevant, 'at least one positive and one negative') : c / t;
+        v = t === 0 ? noRelevantValue(fn, common.noRelevant, AUC_NEEDS[pairs]) : c / t;
       } else if (numRel === 0) v = noRelevantValue(fn, common.noRelevant);
       else v = kernelValue(s.name, view, kks[m]!, numRel, capDen, exponential);
       outs[m]![q] = v;

@@ -5,7 +5,7 @@
  * @internal
  */
 import { assertOneOf, assertPositiveInteger, rangeError, raw, typeError } from '../errors.js';
-import type { RowView } from './kernels.js';
+import { aucKernel, type RowView } from './kernels.js';
 import type { DuplicatePolicy, ItemId, KBeyondList, MetricOptions, NoRelevantPolicy, Ranking, Relevance, ScoredList, TieBreaking } from './types.js';
 
 /** @internal */
@@ -231,6 +231,9 @@ export function resolveK(fn: string, k: number, n: number, policy: KBeyondList):
   return k;
 }
 
+/** @internal What AUC needs to be defined, by pair mode (for the no-relevant message). */
+export const AUC_NEEDS = { binary: 'at least one positive and one negative', graded: 'two different grades' } as const;
+
 /** @internal Applies the no-relevant policy. */
 export function noRelevantValue(fn: string, policy: NoRelevantPolicy, what = 'at least one relevant item (grade > 0)'): number {
   if (policy === 'error') throw rangeError(fn, 'relevant', `to contain ${what}`, raw('none'), "Pass {noRelevant: 'zero'} or 'skip'.");
@@ -250,4 +253,27 @@ export function toRowView(prep: Prepared, idealFrom: 'qrels' | 'ranking' = 'qrel
       ? Float64Array.from(prep.idealGrades)
       : Float64Array.from(prep.grades).filter((g) => g > 0).sort().reverse();
   return { grades: prep.grades, n, bounds, groups: bounds.length - 1, ideal, nIdeal: ideal.length };
+}
+
+/**
+ * @internal AUC pair counts `[correct, total]` of a prepared ranking: the ranked grades with their tie groups,
+ * then the judged positives missing from the ranking as one block after every ranked item (one tie group for
+ * `'average'`, ordered by grade for `'optimistic'`/`'pessimistic'`, judgment order for `'stable'`).
+ */
+export function aucPairs(prep: Prepared, ties: TieBreaking, binary: boolean): [number, number] {
+  const n = prep.grades.length;
+  const missing = prep.missing.slice();
+  if (ties === 'optimistic') missing.sort((a, b) => b - a);
+  else if (ties === 'pessimistic') missing.sort((a, b) => a - b);
+  const grades = new Float64Array(n + missing.length);
+  grades.set(prep.grades);
+  for (let i = 0; i < missing.length; i++) grades[n + i] = missing[i]!;
+  // group id per position: tie groups of the ranking, then the missing block
+  const group = new Int32Array(grades.length);
+  if (prep.bounds) {
+    const b = prep.bounds;
+    for (let gi = 0; gi + 1 < b.length; gi++) for (let p = b[gi]!; p < b[gi + 1]!; p++) group[p] = gi;
+  } else for (let p = 0; p < n; p++) group[p] = p;
+  for (let i = 0; i < missing.length; i++) group[n + i] = ties === 'average' ? -1 : -2 - i;
+  return aucKernel(grades, group, grades.length, binary);
 }
