@@ -17,6 +17,8 @@ const DUPLICATES: readonly DuplicatePolicy[] = ['error', 'first'];
 /** @internal Grade lookup built from any {@link Relevance} form. */
 export interface Judgments {
   grade(id: ItemId): number;
+  /** The key under which `id` is judged (`String(id)` for `{id: grade}` objects, whose keys are strings). */
+  key(id: ItemId): ItemId;
   /** Every judged id with grade > 0, with its grade. */
   readonly relevant: readonly { id: ItemId; grade: number }[];
 }
@@ -35,12 +37,14 @@ function checkGrade(fn: string, arg: string, g: unknown): number {
   return g;
 }
 
+const sameKey = (id: ItemId): ItemId => id;
+
 /** @internal Normalises the judgments of one query. */
 export function toJudgments(fn: string, relevant: Relevance): Judgments {
   if (typeof relevant === 'number' || typeof relevant === 'string') {
     checkId(fn, 'relevant', relevant);
     const one = relevant;
-    return { grade: (id) => (id === one ? 1 : 0), relevant: [{ id: one, grade: 1 }] };
+    return { grade: (id) => (id === one ? 1 : 0), key: sameKey, relevant: [{ id: one, grade: 1 }] };
   }
   if (Array.isArray(relevant) || ArrayBuffer.isView(relevant)) {
     const ids = relevant as ArrayLike<ItemId>;
@@ -54,7 +58,7 @@ export function toJudgments(fn: string, relevant: Relevance): Judgments {
         list.push({ id, grade: 1 });
       }
     }
-    return { grade: (id) => (set.has(id) ? 1 : 0), relevant: list };
+    return { grade: (id) => (set.has(id) ? 1 : 0), key: sameKey, relevant: list };
   }
   if (relevant instanceof Map) {
     const map = relevant as ReadonlyMap<ItemId, number>;
@@ -64,7 +68,7 @@ export function toJudgments(fn: string, relevant: Relevance): Judgments {
       const grade = checkGrade(fn, `relevant.get(${String(id)})`, g);
       if (grade > 0) list.push({ id, grade });
     }
-    return { grade: (id) => map.get(id) ?? 0, relevant: list };
+    return { grade: (id) => map.get(id) ?? 0, key: sameKey, relevant: list };
   }
   if (relevant !== null && typeof relevant === 'object') {
     const rec = relevant as Readonly<Record<string, number>>;
@@ -73,7 +77,7 @@ export function toJudgments(fn: string, relevant: Relevance): Judgments {
       const grade = checkGrade(fn, `relevant['${key}']`, rec[key]);
       if (grade > 0) list.push({ id: key, grade });
     }
-    return { grade: (id) => (Object.prototype.hasOwnProperty.call(rec, String(id)) ? rec[String(id)]! : 0), relevant: list };
+    return { grade: (id) => (Object.prototype.hasOwnProperty.call(rec, String(id)) ? rec[String(id)]! : 0), key: String, relevant: list };
   }
   throw typeError(fn, 'relevant', 'an id, an array of ids, a Map of grades or a {id: grade} object', relevant);
 }
@@ -214,8 +218,14 @@ export function prepare(fn: string, ranking: Ranking, relevant: Relevance, optio
     grades[p] = judg.grade(id);
   }
   const idealGrades = judg.relevant.map((r) => r.grade).sort((a, b) => b - a);
+  // a judged id is ranked when some ranked id maps to its judgment key (numeric ids match '{"7": 1}' keys)
+  let ranked = seen;
+  if (judg.key !== sameKey) {
+    ranked = new Set<ItemId>();
+    for (const id of seen) ranked.add(judg.key(id));
+  }
   const missing: number[] = [];
-  for (const r of judg.relevant) if (!seen.has(r.id)) missing.push(r.grade);
+  for (const r of judg.relevant) if (!ranked.has(r.id)) missing.push(r.grade);
   return { ids, grades, bounds, idealGrades, missing };
 }
 

@@ -62,6 +62,12 @@ describe('multi-positive and graded', () => {
     // ranked: a(+), b(−), c(−); missing x(+): pairs a>b, a>c right; x vs b, c wrong → 2/4
     expect(auc(['a', 'b', 'c'], ['a', 'x'])).toBeCloseTo(0.5, 12);
   });
+  it("numeric ranked ids match the string keys of a {id: grade} object (not counted as missing in AUC)", () => {
+    // ranked 1(+), 2(−), 3(−): both pairs right → 1; before the fix '1' was also counted as a missing positive → 0.5
+    expect(auc([1, 2, 3], { 1: 1 })).toBe(1);
+    expect(auc([2, 1, 3], { 1: 1, 9: 1 })).toBeCloseTo((1 + 0 + 0 + 0) / 4, 12); // 1 beats 3; missing 9 loses to 2 and 3
+    expect(auc([1, 2, 3], { 1: 1 })).toBe(auc([1, 2, 3], new Map([[1, 1]])));
+  });
   it('MRR over several positives uses the first one', () => {
     expect(mrr(ranking, ['d', 'b'])).toBeCloseTo(1 / 2, 12);
     expect(mrr(ranking, ['d'], { k: 3 })).toBe(0);
