@@ -64,11 +64,12 @@ describe('buildSlates on Beauty', () => {
     expect(bad).toEqual([]);
   });
 
-  it('has no leakage: replacing every test target leaves the retrieved candidates unchanged', () => {
-    const changed: UserSequence[] = ds.sequences.map((s, i) => ({
-      user: s.user,
-      items: [...s.items.slice(0, -1), 1 + ((s.items[s.items.length - 1]! + 7919 * i) % ds.numItems)],
-    }));
+  it('has no leakage: replacing every validation and test target leaves the retrieved candidates unchanged', () => {
+    const other = (v: number, i: number): number => 1 + ((v + 7919 * i) % ds.numItems);
+    const changed: UserSequence[] = ds.sequences.map((s, i) => {
+      const n = s.items.length;
+      return { user: s.user, items: [...s.items.slice(0, -2), other(s.items[n - 2]!, i + 1), other(s.items[n - 1]!, i)] };
+    });
     const a = inject.preRanker;
     const b = buildSlates(changed, { policy: 'filter', k: 10 }).preRanker;
     for (let i = 0; i < 500; i++) {
