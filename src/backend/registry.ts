@@ -28,12 +28,15 @@ const holder = globalThis as unknown as Record<symbol, State | undefined>;
 const state: State = holder[KEY] ?? { entries: new Map(), active: null, activeName: null, readyPromise: null };
 holder[KEY] = state;
 
+let uncacheable = 0;
+
+/** Cache key of backend options; options that JSON cannot encode get a key of their own (never shared). */
 function optionsKey(options: unknown): string {
   if (options === undefined) return '';
   try {
     return JSON.stringify(options);
   } catch {
-    return String(Math.random());
+    return `\u0000uncacheable-${++uncacheable}`;
   }
 }
 

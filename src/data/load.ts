@@ -5,7 +5,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DataFormatError, typeError } from '../errors.js';
+import { DataFormatError, assertPositiveInteger, typeError } from '../errors.js';
 import type { SequenceDataset, UserSequence } from './types.js';
 
 /** Accepted sources of {@link loadSequences}. */
@@ -83,8 +83,7 @@ class LineParser {
 
 function resolveMinLength(fn: string, options: LoadSequencesOptions): number {
   const m = options.minLength ?? 1;
-  if (typeof m !== 'number') throw typeError(fn, 'options.minLength', 'a number', m);
-  if (!Number.isInteger(m) || m < 1) throw new RangeError(`${fn}: 'options.minLength' must be a positive integer; got ${m}.`);
+  assertPositiveInteger(fn, 'options.minLength', m);
   return m;
 }
 

@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-import { assertPositiveInteger, typeError } from '../errors.js';
+import { assertPositiveInteger, rangeError, typeError } from '../errors.js';
 import type { HeldOutExample, UserSequence } from './types.js';
 
 /** Result of {@link leaveOneOut}. */
@@ -45,7 +45,7 @@ export function leaveOneOut(sequences: readonly UserSequence[], options: LeaveOn
   if (!Array.isArray(sequences)) throw typeError(fn, 'sequences', 'an array of {user, items}', sequences);
   const minLength = options.minLength ?? 3;
   assertPositiveInteger(fn, 'options.minLength', minLength);
-  if (minLength < 3) throw new RangeError(`${fn}: 'options.minLength' must be at least 3; got ${minLength}.`);
+  if (minLength < 3) throw rangeError(fn, 'options.minLength', 'at least 3', minLength);
   const train: UserSequence[] = [];
   const validation: HeldOutExample[] = [];
   const test: HeldOutExample[] = [];
