@@ -407,19 +407,10 @@ export class ResidualQuantizer {
           const rn = err[cand]!;
           for (let j = 0; j < K; j++) {
             const cost = rn - 2 * cross.data[cand * K + j]! + eNorm[j]!;
-            if (filled < newWidth) {
-              let p = filled++;
-              while (p > 0 && bestCost[p - 1]! > cost) {
-                bestCost[p] = bestCost[p - 1]!;
-                bestParent[p] = bestParent[p - 1]!;
-                bestCode[p] = bestCode[p - 1]!;
-                p--;
-              }
-              bestCost[p] = cost;
-              bestParent[p] = b;
-              bestCode[p] = j;
-            } else if (cost < bestCost[newWidth - 1]!) {
-              let p = newWidth - 1;
+            // Sorted insertion into the best-`newWidth` list (stable: an equal cost goes after the earlier candidate);
+            // once the list is full, a candidate must beat the worst kept one and overwrites it.
+            if (filled < newWidth || cost < bestCost[newWidth - 1]!) {
+              let p = filled < newWidth ? filled++ : newWidth - 1;
               while (p > 0 && bestCost[p - 1]! > cost) {
                 bestCost[p] = bestCost[p - 1]!;
                 bestParent[p] = bestParent[p - 1]!;

@@ -109,6 +109,54 @@ describe('ResidualQuantizer — training and encoding', () => {
     expect(Array.from(b1.data)).toEqual(Array.from((await rq.encode(M, { backend: 'js' })).data));
   });
 
+  it('a beam as wide as every prefix is exhaustive: it finds the brute-force best code tuple', async () => {
+    // With B ≥ C_1·…·C_{L−1} no prefix is ever pruned, so beam search must return argmin over all tuples of
+    // ‖x − Σ_l e_{z_l}‖² — checked against an independent float64 enumeration of the 4·3·5 = 60 tuples.
+    const m = 300;
+    const small = await ResidualQuantizer.train({ data: X.subarray(0, m * d), shape: [m, d] }, { levels: 3, codebookSize: [4, 3, 5], seed: 9, backend: 'js' });
+    const codes = await small.encode({ data: X.subarray(0, m * d), shape: [m, d] }, { backend: 'js', beamWidth: 12 });
+    const [E0, E1, E2] = small.codebooks.map((b) => b.data) as [Float32Array, Float32Array, Float32Array];
+    const errOf = (i: number, a: number, b: number, c: number): number => {
+      let s = 0;
+      for (let t = 0; t < d; t++) s += (X[i * d + t]! - E0[a * d + t]! - E1[b * d + t]! - E2[c * d + t]!) ** 2;
+      return s;
+    };
+    let greedyWorse = 0;
+    const greedy = await small.encode({ data: X.subarray(0, m * d), shape: [m, d] }, { backend: 'js' });
+    for (let i = 0; i < m; i++) {
+      let best = Infinity;
+      for (let a = 0; a < 4; a++) for (let b = 0; b < 3; b++) for (let c = 0; c < 5; c++) best = Math.min(best, errOf(i, a, b, c));
+      const got = errOf(i, codes.data[i * 3]!, codes.data[i * 3 + 1]!, codes.data[i * 3 + 2]!);
+      expect(got).toBeLessThanOrEqual(best * (1 + 1e-5) + 1e-9);
+      if (errOf(i, greedy.data[i * 3]!, greedy.data[i * 3 + 1]!, greedy.data[i * 3 + 2]!) > best * (1 + 1e-5) + 1e-9) greedyWorse++;
+    }
+    expect(greedyWorse).toBeGreaterThan(0); // the check has teeth: greedy misses the optimum on some rows
+  });
+
+  it('beam search equals an independent float64 beam search (all candidates sorted, best B kept per level)', async () => {
+    const m = 300;
+    const B = 3;
+    const books = rq.codebooks.map((b) => b.data);
+    const codes = await rq.encode({ data: X.subarray(0, m * d), shape: [m, d] }, { backend: 'js', beamWidth: B });
+    const xHat = rq.decode(codes).data;
+    for (let i = 0; i < m; i++) {
+      let beams = [{ r: Array.from(X.subarray(i * d, i * d + d)), err: 0 }];
+      books.forEach((E, l) => {
+        const cand: { r: number[]; err: number }[] = [];
+        for (const bm of beams) {
+          for (let j = 0; j < rq.codebookSizes[l]!; j++) {
+            const r = bm.r.map((v, t) => v - E[j * d + t]!);
+            cand.push({ r, err: r.reduce((s, v) => s + v * v, 0) });
+          }
+        }
+        beams = cand.sort((a, b) => a.err - b.err).slice(0, B);
+      });
+      let got = 0;
+      for (let t = 0; t < d; t++) got += (X[i * d + t]! - xHat[i * d + t]!) ** 2;
+      expect(got).toBeCloseTo(beams[0]!.err, 3);
+    }
+  });
+
   it('decode is Σ_l e_{z_l}; reconstructionError matches the decoded vectors', async () => {
     const codes = await rq.encode(M, { backend: 'js' });
     const xHat = rq.decode(codes);
