@@ -97,7 +97,7 @@ export function buildPolicyLossGraph(spec: PolicyLossGraphSpec): Uint8Array {
   const countOf = (b: string) => sum(masked(asD(b)));
   let lpg = lc;
   let gpg = gc;
-  let dualCount = k(0);
+  let dualCount = ''; // set only with the dual clip (an unused initializer would make ORT warn at load)
   if (spec.dualClip > 0) {
     const l3 = g.node('Mul', [negA, k(spec.dualClip)]);
     const dLt = g.node('And', [aNeg, g.node('Less', [l3, lc])]);
