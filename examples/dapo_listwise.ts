@@ -78,7 +78,11 @@ export interface TrainListwiseOptions {
   readonly checkpointPath?: string;
   /** @defaultValue 10 */
   readonly checkpointEvery?: number;
-  /** Continue from `checkpointPath` when it exists. @defaultValue false */
+  /**
+   * Continue from `checkpointPath` when it exists. The checkpoint must come from the same configuration (every
+   * option except `steps`, `checkpointEvery` and `onStep`) and the same examples, else a `RangeError` naming
+   * `checkpointPath`. @defaultValue false
+   */
   readonly resume?: boolean;
   /** Called after every step. */
   readonly onStep?: (log: StepLog) => void;
@@ -99,6 +103,11 @@ export interface StepLog {
 
 interface Checkpoint {
   readonly version: 1;
+  /**
+   * What the run depends on besides `steps` (which may be raised to continue training): a resume with a
+   * different configuration or different training data is refused rather than silently mixed.
+   */
+  readonly config?: string;
   readonly step: number;
   readonly cursor: number;
   readonly epoch: number;
@@ -161,8 +170,30 @@ export async function trainListwise(
   let step = 0;
   let cursor = 0;
   let epoch = 0;
+  // fingerprint of everything the trajectory depends on except `steps`: options and a checksum of the data
+  let checksum = 0;
+  for (const e of examples) {
+    checksum = (checksum * 31 + e.targetIndex + 1) % 1_000_000_007;
+    for (let i = 0; i < e.features.length; i++) checksum = (checksum + (i + 1) * e.features[i]!) % 1_000_000_007;
+  }
+  const { backend: _backend, ...lossOptions } = options.loss ?? {};
+  const config = JSON.stringify({
+    G, batchGroups, perRound, updates, lr, seed, numFeatures, K,
+    maxRounds: options.maxRounds ?? 10,
+    temperature: options.temperature ?? 1,
+    initialWeights: options.initialWeights !== undefined ? Array.from(options.initialWeights) : null,
+    loss: lossOptions,
+    examples: examples.length,
+    checksum,
+  });
   if (options.resume && options.checkpointPath && existsSync(options.checkpointPath)) {
     const ck = JSON.parse(readFileSync(options.checkpointPath, 'utf8')) as Checkpoint;
+    if (ck.config !== config) {
+      throw new RangeError(
+        `trainListwise: 'checkpointPath' holds a checkpoint of a different run (other options or training data); ` +
+          `got ${options.checkpointPath}. Use another --out directory, or delete it to start over.`,
+      );
+    }
     policy.weights.set(ck.weights);
     m.set(ck.adamM);
     v.set(ck.adamV);
@@ -183,7 +214,7 @@ export async function trainListwise(
   };
   const save = () => {
     if (!options.checkpointPath) return;
-    const ck: Checkpoint = { version: 1, step, cursor, epoch, weights: Array.from(policy.weights), adamM: Array.from(m), adamV: Array.from(v), history };
+    const ck: Checkpoint = { version: 1, config, step, cursor, epoch, weights: Array.from(policy.weights), adamM: Array.from(m), adamV: Array.from(v), history };
     writeJsonAtomic(options.checkpointPath, ck);
   };
   interface Group {
@@ -461,12 +492,13 @@ async function main(): Promise<void> {
   const batchGroups = Number(argValue('--batch-groups') ?? (quick ? 16 : 64));
   const lr = Number(argValue('--lr') ?? 0.05);
   const backend = (argValue('--backend') ?? 'js') as BackendName;
-  const out = argValue('--out') ?? join(dirname(fileURLToPath(import.meta.url)), '..', '.cache', 'dapo_listwise');
+  const positionOnly = process.argv.includes('--position-only');
+  const out = argValue('--out') ?? join(dirname(fileURLToPath(import.meta.url)), '..', '.cache', positionOnly ? 'dapo_listwise_position_only' : 'dapo_listwise');
   const which = argValue('--reward') ?? 'both';
   const numSeeds = Number(argValue('--seeds') ?? (quick ? 1 : 3));
   const t0 = Date.now();
   const data = await beautyListwiseData({ seed, trainShare: 0.5, ...(quick ? { maxTrain: 600 } : {}) });
-  if (process.argv.includes('--position-only')) {
+  if (positionOnly) {
     // ablation: the policy sees only the pre-rank position (no signal beyond the pre-ranker's order)
     for (const e of [...data.train, ...data.test]) for (let i = 0; i < e.k; i++) e.features.fill(0, i * data.numFeatures + 10, (i + 1) * data.numFeatures);
     console.log('position-only ablation: features 11-15 zeroed');

@@ -63,5 +63,10 @@ describe('DAPO listwise re-ranker (tiny)', () => {
     expect(b.stepsRun).toBe(20);
     expect(Array.from(b.policy.weights)).toEqual(Array.from(straight.policy.weights));
     expect(b.history.length).toBe(40);
+    // a resume with another configuration or other data is refused, not silently mixed
+    await expect(trainListwise(train, conditionalOrderReward, 3, { ...opts, learningRate: 0.01, steps: 50, checkpointPath: path, resume: true })).rejects.toThrow(
+      /'checkpointPath' holds a checkpoint of a different run/,
+    );
+    await expect(trainListwise(train.slice(1), conditionalOrderReward, 3, { ...opts, steps: 50, checkpointPath: path, resume: true })).rejects.toThrow(RangeError);
   });
 });
