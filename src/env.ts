@@ -3,6 +3,7 @@
  *
  * @packageDocumentation
  */
+import type { Env as OrtEnv } from 'onnxruntime-node';
 
 /** Log levels, as in ONNX Runtime's `env.logLevel`. */
 export type LogLevel = 'verbose' | 'info' | 'warning' | 'error' | 'fatal';
@@ -28,6 +29,18 @@ export interface Gr2Env {
   sink: LogSink;
   /** Versions of gr2 and of the runtime. */
   readonly versions: { readonly gr2: string; readonly node: string };
+  /**
+   * Settings of the engines behind the backends, in the style of transformers.js `env.backends.onnx`.
+   *
+   * `onnx` is ONNX Runtime's own `env` (`ort.env`: `logLevel`, `debug`, `trace`, `versions`, ...). gr2 loads
+   * `onnxruntime-node` lazily, so until the `'onnx'` backend first initialises this is a plain object: the
+   * fields set on it are copied onto `ort.env` when ONNX Runtime loads (nested objects merged), and from then
+   * on `env.backends.onnx` IS `ort.env`. Set `logLevel` before the first session is created: ONNX Runtime
+   * reads it once, when it initialises. Assigning a new plain object later applies it at the next backend
+   * initialisation.
+   * @defaultValue `{}` (then `ort.env`)
+   */
+  readonly backends: { onnx: Partial<OrtEnv> };
 }
 
 const defaultSink: LogSink = (level, message) => {
@@ -43,6 +56,7 @@ const defaultSink: LogSink = (level, message) => {
  * ```ts
  * import { env } from 'gr2';
  * env.logLevel = 'error'; // silence fallback warnings
+ * env.backends.onnx.logLevel = 'error'; // ONNX Runtime's own log level (applied when it loads)
  * ```
  */
 export const env: Gr2Env = {
@@ -50,6 +64,7 @@ export const env: Gr2Env = {
   debug: false,
   sink: defaultSink,
   versions: { gr2: '0.1.0', node: process.versions.node },
+  backends: { onnx: {} },
 };
 
 /** Logs `message` at `level` through `env.sink` when `level >= env.logLevel`. */

@@ -4,7 +4,8 @@
  *
  * @packageDocumentation
  */
-import { BackendInitError, assertNonNegativeInteger, assertOneOf, assertPositiveInteger, typeError } from '../../errors.js';
+import { env } from '../../env.js';
+import { BackendInitError, assertNonNegativeInteger, assertOneOf, assertPositiveInteger, rangeError, typeError } from '../../errors.js';
 import { registerKernel } from '../kernel_registry.js';
 import type { Device } from '../types.js';
 import { OnnxBackend, type OrtModule } from './backend.js';
@@ -25,9 +26,31 @@ for (const config of [nearestConfig, accumulateConfig, matMulConfig, logSoftmaxG
 
 const DEVICES: readonly Device[] = ['auto', 'cpu', 'cuda'];
 
-async function loadOrt(): Promise<OrtModule> {
+/**
+ * Makes `env.backends.onnx` ONNX Runtime's own `env`: the fields set on the placeholder before ONNX Runtime
+ * loaded are copied onto `ort.env` (plain nested objects such as `wasm` merged; `versions` is read-only).
+ */
+function adoptOrtEnv(fn: string, ortEnv: OrtModule['env']): void {
+  const pending = env.backends.onnx;
+  if (pending === ortEnv) return;
+  const target = ortEnv as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(pending as Record<string, unknown>)) {
+    if (key === 'versions' || value === undefined) continue;
+    try {
+      const current = target[key];
+      if (value !== null && typeof value === 'object' && current !== null && typeof current === 'object') Object.assign(current, value);
+      else target[key] = value;
+    } catch (e) {
+      throw rangeError(fn, `env.backends.onnx.${key}`, `a value ONNX Runtime accepts (${e instanceof Error ? e.message : String(e)})`, value);
+    }
+  }
+  env.backends.onnx = ortEnv;
+}
+
+async function loadOrt(fn: string): Promise<OrtModule> {
+  let ort: OrtModule;
   try {
-    return (await import('onnxruntime-node')) as OrtModule;
+    ort = (await import('onnxruntime-node')) as OrtModule;
   } catch (e) {
     throw new BackendInitError(
       `onnx backend: cannot load onnxruntime-node (${e instanceof Error ? e.message : String(e)}). ` +
@@ -35,6 +58,8 @@ async function loadOrt(): Promise<OrtModule> {
       { cause: e },
     );
   }
+  adoptOrtEnv(fn, ort.env);
+  return ort;
 }
 
 /**
@@ -42,7 +67,10 @@ async function loadOrt(): Promise<OrtModule> {
  * {@link resolveDevice}) and returns an {@link OnnxBackend} whose kernels are small cached graphs.
  *
  * @param options - device, deviceId, useTf32, intraOpNumThreads, sessionOptions.
- * @throws TypeError/RangeError for malformed options; `CudaUnavailableError` for `device: 'cuda'` without
+ * Loading ONNX Runtime makes `env.backends.onnx` its `ort.env` (settings made before are copied over).
+ *
+ * @throws TypeError/RangeError for malformed options (or a value set on `env.backends.onnx` that ONNX
+ *   Runtime rejects, naming it); `CudaUnavailableError` for `device: 'cuda'` without
  *   a working CUDA execution provider; {@link BackendInitError} when ONNX Runtime cannot be loaded.
  * @example
  * ```ts
@@ -63,7 +91,7 @@ export async function createOnnxBackend(options: OnnxBackendOptions = {}): Promi
   if (options.sessionOptions !== undefined && (typeof options.sessionOptions !== 'object' || options.sessionOptions === null)) {
     throw typeError(fn, 'options.sessionOptions', 'an object', options.sessionOptions);
   }
-  const ort = await loadOrt();
+  const ort = await loadOrt(fn);
   const resolved = await resolveDevice(ort, device, deviceId, useTf32);
   const sessionOptions = {
     graphOptimizationLevel: 'all' as const,
