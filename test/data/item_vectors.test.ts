@@ -111,6 +111,43 @@ describe('itemVectorsFromSequences', () => {
     expect(Math.hypot(...v)).toBeCloseTo(1, 5);
   });
 
+  it('full rank, eigenWeight 1, no normalisation: V·Vᵀ = PPMI·PPMIᵀ of the documented formula (naive dense reference)', async () => {
+    // 7 items (item 7 never co-occurs → zero row), window 2, smoothing 0.75: the PPMI is not symmetric
+    const seqs = [
+      { user: 1, items: [1, 2, 3, 4] },
+      { user: 2, items: [2, 3, 5, 1] },
+      { user: 3, items: [4, 5, 6, 2, 2, 3] },
+      { user: 4, items: [7] },
+    ];
+    const n = 7;
+    const window = 2;
+    const smoothing = 0.75;
+    const C = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+    for (const { items } of seqs) {
+      for (let i = 0; i < items.length; i++) {
+        for (let j = 0; j < items.length; j++) {
+          if (i !== j && Math.abs(i - j) <= window && items[i] !== items[j]) C[items[i]! - 1]![items[j]! - 1]! += 1;
+        }
+      }
+    }
+    const total = C.flat().reduce((a, b) => a + b, 0);
+    const rowSum = C.map((r) => r.reduce((a, b) => a + b, 0));
+    const colSum = C[0]!.map((_, b) => C.reduce((a, r) => a + r[b]!, 0));
+    const ctxTotal = colSum.reduce((a, c) => a + c ** smoothing, 0);
+    const P = C.map((r, a) => r.map((c, b) => (c === 0 ? 0 : Math.max(0, Math.log(c / total / ((rowSum[a]! / total) * (colSum[b]! ** smoothing / ctxTotal)))))));
+    const vecs = await itemVectorsFromSequences(seqs, { dim: n, window, smoothing, eigenWeight: 1, normalize: false, numItems: n });
+    for (let a = 0; a < n; a++) {
+      for (let b = 0; b < n; b++) {
+        const want = P[a]!.reduce((acc, x, t) => acc + x * P[b]![t]!, 0);
+        const va = vecs.vector(a + 1);
+        const vb = vecs.vector(b + 1);
+        const got = va.reduce((acc, x, t) => acc + x * vb[t]!, 0);
+        expect(Math.abs(got - want)).toBeLessThan(1e-4 * (1 + Math.abs(want)));
+      }
+    }
+    expect(Array.from(vecs.vector(7))).toEqual(new Array(n).fill(0));
+  });
+
   it('validates options', async () => {
     await expect(itemVectorsFromSequences([{ user: 1, items: [1, 2] }], { dim: 5 })).rejects.toThrow(/'options.dim'/);
     await expect(itemVectorsFromSequences('x' as unknown as [])).rejects.toThrow(TypeError);
