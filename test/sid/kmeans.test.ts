@@ -101,6 +101,19 @@ describe('kmeans — properties', () => {
     expect(b.inertia / a.inertia).toBeCloseTo(1, 5);
   });
 
+  it("onnx on the CPU: the default centroid update (accumulate on onnx) is bitwise equal to accumulateBackend 'js'", async () => {
+    const m = 3000;
+    const Y = blobs(m, d, 24, 11).map((v) => v + 300); // far from 0: float sums depend on the summation order
+    const M = { data: Y, shape: [m, d] as [number, number] };
+    for (const mode of ['lloyd', 'minibatch'] as const) {
+      const opts = { seed: 4, backend: 'onnx' as const, mode, batchSize: 512, maxIterations: 6, tolerance: 0 };
+      const byDefault = await kmeans(M, 24, opts);
+      const onJs = await kmeans(M, 24, { ...opts, accumulateBackend: 'js' });
+      expect(Buffer.from(byDefault.centroids.data.buffer).equals(Buffer.from(onJs.centroids.data.buffer))).toBe(true);
+      expect(Array.from(byDefault.assignments)).toEqual(Array.from(onJs.assignments));
+    }
+  });
+
   it('progress callback: one call per iteration plus iteration 0, inertia as in history', async () => {
     const seen: { iteration: number; inertia: number }[] = [];
     const r = await kmeans({ data: X, shape: [n, d] }, 12, { seed: 2, maxIterations: 4, tolerance: 0, backend: 'js', onIteration: (i) => seen.push(i) });

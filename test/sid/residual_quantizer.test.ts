@@ -81,7 +81,8 @@ describe('ResidualQuantizer — training and encoding', () => {
   });
 
   it('same seed → identical codes on the onnx backend too (12k × 64, k = 256: ORT reductions are multi-threaded there)', async () => {
-    // With the centroid update on ORT's ScatterND (accumulateBackend: 'onnx') two such runs differed 3 times out of 3.
+    // The centroid update runs on ORT's single-threaded ScatterND here (the default on the CPU); while that scatter
+    // was multi-threaded, two such runs differed 3 times out of 3.
     const m = 12_000;
     const Y = { data: blobs(m, 64, 1000, 8), shape: [m, 64] as [number, number] };
     const a = await ResidualQuantizer.train(Y, { levels: 1, codebookSize: 256, seed: 2, backend: 'onnx' });
