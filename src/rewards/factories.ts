@@ -30,15 +30,29 @@ export interface ParsingRewardOptions {
   readonly parse?: Omit<ParseRerankOptions, 'mode'>;
 }
 
-const parseCache = new WeakMap<object, Map<object, RerankParseResult>>();
-const defaultParseCache = new WeakMap<object, RerankParseResult>();
+/** A cached parse and the inputs it was computed from (a cache hit must match them: samples may be mutated). */
+interface CachedParse {
+  readonly completion: unknown;
+  readonly candidates: unknown;
+  readonly result: RerankParseResult;
+}
+const parseCache = new WeakMap<object, Map<object, CachedParse>>();
+const defaultParseCache = new WeakMap<object, CachedParse>();
 const STRICT_DEFAULT: ParseRerankOptions = Object.freeze({ mode: 'strict' as const });
 const strictOf = new WeakMap<object, ParseRerankOptions>();
+
+/** Whether the frozen strict copy `s` (`{...parse, mode: 'strict'}`) still has the fields of `parse` (it may be mutated). */
+function sameOptions(parse: Omit<ParseRerankOptions, 'mode'>, s: ParseRerankOptions): boolean {
+  const keys = Object.keys(parse).filter((k) => k !== 'mode');
+  if (keys.length !== Object.keys(s).length - 1) return false;
+  for (const k of keys) if ((parse as Record<string, unknown>)[k] !== (s as unknown as Record<string, unknown>)[k]) return false;
+  return true;
+}
 
 function strictOptions(parse: Omit<ParseRerankOptions, 'mode'> | undefined): ParseRerankOptions {
   if (parse === undefined) return STRICT_DEFAULT;
   let s = strictOf.get(parse);
-  if (!s) {
+  if (!s || !sameOptions(parse, s)) {
     s = Object.freeze({ ...parse, mode: 'strict' as const });
     strictOf.set(parse, s);
   }
@@ -47,7 +61,8 @@ function strictOptions(parse: Omit<ParseRerankOptions, 'mode'> | undefined): Par
 
 /**
  * Strict parse of a sample's completion against its candidates, cached per (sample object, parser options) so that
- * several rewards over the same batch parse each completion once.
+ * several rewards over the same batch parse each completion once. A cached parse is reused only while the sample
+ * still holds the same `completion` and the same `candidates` array.
  *
  * @param sample - The sample.
  * @param parse - Parser options (mode forced to strict). @defaultValue `{}`
@@ -59,33 +74,38 @@ function strictOptions(parse: Omit<ParseRerankOptions, 'mode'> | undefined): Par
  * ```
  */
 export function parseSample(sample: RerankSample, parse?: Omit<ParseRerankOptions, 'mode'>): RerankParseResult {
-  if (parse === undefined) {
-    // default options: one WeakMap hop
-    const hit = defaultParseCache.get(sample);
-    if (hit) return hit;
-    const r = parseRerankOutput(sample.completion, indexCandidates(sample.candidates), STRICT_DEFAULT);
-    defaultParseCache.set(sample, r);
-    return r;
-  }
   const opts = strictOptions(parse);
-  let perSample = parseCache.get(sample);
-  const hit = perSample?.get(opts);
-  if (hit) return hit;
-  const r = parseRerankOutput(sample.completion, indexCandidates(sample.candidates, opts.spec), opts);
-  if (!perSample) {
-    perSample = new Map();
-    parseCache.set(sample, perSample);
+  let perSample: Map<object, CachedParse> | undefined;
+  const hit = parse === undefined ? defaultParseCache.get(sample) : (perSample = parseCache.get(sample))?.get(opts);
+  if (hit && hit.completion === sample.completion && hit.candidates === sample.candidates) return hit.result;
+  const result = parseRerankOutput(sample.completion, indexCandidates(sample.candidates, opts.spec), opts);
+  const entry: CachedParse = { completion: sample.completion, candidates: sample.candidates, result };
+  if (parse === undefined) defaultParseCache.set(sample, entry);
+  else {
+    if (!perSample) {
+      perSample = new Map();
+      parseCache.set(sample, perSample);
+    }
+    perSample.set(opts, entry);
   }
-  perSample.set(opts, r);
-  return r;
+  return result;
 }
 
-const batchCache = new WeakMap<object, Map<object, RerankParseResult[]>>();
+/** A cached batch parse and the samples it was computed from. */
+interface CachedBatch {
+  readonly samples: readonly RerankSample[];
+  readonly completions: readonly unknown[];
+  readonly candidates: readonly unknown[];
+  readonly results: RerankParseResult[];
+}
+const batchCache = new WeakMap<object, Map<object, CachedBatch>>();
 
 /**
  * Strict parses of a whole batch, cached per (samples array, parser options): every built-in reward called on the
  * same array — e.g. the terms of `combineRewards` — parses each completion once. One cache entry per batch keeps the
  * garbage collector's weak-map work small (a per-sample cache costs more than the parse itself at 100k samples).
+ * A cached entry is reused only when every element is still the same sample object with the same `completion` and
+ * `candidates` (a trainer may refill one array in place); otherwise the batch is parsed again.
  *
  * @param samples - The batch.
  * @param parse - Parser options (mode forced to strict). @defaultValue `{}`
@@ -100,18 +120,30 @@ export function parseBatch(samples: readonly RerankSample[], parse?: Omit<ParseR
   const opts = strictOptions(parse);
   let perBatch = batchCache.get(samples);
   const hit = perBatch?.get(opts);
-  if (hit && hit.length === samples.length) return hit;
-  const out = new Array<RerankParseResult>(samples.length);
-  for (let i = 0; i < samples.length; i++) {
+  if (hit && hit.samples.length === samples.length) {
+    let same = true;
+    for (let i = 0; i < samples.length && same; i++) {
+      const s = samples[i]!;
+      same = s === hit.samples[i] && s.completion === hit.completions[i] && s.candidates === hit.candidates[i];
+    }
+    if (same) return hit.results;
+  }
+  const n = samples.length;
+  const results = new Array<RerankParseResult>(n);
+  const completions = new Array<unknown>(n);
+  const candidates = new Array<unknown>(n);
+  for (let i = 0; i < n; i++) {
     const s = samples[i]!;
-    out[i] = parseRerankOutput(s.completion, indexCandidates(s.candidates, opts.spec), opts);
+    completions[i] = s.completion;
+    candidates[i] = s.candidates;
+    results[i] = parseRerankOutput(s.completion, indexCandidates(s.candidates, opts.spec), opts);
   }
   if (!perBatch) {
     perBatch = new Map();
     batchCache.set(samples, perBatch);
   }
-  perBatch.set(opts, out);
-  return out;
+  perBatch.set(opts, { samples: samples.slice(), completions, candidates, results });
+  return results;
 }
 
 /**

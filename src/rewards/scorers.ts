@@ -74,14 +74,16 @@ function resolveP1(fn: string, options: P1RewardOptions): ResolvedP1 {
   return { alpha, strict: variant === 'strict', invalidReward };
 }
 
-const p1Cache = new WeakMap<object, ResolvedP1>();
+// Resolved options cached per options object, reused only while its fields are unchanged (an options object may be
+// mutated between calls).
+const p1Cache = new WeakMap<object, { alpha: unknown; variant: unknown; invalidReward: unknown; resolved: ResolvedP1 }>();
 const NO_OPTIONS: P1RewardOptions = Object.freeze({});
 function resolveP1Cached(fn: string, options: P1RewardOptions): ResolvedP1 {
-  const hit = p1Cache.get(options);
-  if (hit) return hit;
-  const r = resolveP1(fn, options);
-  p1Cache.set(options, r);
-  return r;
+  const hit = options !== null && typeof options === 'object' ? p1Cache.get(options) : undefined;
+  if (hit && hit.alpha === options.alpha && hit.variant === options.variant && hit.invalidReward === options.invalidReward) return hit.resolved;
+  const resolved = resolveP1(fn, options);
+  p1Cache.set(options, { alpha: options.alpha, variant: options.variant, invalidReward: options.invalidReward, resolved });
+  return resolved;
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   base256Sid,
   combineRewards,
   conditional,
+  conditionalRewardFromOrder,
   createCompressorReward,
   createConditionalReward,
   createConditionalSlateReward,
@@ -17,6 +18,7 @@ import {
   createSlateReward,
   defineReward,
   labelsOf,
+  parseBatch,
   parseSample,
   renderRerankCompletion,
   rewardName,
@@ -76,6 +78,31 @@ describe('P1 batch rewards', () => {
   it('parses each sample once per option set (cache)', () => {
     const s = at(promoted);
     expect(parseSample(s)).toBe(parseSample(s));
+    const batch = [at(promoted), at(identity)];
+    expect(parseBatch(batch)).toBe(parseBatch(batch));
+  });
+  it('the parse caches never serve a stale parse: a batch array refilled in place, a mutated sample or options object', () => {
+    const cond = createConditionalReward();
+    const format = createFormatReward();
+    const batch: RerankSample[] = [at(promoted), at(identity)];
+    expect(cond(batch)[0]).toBeCloseTo(0.4, 12);
+    batch[0] = invalid; // a trainer reusing one array for the next step's rollouts
+    expect(cond(batch)).toEqual([-1, 0]);
+    expect(format(batch)).toEqual([0, 1]);
+    const s = { ...at(promoted) } as { -readonly [K in keyof RerankSample]: RerankSample[K] };
+    expect(parseSample(s).valid).toBe(true);
+    s.completion = 'prose only';
+    expect(parseSample(s).valid).toBe(false);
+    expect(cond([s])).toEqual([-1]);
+    const parse: { rankingKey?: string } = { rankingKey: 'ranking' };
+    const keyed: RerankSample = { ...base, completion: JSON.stringify({ ranking: promoted.map((i) => C[i]) }) };
+    expect(parseSample(keyed, parse).valid).toBe(true);
+    parse.rankingKey = 'recommendations';
+    expect(parseSample(keyed, parse).valid).toBe(false);
+    const opts: { alpha?: number } = { alpha: 0.2 };
+    expect(conditionalRewardFromOrder(promoted, 2, 10, opts)).toBeCloseTo(0.4, 12);
+    opts.alpha = 0.5;
+    expect(conditionalRewardFromOrder(promoted, 2, 10, opts)).toBeCloseTo(0.7, 12);
   });
 });
 
