@@ -61,13 +61,33 @@ describe('auditReward on real Beauty slates', () => {
       expect(row(s).mean).toBe(-1);
       expect(row(s).kind).toBe('invalid');
     }
-    // Oracle = target first: (preRank − 1)/K + α averaged; independent recomputation from the slates' target ranks.
     const K = 10;
     const used = r.table[0]!.n;
     expect(used).toBe(150);
     for (let i = 1; i < r.rankCurve.length; i++) expect(r.rankCurve[i]!.mean).toBeLessThan(r.rankCurve[i - 1]!.mean);
     expect(r.rankCurve).toHaveLength(K);
     expect(formatAuditReport(r)).toMatch(/\| oracle \| valid \| 150 \|/);
+  });
+  it('strategy means and the rank curve equal an independent recomputation from the slates\' target ranks (§6.3)', async () => {
+    // exactly maxSlates slates, so the audit uses all of them (no subsampling) and the means can be recomputed
+    const slates = single.slice(0, 150);
+    const r = await auditReward(createConditionalReward(), slates, opts);
+    const K = 10;
+    const alpha = 0.2;
+    // P1 conditional reward, strict reading, written from the digest: R_rank + α if R_rank > 0 or (r^D = 1 ∧ r^o = 1)
+    const ref = (pre: number, out: number) => (pre - out) / K + ((pre - out) / K > 0 || (pre === 1 && out === 1) ? alpha : 0);
+    const pres = slates.map((sl) => sl.targetRank!);
+    const mean = (f: (pre: number) => number) => pres.reduce((a, p) => a + f(p), 0) / pres.length;
+    const row = (s: string) => r.table.find((x) => x.strategy === s)!;
+    expect(row('copy_input').mean).toBeCloseTo(mean((p) => ref(p, p)), 12);
+    expect(row('oracle').mean).toBeCloseTo(mean((p) => ref(p, 1)), 12);
+    expect(row('target_demoted').mean).toBeCloseTo(mean((p) => ref(p, K)), 12);
+    expect(row('reverse').mean).toBeCloseTo(mean((p) => ref(p, K + 1 - p)), 12);
+    for (const { rank, mean: m, n } of r.rankCurve) {
+      expect(n).toBe(150);
+      expect(m).toBeCloseTo(mean((p) => ref(p, rank)), 12);
+    }
+    expect(r.nonOptimalSlates).toBe(pres.filter((p) => p !== 1).length);
   });
   it('TR conditional reward: no copy credit beyond α, but identity zeroing makes it non-monotone in the target rank', async () => {
     const tr = await auditReward(createConditionalSlateReward(), multi, { ...opts, neutralReward: 0.2 });
