@@ -67,7 +67,17 @@ export const env: Gr2Env = {
   backends: { onnx: {} },
 };
 
-/** Logs `message` at `level` through `env.sink` when `level >= env.logLevel`. */
+/**
+ * Logs `message` at `level` through `env.sink` when `level >= env.logLevel` (a function message is only
+ * built when it will be logged).
+ *
+ * @param level - the message's level.
+ * @param message - the text, or a function returning it.
+ * @example
+ * ```ts
+ * log('warning', 'onnx backend: falling back to the CPU');   // "[gr2] warning: onnx backend: …" on stderr
+ * ```
+ */
 export function log(level: LogLevel, message: string | (() => string)): void {
   if (LEVELS[level] < LEVELS[env.logLevel]) return;
   env.sink(level, typeof message === 'function' ? message() : message);

@@ -23,19 +23,50 @@ export function registerKernel(config: AnyKernelConfig): void {
   kernels.set(`${config.backendName}_${config.kernelName}`, config as unknown as KernelConfig);
 }
 
-/** Returns the kernel of `backendName`, or `undefined`. */
+/**
+ * The kernel `kernelName` registered for `backendName`, or `undefined`.
+ *
+ * @param backendName - a backend name (`'js'`, `'onnx'`, …).
+ * @param kernelName - a kernel name.
+ * @returns the kernel function, or `undefined` when none is registered.
+ * @example
+ * ```ts
+ * findKernel('js', 'nearest') !== undefined;   // true
+ * findKernel('mine', 'nearest');               // undefined
+ * ```
+ */
 export function findKernel<K extends KernelName>(backendName: string, kernelName: K): KernelFunc<K> | undefined {
   return kernels.get(`${backendName}_${kernelName}`)?.kernelFunc as KernelFunc<K> | undefined;
 }
 
-/** Returns the kernel or throws {@link KernelNotImplementedError}. */
+/**
+ * The kernel `kernelName` registered for `backendName`.
+ *
+ * @param backendName - a backend name.
+ * @param kernelName - a kernel name.
+ * @returns the kernel function.
+ * @throws {@link KernelNotImplementedError} when the backend has no such kernel.
+ * @example
+ * ```ts
+ * const f = getKernel('js', 'matMul');   // (backend, {a, b}, {transposeA, transposeB}) => Promise<Matrix>
+ * ```
+ */
 export function getKernel<K extends KernelName>(backendName: string, kernelName: K): KernelFunc<K> {
   const fn = findKernel(backendName, kernelName);
   if (!fn) throw new KernelNotImplementedError(kernelName, backendName);
   return fn;
 }
 
-/** Names of the kernels registered for a backend. */
+/**
+ * Names of the kernels registered for a backend, in registration order.
+ *
+ * @param backendName - a backend name.
+ * @returns kernel names.
+ * @example
+ * ```ts
+ * listKernels('onnx');   // ['nearest', 'accumulate', 'matMul', 'logSoftmaxGather', 'policyLoss']
+ * ```
+ */
 export function listKernels(backendName: string): string[] {
   const prefix = `${backendName}_`;
   return [...kernels.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));

@@ -10,7 +10,25 @@ import { resolveBackend } from './registry.js';
 import { Tensor, toInt32, toMatrix, type Matrix, type MatrixLike } from './tensor.js';
 import type { AccumulateResult, BackendOption, KernelName, KernelSignatures, NearestResult, TensorBackend } from './types.js';
 
-/** Runs kernel `name` on `backend` (inputs must already be validated). Checks outputs for NaN when `env.debug`. */
+/**
+ * Runs kernel `name` on `backend` with inputs that are already validated (the public front doors such as
+ * {@link nearest} validate, then call this). With `env.debug` every float32 output is checked for NaN/Inf.
+ *
+ * @param backend - an initialised backend.
+ * @param name - the kernel name.
+ * @param inputs - the kernel's inputs (see `KernelSignatures`).
+ * @param attrs - the kernel's attributes.
+ * @returns the kernel's output.
+ * @throws {@link KernelNotImplementedError} when the backend lacks the kernel; {@link NumericError} for a
+ *   non-finite output under `env.debug`.
+ * @example
+ * ```ts
+ * const c = await runKernel(await resolveBackend('js'), 'matMul',
+ *   { a: matrix(Float32Array.of(1, 2), 1, 2), b: matrix(Float32Array.of(3, 4), 2, 1) },
+ *   { transposeA: false, transposeB: false });
+ * // c.data = Float32Array [11]
+ * ```
+ */
 export async function runKernel<K extends KernelName>(
   backend: TensorBackend,
   name: K,

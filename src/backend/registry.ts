@@ -71,7 +71,18 @@ export function registerBackend<O>(name: string, factory: BackendFactory<O>, opt
   state.entries.set(name, { factory, priority, instances: new Map() });
 }
 
-/** Removes a backend, disposing its initialised instances. Returns whether it was registered. */
+/**
+ * Removes a backend, disposing its initialised instances; when it was the active backend, no backend is
+ * active afterwards (the next call without `{backend}` runs `ready()` again).
+ *
+ * @param name - the registered name.
+ * @returns whether a backend of that name was registered.
+ * @example
+ * ```ts
+ * await removeBackend('mine');   // true
+ * await removeBackend('mine');   // false
+ * ```
+ */
 export async function removeBackend(name: string): Promise<boolean> {
   const entry = state.entries.get(name);
   if (!entry) return false;
@@ -91,7 +102,17 @@ export async function removeBackend(name: string): Promise<boolean> {
   return true;
 }
 
-/** Registered backends, highest priority first. */
+/**
+ * The registered backends, highest priority first, with whether each has initialised or failed.
+ *
+ * @returns one entry per backend.
+ * @example
+ * ```ts
+ * listBackends();
+ * // [{ name: 'onnx', priority: 2, initialized: false, failed: false },
+ * //  { name: 'js', priority: 1, initialized: false, failed: false }]
+ * ```
+ */
 export function listBackends(): { name: string; priority: number; initialized: boolean; failed: boolean }[] {
   return [...state.entries.entries()]
     .map(([name, e]) => ({ name, priority: e.priority, initialized: e.instances.size > 0 && e.failure === undefined, failed: e.failure !== undefined }))
@@ -209,8 +230,15 @@ export async function setBackend(name: BackendName, options?: unknown): Promise<
 }
 
 /**
- * The active backend.
+ * The active backend (synchronous).
+ *
+ * @returns the backend chosen by `ready()` or `setBackend()`.
  * @throws {@link BackendInitError} when no backend is active yet: await `ready()` or `setBackend()` first.
+ * @example
+ * ```ts
+ * await setBackend('js');
+ * getBackend().name;   // 'js'
+ * ```
  */
 export function getBackend(): TensorBackend {
   if (!state.active) {
@@ -222,6 +250,14 @@ export function getBackend(): TensorBackend {
 /**
  * Resolves a per-call `backend` option: `undefined` → the active backend (initialising via `ready()`),
  * a name → that backend (strict, default options), an object → itself.
+ *
+ * @param spec - a backend name, a backend instance, or nothing.
+ * @returns the backend to run on.
+ * @throws {@link RegistryError} for an unknown name; {@link BackendInitError} when it cannot initialise.
+ * @example
+ * ```ts
+ * (await resolveBackend('js')).name;   // 'js' (the active backend is unchanged)
+ * ```
  */
 export async function resolveBackend(spec?: BackendName | TensorBackend): Promise<TensorBackend> {
   if (spec === undefined) return state.active ?? ready();

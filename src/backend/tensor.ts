@@ -148,7 +148,19 @@ export function toMatrix(x: MatrixLike, name: string, fn: string, options?: { ch
   return out;
 }
 
-/** Throws {@link NumericError} naming the first row that holds NaN or ±Inf. */
+/**
+ * Throws {@link NumericError} naming the first row and column that hold NaN or ±Inf.
+ *
+ * @param m - the matrix to scan (one pass).
+ * @param name - argument name used in the message.
+ * @param fn - calling function used in the message.
+ * @throws {@link NumericError} at the first non-finite value.
+ * @example
+ * ```ts
+ * assertFinite(matrix(Float32Array.of(1, NaN), 1, 2), 'x', 'myFn');
+ * // throws NumericError: "myFn: 'x' contains NaN or Inf (row 0, column 1, value NaN). …"
+ * ```
+ */
 export function assertFinite(m: Matrix, name: string, fn: string): void {
   const { data } = m;
   const cols = m.dims[1] ?? 1;
@@ -164,12 +176,38 @@ export function assertFinite(m: Matrix, name: string, fn: string): void {
   }
 }
 
-/** Wraps a `Float32Array` as a matrix after checking its length. */
+/**
+ * Wraps a `Float32Array` as a `[rows, cols]` float32 matrix without copying, after checking its length.
+ *
+ * @param data - row-major values, length `rows · cols`.
+ * @param rows - number of rows.
+ * @param cols - number of columns.
+ * @returns the matrix (a {@link Tensor} sharing `data`).
+ * @throws RangeError when `data.length !== rows · cols`.
+ * @example
+ * ```ts
+ * matrix(Float32Array.of(1, 2, 3, 4, 5, 6), 2, 3).dims;   // [2, 3]
+ * ```
+ */
 export function matrix(data: Float32Array, rows: number, cols: number): Matrix {
   return new Tensor('float32', data, [rows, cols]);
 }
 
-/** Converts an `Int32Array`-like into an `Int32Array`, checking integers. */
+/**
+ * Converts an `Int32Array`-like into an `Int32Array` (returned as is when it already is one), checking that
+ * every entry is an integer.
+ *
+ * @param x - an `Int32Array` or array of integers.
+ * @param name - argument name used in messages.
+ * @param fn - calling function used in messages.
+ * @returns the integers as an `Int32Array`.
+ * @throws TypeError for a non-array; RangeError naming `name[i]` for a non-integer entry.
+ * @example
+ * ```ts
+ * toInt32([3, 1, 2], 'index', 'myFn');   // Int32Array [3, 1, 2]
+ * toInt32([1.5], 'index', 'myFn');       // throws RangeError: "myFn: 'index[0]' must be an integer; got 1.5."
+ * ```
+ */
 export function toInt32(x: ArrayLike<number>, name: string, fn: string): Int32Array {
   if (x instanceof Int32Array) return x;
   if (x == null || typeof x !== 'object' || typeof (x as ArrayLike<number>).length !== 'number') {

@@ -109,7 +109,17 @@ export async function probeCuda(ort: OrtModule, deviceId: number, useTf32 = fals
  * - `'auto'` → as `'cuda'` when the probe succeeds, else `['cpu']` with a logged warning and the reason
  *   in `fallbackReason`.
  *
+ * @param ort - the loaded `onnxruntime-node` module.
+ * @param device - the requested device.
+ * @param deviceId - CUDA device ordinal.
+ * @param useTf32 - allow TF32 matrix products on CUDA (`false` sets `NVIDIA_TF32_OVERRIDE=0` when unset).
+ * @returns the execution providers, the device that runs, and the fallback reason if any.
  * @throws {@link CudaUnavailableError} for `'cuda'` without a working CUDA execution provider.
+ * @example
+ * ```ts
+ * await resolveDevice(await import('onnxruntime-node'), 'auto', 0, false);
+ * // without CUDA: { device: 'cpu', executionProviders: ['cpu'], executionProviderNames: ['cpu'], fallbackReason: '…' }
+ * ```
  */
 export async function resolveDevice(ort: OrtModule, device: Device, deviceId: number, useTf32: boolean): Promise<DeviceResolution> {
   if (device === 'cpu') return { device: 'cpu', executionProviders: ['cpu'], executionProviderNames: ['cpu'] };
