@@ -49,7 +49,17 @@ export function filterZeroVarianceGroups<G extends RolloutGroup>(
   return { kept, dropped };
 }
 
-/** Thrown by {@link BatchFiller.fill} when the round budget is spent before the batch is full (`onExhausted: 'error'`). */
+/**
+ * Thrown by {@link BatchFiller.fill} when the round budget is spent before the batch is full (`onExhausted: 'error'`);
+ * `stats` holds what the fill gathered.
+ *
+ * @example
+ * ```ts
+ * const err = await new BatchFiller(() => [{ rewards: [1, 1] }], 4, { maxRounds: 2 }).fill().catch((e: unknown) => e);
+ * err instanceof BatchFillError && err.stats;
+ * // { rounds: 2, generated: 2, kept: 0, dropped: 2, surplus: 0, partial: true }
+ * ```
+ */
 export class BatchFillError extends Gr2Error {
   override readonly name = 'BatchFillError';
   constructor(

@@ -272,6 +272,12 @@ export function createSidSpec(options: SidSpecOptions = {}): SidSpec {
 /**
  * The default spec of GR2 on Amazon: 4 levels × 256 codes, prefixes `a–d`, `<s_{level}_{code}>`,
  * `<|sid_begin|>` / `<|sid_end|>` (paper-digest §2.3).
+ *
+ * @example
+ * ```ts
+ * renderSid([97, 168, 137, 135], DEFAULT_SID_SPEC);
+ * // '<|sid_begin|><s_a_97><s_b_168><s_c_137><s_d_135><|sid_end|>'
+ * ```
  */
 export const DEFAULT_SID_SPEC: SidSpec = createSidSpec();
 
