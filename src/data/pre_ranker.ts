@@ -72,6 +72,8 @@ export class TransitionPreRanker {
   private readonly recency: number;
   private readonly scratch: Float64Array;
   private readonly mark: Uint8Array;
+  /** 1 for the ids touched by the current accumulation (a score can stay 0: recency or decay 0, underflow). */
+  private readonly seen: Uint8Array;
 
   private constructor(
     numItems: number,
@@ -97,6 +99,7 @@ export class TransitionPreRanker {
     this.popOrder = Int32Array.from(order);
     this.scratch = new Float64Array(numItems + 1);
     this.mark = new Uint8Array(numItems + 1);
+    this.seen = new Uint8Array(numItems + 1);
   }
 
   /**
@@ -183,7 +186,7 @@ export class TransitionPreRanker {
 
   /** Accumulates transition scores of `history` into `scratch`, returning the touched ids. @internal */
   private accumulate(history: readonly number[]): number[] {
-    const { offsets, targets, weights, scratch, numItems } = this;
+    const { offsets, targets, weights, scratch, seen, numItems } = this;
     const touched: number[] = [];
     const L = history.length;
     let w = 1;
@@ -192,7 +195,10 @@ export class TransitionPreRanker {
       if (a >= 1 && a <= numItems) {
         for (let p = offsets[a]!; p < offsets[a + 1]!; p++) {
           const b = targets[p]!;
-          if (scratch[b] === 0) touched.push(b);
+          if (seen[b] === 0) {
+            seen[b] = 1;
+            touched.push(b);
+          }
           scratch[b]! += w * weights[p]!;
         }
       }
@@ -239,7 +245,7 @@ export class TransitionPreRanker {
     exclude: readonly number[],
     extraItems: readonly number[],
   ): { items: Int32Array; scores: Float64Array; extra: Float64Array } {
-    const { scratch, mark, popNorm, popOrder, numItems } = this;
+    const { scratch, mark, seen, popNorm, popOrder, numItems } = this;
     const touched = this.accumulate(history);
     const extra = new Float64Array(extraItems.length);
     for (let i = 0; i < extraItems.length; i++) {
@@ -261,7 +267,7 @@ export class TransitionPreRanker {
     let added = 0;
     for (let i = 0; i < popOrder.length && added < k; i++) {
       const b = popOrder[i]!;
-      if (mark[b] === 0 && scratch[b] === 0) {
+      if (mark[b] === 0 && seen[b] === 0) {
         candIds.push(b);
         added++;
       }
@@ -296,7 +302,10 @@ export class TransitionPreRanker {
       items[i] = candIds[topIdx[i]!]!;
       scores[i] = candScores[topIdx[i]!]!;
     }
-    for (const b of touched) scratch[b] = 0;
+    for (const b of touched) {
+      scratch[b] = 0;
+      seen[b] = 0;
+    }
     for (const b of blocked) mark[b] = 0;
     return { items, scores, extra };
   }

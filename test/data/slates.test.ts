@@ -21,6 +21,12 @@ describe('TransitionPreRanker', () => {
     expect(Array.from(r.items)).toEqual([2, 3, 4, 5]); // 2 by transition, then by popularity (3 has 3), then ids
     expect(Array.from(pr.rank([1], 4, { excludeHistory: false, exclude: [2] }).items)).toEqual([3, 1, 4, 5]);
   });
+  it('never repeats an item when transition scores stay 0 (recency 0: earlier history items weigh 0)', () => {
+    const pr = TransitionPreRanker.train([{ user: 1, items: [1, 2, 3] }, { user: 2, items: [4, 2] }, { user: 3, items: [5, 6] }], { recency: 0 });
+    // only the last item (5 → 6) counts; 2 (popularity 2) and 3 (popularity 1) follow; 1, 4, 5 are the history.
+    // Before the fix 2 came back three times (touched twice with weight 0, then again as a popular filler).
+    expect(Array.from(pr.rank([1, 4, 5], 5).items)).toEqual([6, 2, 3]);
+  });
   it('validates options', () => {
     expect(() => TransitionPreRanker.train([], { window: 0, numItems: 3 })).toThrow(/'options.window'/);
     expect(() => TransitionPreRanker.train([{ user: 1, items: [1, 0] }])).toThrow(RangeError);
