@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import { Tensor } from '../backend/tensor.js';
-import { rangeError, raw, typeError } from '../errors.js';
+import { assertPositiveInteger, rangeError, raw, typeError } from '../errors.js';
 
 /** Codes of `n` items, `[n, levels]` int32, row-major: `data[i·levels + l]` is item `i`'s code at level `l`. */
 export type SidCodes = Tensor<'int32'>;
@@ -100,4 +100,18 @@ export function rowKey(data: Int32Array, L: number, i: number, upto = L): string
   const o = i * L;
   for (let l = 0; l < upto; l++) s += (l ? ',' : '') + data[o + l]!;
   return s;
+}
+
+/**
+ * One codebook size per level from `codebookSizes` (a number for all `L` levels, or one per level), each a
+ * positive integer (internal; shared by the statistics and the uniqueness techniques).
+ */
+export function resolveCodebookSizes(fn: string, codebookSizes: number | readonly number[], L: number): number[] {
+  let sizes: number[];
+  if (typeof codebookSizes === 'number') sizes = new Array<number>(L).fill(codebookSizes);
+  else if (Array.isArray(codebookSizes)) sizes = [...(codebookSizes as readonly number[])];
+  else throw typeError(fn, 'codebookSizes', 'a number or number[]', codebookSizes);
+  if (sizes.length !== L) throw rangeError(fn, 'codebookSizes', `of length ${L} (levels of codes)`, raw(`length ${sizes.length}`));
+  sizes.forEach((s, l) => assertPositiveInteger(fn, `codebookSizes[${l}]`, s));
+  return sizes;
 }

@@ -4,8 +4,8 @@
  *
  * @packageDocumentation
  */
-import { assertPositiveInteger, rangeError, raw, typeError } from '../errors.js';
-import { rowKey, toSidCodes, type SidCodesLike } from './codes.js';
+import { rangeError } from '../errors.js';
+import { resolveCodebookSizes, rowKey, toSidCodes, type SidCodesLike } from './codes.js';
 
 /**
  * Uniqueness = (number of distinct SID tuples) / (number of items). 1 for an empty set.
@@ -105,12 +105,7 @@ export function sidStatistics(codes: SidCodesLike, codebookSizes: number | reado
   const fn = 'sidStatistics';
   const C = toSidCodes(codes, 'codes', fn);
   const [n, L] = C.dims as [number, number];
-  let sizes: number[];
-  if (typeof codebookSizes === 'number') sizes = new Array<number>(L).fill(codebookSizes);
-  else if (Array.isArray(codebookSizes)) sizes = [...(codebookSizes as readonly number[])];
-  else throw typeError(fn, 'codebookSizes', 'a number or number[]', codebookSizes);
-  if (sizes.length !== L) throw rangeError(fn, 'codebookSizes', `of length ${L} (levels of codes)`, raw(`length ${sizes.length}`));
-  sizes.forEach((s, l) => assertPositiveInteger(fn, `codebookSizes[${l}]`, s));
+  const sizes = resolveCodebookSizes(fn, codebookSizes, L);
   const levels: LevelUsage[] = sizes.map((size, l) => {
     const counts = new Int32Array(size);
     for (let i = 0; i < n; i++) {

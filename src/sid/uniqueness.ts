@@ -7,9 +7,9 @@
 import { matMul } from '../backend/ops.js';
 import { Tensor, toMatrix, type MatrixLike } from '../backend/tensor.js';
 import type { BackendOption } from '../backend/types.js';
-import { Gr2Error, assertNonNegativeInteger, assertOneOf, assertPositiveInteger, rangeError, raw, typeError } from '../errors.js';
+import { Gr2Error, assertNonNegativeInteger, assertOneOf, assertPositiveInteger, rangeError, raw } from '../errors.js';
 import { Random } from '../sampling/random.js';
-import { rowKey, toSidCodes, type SidCodes, type SidCodesLike } from './codes.js';
+import { resolveCodebookSizes, rowKey, toSidCodes, type SidCodes, type SidCodesLike } from './codes.js';
 
 /**
  * Some SID prefix holds more items than the last codebook has codes, so no assignment of the last level
@@ -77,7 +77,7 @@ export function randomLastLevel(
   const fn = 'randomLastLevel';
   const C = toSidCodes(codes, 'codes', fn);
   const [n, L] = C.dims as [number, number];
-  const sizes = resolveSizes(fn, codebookSizes, L);
+  const sizes = resolveCodebookSizes(fn, codebookSizes, L);
   const mode = options.mode ?? 'uniform';
   const M = options.levels ?? 1;
   const seed = options.seed ?? 1234;
@@ -122,16 +122,6 @@ export function randomLastLevel(
     setSuffix(i, s);
   }
   return new Tensor('int32', out, [n, L]);
-}
-
-function resolveSizes(fn: string, codebookSizes: number | readonly number[], L: number): number[] {
-  let sizes: number[];
-  if (typeof codebookSizes === 'number') sizes = new Array<number>(L).fill(codebookSizes);
-  else if (Array.isArray(codebookSizes)) sizes = [...(codebookSizes as readonly number[])];
-  else throw typeError(fn, 'codebookSizes', 'a number or number[]', codebookSizes);
-  if (sizes.length !== L) throw rangeError(fn, 'codebookSizes', `of length ${L} (levels of codes)`, raw(`length ${sizes.length}`));
-  sizes.forEach((s, l) => assertPositiveInteger(fn, `codebookSizes[${l}]`, s));
-  return sizes;
 }
 
 /** Certificate returned by {@link collisionAwareLastLevel}: SIDs are unique and what it cost. */
