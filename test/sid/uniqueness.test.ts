@@ -69,9 +69,14 @@ describe('randomLastLevel', () => {
     );
   });
 
-  it('BAD CALL: levels out of range and unknown mode', () => {
+  it('BAD CALL: levels out of range, unknown mode, codebook sizes of the wrong length, value or kind', () => {
     expect(() => randomLastLevel(codes, 4, { levels: 3 })).toThrow(/'options.levels' must be at most the number of levels 2; got 3/);
     expect(() => randomLastLevel(codes, 4, { mode: 'x' as never })).toThrow(/'options.mode' must be one of 'uniform', 'free'/);
+    expect(() => randomLastLevel(codes, [4], {})).toThrow(RangeError);
+    expect(() => randomLastLevel(codes, [4], {})).toThrow(/randomLastLevel: 'codebookSizes' must be of length 2/);
+    expect(() => randomLastLevel(codes, [4, 0], {})).toThrow(/'codebookSizes\[1\]' must be a positive integer/);
+    expect(() => randomLastLevel(codes, '4' as never, {})).toThrow(TypeError);
+    expect(() => sidStatistics(codes, { n: 4 } as never)).toThrow(/sidStatistics: 'codebookSizes' must be a number or number\[\]/);
   });
 });
 
