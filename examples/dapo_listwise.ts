@@ -115,13 +115,15 @@ interface Checkpoint {
   readonly adamM: number[];
   readonly adamV: number[];
   readonly history: StepLog[];
+  /** Batch-filler totals so far (absent in checkpoints written before they were saved). */
+  readonly sampling?: { generated: number; kept: number; dropped: number; rounds: number };
 }
 
 /** Result of {@link trainListwise}. */
 export interface TrainListwiseResult {
   readonly policy: LinearPlackettLuce;
   readonly history: StepLog[];
-  /** Totals of the batch filler: generated / kept / dropped groups, rounds. */
+  /** Totals of the batch filler over the whole run (a resumed run includes the steps before the resume). */
   readonly sampling: { generated: number; kept: number; dropped: number; rounds: number };
   /** Steps run in this call (fewer than `steps` after a resume). */
   readonly stepsRun: number;
@@ -170,6 +172,7 @@ export async function trainListwise(
   let step = 0;
   let cursor = 0;
   let epoch = 0;
+  const totals = { generated: 0, kept: 0, dropped: 0, rounds: 0 };
   // fingerprint of everything the trajectory depends on except `steps`: options and a checksum of the data
   let checksum = 0;
   for (const e of examples) {
@@ -201,6 +204,7 @@ export async function trainListwise(
     cursor = ck.cursor;
     epoch = ck.epoch;
     history = ck.history;
+    if (ck.sampling) Object.assign(totals, ck.sampling);
   }
   const startStep = step;
   let perm = new Random(seed + 7 * epoch).permutation(examples.length);
@@ -214,7 +218,7 @@ export async function trainListwise(
   };
   const save = () => {
     if (!options.checkpointPath) return;
-    const ck: Checkpoint = { version: 1, config, step, cursor, epoch, weights: Array.from(policy.weights), adamM: Array.from(m), adamV: Array.from(v), history };
+    const ck: Checkpoint = { version: 1, config, step, cursor, epoch, weights: Array.from(policy.weights), adamM: Array.from(m), adamV: Array.from(v), history, sampling: { ...totals } };
     writeJsonAtomic(options.checkpointPath, ck);
   };
   interface Group {
@@ -223,7 +227,6 @@ export async function trainListwise(
     readonly oldLogProbs: Float64Array[];
     readonly rewards: number[];
   }
-  const totals = { generated: 0, kept: 0, dropped: 0, rounds: 0 };
   const beta1 = 0.9;
   const beta2 = 0.999;
   while (step < steps) {

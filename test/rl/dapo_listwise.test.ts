@@ -63,6 +63,7 @@ describe('DAPO listwise re-ranker (tiny)', () => {
     expect(b.stepsRun).toBe(20);
     expect(Array.from(b.policy.weights)).toEqual(Array.from(straight.policy.weights));
     expect(b.history.length).toBe(40);
+    expect(b.sampling).toEqual(straight.sampling); // the filler totals survive the resume
     // a resume with another configuration or other data is refused, not silently mixed
     await expect(trainListwise(train, conditionalOrderReward, 3, { ...opts, learningRate: 0.01, steps: 50, checkpointPath: path, resume: true })).rejects.toThrow(
       /'checkpointPath' holds a checkpoint of a different run/,
