@@ -6,6 +6,7 @@
 import { toMatrix, type MatrixLike } from '../backend/tensor.js';
 import type { BackendOption } from '../backend/types.js';
 import { assertFiniteNumber, assertPositiveInteger, rangeError, raw, typeError } from '../errors.js';
+import { resolveNumItems } from './pre_ranker.js';
 import { randomizedSvd, type SparseMatrix } from './svd.js';
 import type { SequenceDataset, UserSequence } from './types.js';
 
@@ -202,18 +203,7 @@ export async function itemVectorsFromSequences(
   assertPositiveInteger(fn, 'options.window', window);
   assertFiniteNumber(fn, 'options.smoothing', smoothing, { min: 0, max: 1 });
   assertFiniteNumber(fn, 'options.eigenWeight', eigenWeight, { min: 0, max: 1 });
-  let maxId = 0;
-  for (let s = 0; s < sequences.length; s++) {
-    const items = sequences[s]!.items;
-    for (let i = 0; i < items.length; i++) {
-      const v = items[i]!;
-      if (!Number.isInteger(v) || v < 1) throw rangeError(fn, `data[${s}].items[${i}]`, 'a positive integer id', v);
-      if (v > maxId) maxId = v;
-    }
-  }
-  const numItems = options.numItems ?? maxId;
-  assertPositiveInteger(fn, 'options.numItems', numItems);
-  if (maxId > numItems) throw rangeError(fn, 'options.numItems', `at least the largest item id ${maxId}`, numItems);
+  const numItems = resolveNumItems(fn, 'data', sequences, options.numItems);
   if (dim > numItems) throw rangeError(fn, 'options.dim', `at most numItems = ${numItems}`, dim);
   const ppmi = ppmiMatrix(sequences, numItems, window, smoothing);
   const { u, s } = await randomizedSvd(ppmi, dim, { seed, powerIterations, backend: options.backend });

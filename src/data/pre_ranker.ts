@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { assertFiniteNumber, assertPositiveInteger, rangeError, raw, typeError } from '../errors.js';
+import { assertFiniteNumber, assertPositiveInteger, rangeError, typeError } from '../errors.js';
 import type { UserSequence } from './types.js';
 
 /** Options of {@link TransitionPreRanker.train}. */
@@ -125,18 +125,7 @@ export class TransitionPreRanker {
     assertFiniteNumber(fn, 'options.recency', recency, { min: 0, max: 1 });
     assertFiniteNumber(fn, 'options.normalization', alpha, { min: 0, max: 1 });
     assertFiniteNumber(fn, 'options.popularityWeight', popularityWeight, { min: 0 });
-    let maxId = 0;
-    for (let s = 0; s < sequences.length; s++) {
-      const items = sequences[s]!.items;
-      for (let i = 0; i < items.length; i++) {
-        const v = items[i]!;
-        if (!Number.isInteger(v) || v < 1) throw rangeError(fn, `sequences[${s}].items[${i}]`, 'a positive integer id', v);
-        if (v > maxId) maxId = v;
-      }
-    }
-    const numItems = options.numItems ?? maxId;
-    assertPositiveInteger(fn, 'options.numItems', numItems);
-    if (maxId > numItems) throw rangeError(fn, 'options.numItems', `at least the largest item id ${maxId}`, numItems);
+    const numItems = resolveNumItems(fn, 'sequences', sequences, options.numItems);
 
     const rows: Map<number, number>[] = new Array(numItems + 1);
     const popularity = new Float64Array(numItems + 1);
@@ -311,11 +300,23 @@ export class TransitionPreRanker {
   }
 }
 
-/** @internal Checks an id array for error messages. */
-export function assertIds(fn: string, arg: string, ids: unknown): asserts ids is readonly number[] {
-  if (!Array.isArray(ids)) throw typeError(fn, arg, 'an array of item ids', ids);
-  for (let i = 0; i < ids.length; i++) {
-    const v = ids[i];
-    if (!Number.isInteger(v) || (v as number) < 1) throw rangeError(fn, `${arg}[${i}]`, 'a positive integer id', raw(String(v)));
+/**
+ * @internal Checks that every item of `sequences` is a positive integer id (RangeError naming
+ * `<arg>[s].items[i]`) and resolves the catalog size: `numItems` when given (at least the largest id), else
+ * the largest id.
+ */
+export function resolveNumItems(fn: string, arg: string, sequences: readonly UserSequence[], numItems: number | undefined): number {
+  let maxId = 0;
+  for (let s = 0; s < sequences.length; s++) {
+    const items = sequences[s]!.items;
+    for (let i = 0; i < items.length; i++) {
+      const v = items[i]!;
+      if (!Number.isInteger(v) || v < 1) throw rangeError(fn, `${arg}[${s}].items[${i}]`, 'a positive integer id', v);
+      if (v > maxId) maxId = v;
+    }
   }
+  const n = numItems ?? maxId;
+  assertPositiveInteger(fn, 'options.numItems', n);
+  if (maxId > n) throw rangeError(fn, 'options.numItems', `at least the largest item id ${maxId}`, n);
+  return n;
 }
