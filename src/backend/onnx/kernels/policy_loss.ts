@@ -14,20 +14,16 @@ import type * as Ort from 'onnxruntime-node';
 import type { KernelConfig } from '../../types.js';
 import type { OnnxBackend } from '../backend.js';
 import { GraphBuilder } from '../graph.js';
-import type { FloatArray, KlEstimator, PolicyLossStats } from '../../../rl/kernel_types.js';
+import type { FloatArray, PolicyLossKernelAttrs, PolicyLossStats } from '../../../rl/kernel_types.js';
 
-/** What fixes one policy-loss graph. */
-export interface PolicyLossGraphSpec {
+/**
+ * What fixes one policy-loss graph: the element type and the hyper-parameters of the kernel attributes (a `klCoef`
+ * of 0 builds a graph without the `ref_log_probs` input).
+ */
+export interface PolicyLossGraphSpec
+  extends Pick<PolicyLossKernelAttrs, 'epsilonLow' | 'epsilonHigh' | 'dualClip' | 'klCoef' | 'klEstimator' | 'logRatioClamp'> {
   /** Element type of every float input and output. */
   readonly dtype: 'float32' | 'float64';
-  readonly epsilonLow: number;
-  readonly epsilonHigh: number;
-  /** Dual-clip constant `c > 1`, or 0 for none. */
-  readonly dualClip: number;
-  /** KL coefficient β; 0 builds a graph without the `ref_log_probs` input. */
-  readonly klCoef: number;
-  readonly klEstimator: KlEstimator;
-  readonly logRatioClamp: number;
 }
 
 /** Names of the scalar statistic outputs, in {@link PolicyLossStats} order. */
