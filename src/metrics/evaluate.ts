@@ -118,6 +118,18 @@ function finish(specs: MetricSpec[], perQuery: Record<string, Float64Array>, n: 
   return ci ? { queries, numQueries: n, perQuery, mean, count, ci } : { queries, numQueries: n, perQuery, mean, count };
 }
 
+/** The conventions shared by {@link evaluate} and {@link evaluateSlates}, defaulted and checked. */
+function resolveEvaluateOptions(fn: string, options: EvaluateOptions) {
+  const common = resolveCommon(fn, options);
+  const denominator = options.denominator ?? 'relevant';
+  const gain = options.gain ?? 'linear';
+  const pairs = options.pairs ?? 'binary';
+  assertOneOf(fn, 'options.denominator', denominator, ['relevant', 'min-relevant-k'] as const);
+  assertOneOf(fn, 'options.gain', gain, ['linear', 'exponential'] as const);
+  assertOneOf(fn, 'options.pairs', pairs, ['binary', 'graded'] as const);
+  return { common, denominator, gain, pairs };
+}
+
 /** Per-query values keyed by query id: a `Map` or a plain object. */
 export type Keyed<T> = ReadonlyMap<string | number, T> | Readonly<Record<string, T>>;
 
@@ -159,15 +171,9 @@ export function evaluate(
 ): EvaluationResult {
   const fn = 'evaluate';
   const specs = parseAll(fn, metrics);
-  const common = resolveCommon(fn, options);
-  const denominator = options.denominator ?? 'relevant';
-  const gain = options.gain ?? 'linear';
+  const { common, denominator, gain, pairs } = resolveEvaluateOptions(fn, options);
   const idealFrom = options.ideal ?? 'qrels';
-  const pairs = options.pairs ?? 'binary';
-  assertOneOf(fn, 'options.denominator', denominator, ['relevant', 'min-relevant-k'] as const);
-  assertOneOf(fn, 'options.gain', gain, ['linear', 'exponential'] as const);
   assertOneOf(fn, 'options.ideal', idealFrom, ['qrels', 'ranking'] as const);
-  assertOneOf(fn, 'options.pairs', pairs, ['binary', 'graded'] as const);
   const runMap = entriesOf(fn, 'runs', runs);
   const qrelMap = entriesOf(fn, 'qrels', qrels);
   for (const q of runMap.keys()) {
@@ -238,13 +244,7 @@ function kernelValue(name: MetricName, v: RowView, kk: number, numRel: number, c
 export function evaluateSlates(scores: MatrixLike, labels: MatrixLike, metrics: readonly string[], options: EvaluateOptions = {}): EvaluationResult {
   const fn = 'evaluateSlates';
   const specs = parseAll(fn, metrics);
-  const common = resolveCommon(fn, options);
-  const denominator = options.denominator ?? 'relevant';
-  const gain = options.gain ?? 'linear';
-  const pairs = options.pairs ?? 'binary';
-  assertOneOf(fn, 'options.denominator', denominator, ['relevant', 'min-relevant-k'] as const);
-  assertOneOf(fn, 'options.gain', gain, ['linear', 'exponential'] as const);
-  assertOneOf(fn, 'options.pairs', pairs, ['binary', 'graded'] as const);
+  const { common, denominator, gain, pairs } = resolveEvaluateOptions(fn, options);
   const S = toMatrix(scores, 'scores', fn);
   const L = toMatrix(labels, 'labels', fn);
   const [n, K] = S.dims as [number, number];
