@@ -190,8 +190,10 @@ export function prepare(fn: string, ranking: Ranking, relevant: Relevance, optio
     const s = scores;
     const gradeOf = (i: number): number => judg.grade(rawIds[i]!);
     order = keep.slice().sort((a, b) => {
-      const d = s[b]! - s[a]!;
-      if (d !== 0) return d;
+      // compare, not subtract: two equal infinite scores (masked logits) are a tie, and −∞ − −∞ is NaN
+      const sa = s[a]!;
+      const sb = s[b]!;
+      if (sa !== sb) return sb > sa ? 1 : -1;
       if (common.ties === 'optimistic') {
         const g = gradeOf(b) - gradeOf(a);
         if (g !== 0) return g;

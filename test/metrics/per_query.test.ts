@@ -92,6 +92,14 @@ describe('ties in scored runs', () => {
     expect(auc(run, 'c', { ties: 'optimistic' })).toBeCloseTo(3 / 4, 12);
     expect(auc(run, 'c', { ties: 'pessimistic' })).toBeCloseTo(1 / 4, 12);
   });
+  it('equal infinite scores (masked logits) are a tie group like any other', () => {
+    const masked = { ids: [1, 2, 3], scores: [-Infinity, -Infinity, 5] };
+    // 3 first; 1 and 2 tied at ranks 2..3; relevant 2
+    expect(ndcgAtK(masked, 2, 3, { ties: 'optimistic' })).toBeCloseTo(1 / L(3), 12);
+    expect(ndcgAtK(masked, 2, 3, { ties: 'pessimistic' })).toBeCloseTo(1 / L(4), 12);
+    expect(ndcgAtK(masked, 2, 3)).toBeCloseTo((1 / L(3) + 1 / L(4)) / 2, 12);
+    expect(mrr({ ids: [1, 2], scores: [Infinity, Infinity] }, 2, { ties: 'optimistic' })).toBe(1);
+  });
   it('hit rate with two relevant in a straddling group: 1 − C(g−r, m)/C(g, m)', () => {
     const tied = { ids: [1, 2, 3, 4], scores: [0, 0, 0, 0] };
     // g = 4, r = 2, m = 1 → 1/2; m = 2 → 1 − (2/4)(1/3) = 5/6

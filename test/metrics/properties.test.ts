@@ -165,7 +165,8 @@ describe('properties (fast-check)', () => {
         fc.integer({ min: 2, max: 10 }).chain((K) =>
           fc.array(
             fc.record({
-              scores: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: K, maxLength: K }),
+              // ±Infinity as masked logits: equal infinities are ties too
+              scores: fc.array(fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constantFrom(-Infinity, Infinity)), { minLength: K, maxLength: K }),
               grades: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: K, maxLength: K }),
             }),
             { minLength: 1, maxLength: 8 },
