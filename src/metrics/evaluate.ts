@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-import { toMatrix, type MatrixLike } from '../backend/tensor.js';
+import { Tensor, toMatrix, type MatrixLike } from '../backend/tensor.js';
 import { assertOneOf, assertPositiveInteger, rangeError, raw, typeError } from '../errors.js';
 import { bootstrapCi, nanMean, pairedTest, type BootstrapOptions, type PairedTestOptions, type PairedTestResult } from './bootstrap.js';
 import { aucKernel, hitKernel, hitsKernel, ndcgKernel, rrKernel, type RowView } from './kernels.js';
@@ -228,7 +228,8 @@ function kernelValue(name: MetricName, v: RowView, kk: number, numRel: number, c
  * (one insertion sort of K per row, no per-query objects); results equal the per-query functions with
  * `candidates` = the row and judgments = the row's labels (so `ideal: 'qrels'` and `'ranking'` coincide).
  *
- * @param scores - `[n, K]` scores (any gr2 matrix form; NaN throws).
+ * @param scores - `[n, K]` scores (any gr2 matrix form; NaN throws). `number[][]` and `{data: Float64Array |
+ *   number[], shape}` keep float64 precision (float32 would turn close scores into ties).
  * @param labels - `[n, K]` grades ≥ 0.
  * @param metrics - metric strings.
  * @param options - see {@link EvaluateOptions} (`duplicates`, `candidates` and `ideal` do not apply).
@@ -245,8 +246,8 @@ export function evaluateSlates(scores: MatrixLike, labels: MatrixLike, metrics: 
   const fn = 'evaluateSlates';
   const specs = parseAll(fn, metrics);
   const { common, denominator, gain, pairs } = resolveEvaluateOptions(fn, options);
-  const S = toMatrix(scores, 'scores', fn);
-  const L = toMatrix(labels, 'labels', fn);
+  const S = toMatrix64(scores, 'scores', fn);
+  const L = toMatrix64(labels, 'labels', fn);
   const [n, K] = S.dims as [number, number];
   if (L.dims[0] !== n || L.dims[1] !== K) {
     throw rangeError(fn, 'labels', `of shape [${n}, ${K}] (as scores)`, raw(`[${L.dims.join(', ')}]`));
@@ -339,6 +340,26 @@ export function evaluateSlates(scores: MatrixLike, labels: MatrixLike, metrics: 
     }
   }
   return finish(specs, perQuery, n, null, options);
+}
+
+/**
+ * A validated `[rows, cols]` matrix whose values keep float64 precision when the input has it (`number[][]`,
+ * `{data: Float64Array | number[], shape}`): rounding scores to float32 would merge close scores into ties.
+ */
+function toMatrix64(x: MatrixLike, name: string, fn: string): { data: Float32Array | Float64Array; dims: readonly number[] } {
+  const m = toMatrix(x, name, fn); // validates the kind, the rank and ragged rows
+  if (Array.isArray(x)) {
+    const rows = x as readonly ArrayLike<number>[];
+    const c = m.dims[1]!;
+    const data = new Float64Array(rows.length * c);
+    for (let i = 0; i < rows.length; i++) for (let j = 0; j < c; j++) data[i * c + j] = rows[i]![j]!;
+    return { data, dims: m.dims };
+  }
+  const d = (x as { data?: unknown }).data;
+  if (!(x instanceof Tensor) && 'shape' in x && !('stride' in x) && (d instanceof Float64Array || Array.isArray(d))) {
+    return { data: d instanceof Float64Array ? d : Float64Array.from(d as number[]), dims: m.dims };
+  }
+  return m;
 }
 
 /** Options of {@link evaluateRanks}. */

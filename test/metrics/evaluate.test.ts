@@ -99,6 +99,17 @@ describe('batched forms', () => {
     expect(() => evaluateSlates(S, { data: Float32Array.of(1, -1, 0, 0), shape: [2, 2] }, ['mrr'])).toThrow(/'labels'/);
     expect(() => evaluateSlates(S, S, ['ndcg@3'], { kBeyondList: 'error' })).toThrow(/'k'/);
   });
+
+  it('evaluateSlates keeps float64 scores distinct (number[][], Float64Array); float32 data ties them', () => {
+    // 1 + 1e-9 and 1 are equal in float32: the relevant item (score 1) is rank 2 in float64, tied 1–2 in float32
+    const scores = [1 + 1e-9, 1, 0.5];
+    const labels = [[0, 1, 0]];
+    const rank2 = 1 / Math.log2(3);
+    expect(evaluateSlates([scores], labels, ['ndcg@3']).mean['ndcg@3']).toBeCloseTo(rank2, 12);
+    expect(evaluateSlates({ data: Float64Array.from(scores), shape: [1, 3] }, labels, ['ndcg@3']).mean['ndcg@3']).toBeCloseTo(rank2, 12);
+    expect(evaluateSlates({ data: scores, shape: [1, 3] }, labels, ['ndcg@3']).mean['ndcg@3']).toBeCloseTo(rank2, 12);
+    expect(evaluateSlates({ data: Float32Array.from(scores), shape: [1, 3] }, labels, ['ndcg@3']).mean['ndcg@3']).toBeCloseTo((1 + rank2) / 2, 12);
+  });
 });
 
 describe('uncertainty and comparison', () => {
