@@ -4,7 +4,7 @@
  * pre-rank order itself (the "Pre-rank (MTL)" row of GR2 P1: 0.2892 / 0.7227 / 0.5101), under both
  * slate policies, with 95 % bootstrap intervals.
  *
- * Run: `npx tsx examples/prerank_baseline.ts` (about 3 s). Optional: a path to another sequence file
+ * Run: `npx tsx examples/prerank_baseline.ts` (about 3–6 s on 2 shared cores). Optional: a path to another sequence file
  * (e.g. Sports_and_Outdoors.txt) as the first argument.
  */
 import { buildSlates, loadBeauty, loadSequences, type BuildSlatesOptions } from '../src/data/index.js';
