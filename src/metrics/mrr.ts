@@ -3,14 +3,17 @@
  *
  * @packageDocumentation
  */
-import { assertPositiveInteger } from '../errors.js';
+import { assertPositiveInteger, rangeError } from '../errors.js';
 import { rrKernel } from './kernels.js';
 import { noRelevantValue, prepare, resolveCommon, toRowView } from './prepare.js';
 import type { MetricOptions, Ranking, Relevance } from './types.js';
 
 /** Options of {@link mrr}. */
 export interface MrrOptions extends MetricOptions {
-  /** Optional cut-off: a first relevant item below rank k scores 0. @defaultValue `undefined` (whole list) */
+  /**
+   * Optional cut-off: a first relevant item below rank k scores 0. A k beyond the list follows
+   * `kBeyondList` (`'pad'` and `'clamp'` give the same value; `'error'` throws). @defaultValue `undefined` (whole list)
+   */
   readonly k?: number;
 }
 
@@ -39,6 +42,9 @@ export function mrr(ranking: Ranking, relevant: Relevance, options: MrrOptions =
   if (options.k !== undefined) assertPositiveInteger(fn, 'options.k', options.k);
   const prep = prepare(fn, ranking, relevant, options, common);
   const cut = options.k ?? Number.POSITIVE_INFINITY;
+  if (options.k !== undefined && options.k > prep.grades.length && common.kBeyondList === 'error') {
+    throw rangeError(fn, 'options.k', `at most the ranking length ${prep.grades.length}`, options.k, "Pass {kBeyondList: 'pad'} or 'clamp'.");
+  }
   if (prep.idealGrades.length === 0) return noRelevantValue(fn, common.noRelevant);
   return rrKernel(toRowView(prep), cut);
 }

@@ -124,6 +124,9 @@ describe('edge conventions', () => {
     expect(precisionAtK([1, 2], [2], 4, { kBeyondList: 'clamp' })).toBeCloseTo(1 / 2, 12);
     expect(() => precisionAtK([1, 2], [2], 4, { kBeyondList: 'error' })).toThrow(RangeError);
     expect(() => precisionAtK([1, 2], [2], 4, { kBeyondList: 'error' })).toThrow(/'k'/);
+    expect(mrr([1, 2], [2], { k: 4 })).toBe(0.5);
+    expect(() => mrr([1, 2], [2], { k: 4, kBeyondList: 'error' })).toThrow(RangeError);
+    expect(() => mrr([1, 2], [2], { k: 4, kBeyondList: 'error' })).toThrow(/'options.k'/);
   });
   it('duplicates: error / first', () => {
     expect(() => recallAtK([1, 2, 1], 1, 2)).toThrow(RangeError);
