@@ -6,7 +6,8 @@
  *    by level over the residuals (opt-in, /usr/bin/python3 faiss; `max_points_per_centroid` raised so faiss sees
  *    all 200k rows like gr2 — by default it would subsample to 256·k = 65,536).
  * 2. Encode throughput of the same 200k rows: gr2 `encode()` vs faiss per-level `index.search` + residual update.
- * 3. k-means 20k × 64, k = 256, same initial centroids and iterations: gr2 vs ml-kmeans 7.
+ * 3. k-means 20k × 64, k = 256, same initial centroids and iterations: gr2 vs ml-kmeans 7, alone (10 assignment
+ *    passes, its `clusters` one update stale) and with its own final `result.nearest(data)` (11 passes, as gr2).
  * 4. Streaming encode of 2M × 64 rows in 50k-row chunks in a child process: throughput and peak RSS.
  *
  * `GR2_BENCH_QUICK=1`: 20k training rows, 4k for k-means, 200k streamed. `GR2_BENCH_PYTHON=0` skips faiss.
