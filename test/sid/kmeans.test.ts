@@ -20,6 +20,18 @@ describe('kmeans — exact small cases', () => {
     expect(r.assignments[0]).not.toBe(r.assignments[2]);
   });
 
+  it('k = 1: the centroid is the mean and the inertia the total squared deviation, on js and onnx', async () => {
+    const X = [[1, 2], [3, 2], [2, 5], [6, -1]];
+    // mean (3, 2); deviations² 4 + 0 + 1 + 9 + 9 + 9 = 32
+    for (const backend of ['js', 'onnx'] as const) {
+      const r = await kmeans(X, 1, { backend });
+      expect(Array.from(r.centroids.data)).toEqual([3, 2]);
+      expect(r.inertia).toBeCloseTo(32, 5);
+      expect(Array.from(r.assignments)).toEqual([0, 0, 0, 0]);
+      expect(r.converged).toBe(true);
+    }
+  });
+
   it('mini-batch EMA step equals the documented formula (one batch, γ = 0.5)', async () => {
     const X = [[0, 0], [1, 0], [0, 1], [9, 9], [10, 9], [30, 30]];
     const C0 = [[0, 0], [10, 10]];
