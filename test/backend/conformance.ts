@@ -1,7 +1,8 @@
 /**
  * The backend conformance suite: every kernel of a backend against independent references
  * (numpy/torch fixtures from scripts/gen_backend_fixtures.py) and against the `'js'` reference on random data
- * over several seeds and shapes. `describeConformance(name, options)` defines the suite for one backend
+ * over several seeds and shapes (the `policyLoss` kernel of gr2/rl included, see policy_loss_conformance.ts).
+ * `describeConformance(name, options)` defines the suite for one backend
  * (tfjs `describeWithFlags`); test/backend/js.test.ts and test/backend/onnx.test.ts call it.
  */
 import { readFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Tensor, accumulate, initBackend, logSoftmaxGather, matMul, nearest, type TensorBackend } from '../../src/backend/index.js';
 import { Random } from '../../src/sampling/random.js';
+import { describePolicyLossConformance } from './policy_loss_conformance.js';
 
 /** Options of {@link describeConformance}. */
 export interface ConformanceOptions {
@@ -388,5 +390,7 @@ export function describeConformance(name: string, options: ConformanceOptions = 
         expect(got.data[3]).toBe(-Infinity);
       });
     });
+
+    describePolicyLossConformance(() => backend, () => ref, rtol, atol);
   });
 }
