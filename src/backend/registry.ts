@@ -7,6 +7,7 @@
 import { BackendInitError, RegistryError, typeError } from '../errors.js';
 import { log } from '../env.js';
 import type { BackendFactory, BackendName, TensorBackend } from './types.js';
+import type { OnnxBackendOptions } from './onnx/options.js';
 
 interface Entry {
   factory: BackendFactory<any>;
@@ -220,6 +221,10 @@ export function ready(): Promise<TensorBackend> {
  * await setBackend('js');
  * ```
  */
+export async function setBackend(name: 'onnx', options?: OnnxBackendOptions): Promise<TensorBackend>;
+export async function setBackend(name: 'js', options?: undefined): Promise<TensorBackend>;
+/** Any other registered backend, with the options its factory takes. */
+export async function setBackend<N extends string>(name: N extends 'onnx' | 'js' ? never : N, options?: unknown): Promise<TensorBackend>;
 export async function setBackend(name: BackendName, options?: unknown): Promise<TensorBackend> {
   entryOf('setBackend', name);
   const backend = await initBackend(name, options);
