@@ -116,6 +116,19 @@ export interface ReconstructionError {
 
 const CLS = 'ResidualQuantizer';
 
+/**
+ * The k-means options as plain JSON for the file header: a backend object (`accumulateBackend`,
+ * `seedingBackend`) is recorded by its name, functions and `undefined` are dropped.
+ */
+function headerOptions(options: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(options)) {
+    if (v === undefined || typeof v === 'function') continue;
+    out[key] = v !== null && typeof v === 'object' && typeof (v as { name?: unknown }).name === 'string' ? (v as { name: string }).name : v;
+  }
+  return out;
+}
+
 function resolveSizes(fn: string, levels: number, codebookSize: number | readonly number[]): number[] {
   assertPositiveInteger(fn, 'levels', levels);
   let sizes: number[];
@@ -238,7 +251,7 @@ export class ResidualQuantizer {
     }
     this.books = books;
     this.report = report;
-    this.meta = { trainedOn: n, seed, kmeans: options.kmeans ?? {} };
+    this.meta = { trainedOn: n, seed, kmeans: headerOptions(options.kmeans ?? {}) };
     return this;
   }
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResidualQuantizer } from '../../src/sid/residual_quantizer.js';
+import { initBackend } from '../../src/backend/index.js';
 import { DataFormatError, NotTrainedError, NumericError } from '../../src/errors.js';
 import { blobs, sqDist } from './helpers.js';
 
@@ -207,6 +208,16 @@ describe('ResidualQuantizer — persistence', () => {
     back.codebooks.forEach((b, l) => expect(Array.from(b.data)).toEqual(Array.from(rq.codebooks[l]!.data)));
     expect(Array.from((await back.encode(M, { backend: 'js' })).data)).toEqual(Array.from((await rq.encode(M, { backend: 'js' })).data));
     expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('the file header records the k-means options as plain JSON (a backend object by its name)', async () => {
+    const m = 200;
+    const small = await ResidualQuantizer.train({ data: X.subarray(0, m * d), shape: [m, d] }, {
+      levels: 1, codebookSize: 4, seed: 2, backend: 'js', kmeans: { maxIterations: 2, accumulateBackend: await initBackend('js'), seedingBackend: 'js' },
+    });
+    const bytes = small.toBytes();
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true))));
+    expect(header.meta).toEqual({ trainedOn: m, seed: 2, kmeans: { maxIterations: 2, accumulateBackend: 'js', seedingBackend: 'js' } });
   });
 
   it('EXPECTED FAILURE: truncated, altered or foreign files throw DataFormatError', async () => {
