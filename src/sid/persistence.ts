@@ -18,9 +18,21 @@ import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { DataFormatError } from '../errors.js';
 
 const MAGIC = new Uint8Array([0x47, 0x52, 0x32, 0x52, 0x51, 0, 0, 0]); // "GR2RQ\0\0\0"
-/** Format name stored in the header. */
+/**
+ * Format name stored in the header of a saved `ResidualQuantizer`.
+ * @example
+ * ```ts
+ * QUANTIZER_FORMAT; // 'gr2-residual-quantizer'
+ * ```
+ */
 export const QUANTIZER_FORMAT = 'gr2-residual-quantizer';
-/** Current format version. */
+/**
+ * Current format version written by `toBytes`/`save`; `fromBytes`/`load` reject any other.
+ * @example
+ * ```ts
+ * QUANTIZER_FORMAT_VERSION; // 1
+ * ```
+ */
 export const QUANTIZER_FORMAT_VERSION = 1;
 
 /** Decoded content of a saved quantizer (internal). */

@@ -185,6 +185,12 @@ export class ResidualQuantizer {
    * @param options - levels, codebook sizes, k-means options, seed, backend.
    * @returns the trained quantizer.
    * @throws see the instance {@link ResidualQuantizer.train}.
+   * @example
+   * ```ts
+   * const rq = await ResidualQuantizer.train(vectors, { levels: 4, codebookSize: 256, kmeans: { maxIterations: 10 } });
+   * rq.codebookSizes; // [256, 256, 256, 256]
+   * rq.trainingReport[0].usedCodes; // 256
+   * ```
    */
   static async train(vectors: MatrixLike, options: ResidualQuantizerTrainOptions = {}): Promise<ResidualQuantizer> {
     return new ResidualQuantizer(options).train(vectors, options);
@@ -592,7 +598,15 @@ export class ResidualQuantizer {
     }
   }
 
-  /** SID statistics of `codes` against this quantizer's codebook sizes. */
+  /**
+   * SID statistics of `codes` against this quantizer's codebook sizes (see {@link sidStatistics}).
+   *
+   * @example
+   * ```ts
+   * const s = rq.statistics(await rq.encode(vectors));
+   * s.uniqueness; // e.g. 0.931 (distinct SIDs / items), s.levels[0].used = 256
+   * ```
+   */
   statistics(codes: SidCodesLike): SidStatistics {
     return sidStatistics(codes, this.codebookSizes);
   }
@@ -603,6 +617,11 @@ export class ResidualQuantizer {
    * then the float32 little-endian codebooks level by level.
    *
    * @throws {@link NotTrainedError} before training.
+   * @example
+   * ```ts
+   * const bytes = rq.toBytes(); // 4 × 256 × 64 float32 codebooks: 262,144 body bytes after the header
+   * ResidualQuantizer.fromBytes(bytes).codebookSizes; // [256, 256, 256, 256]
+   * ```
    */
   toBytes(): Uint8Array {
     const books = this.trained(`${CLS}.toBytes`);
@@ -613,6 +632,11 @@ export class ResidualQuantizer {
    * Restores a quantizer from {@link ResidualQuantizer.toBytes} output.
    *
    * @throws `DataFormatError` for a truncated, altered or foreign file.
+   * @example
+   * ```ts
+   * const back = ResidualQuantizer.fromBytes(rq.toBytes());
+   * back.dim === rq.dim; // true — same codebooks, same codes
+   * ```
    */
   static fromBytes(bytes: Uint8Array): ResidualQuantizer {
     const s = decodeQuantizer(bytes, `${CLS}.fromBytes`);
@@ -640,6 +664,11 @@ export class ResidualQuantizer {
    * Loads a quantizer saved with {@link ResidualQuantizer.save}.
    *
    * @throws `DataFormatError` for a truncated, altered or foreign file; the usual Node errors when missing.
+   * @example
+   * ```ts
+   * const rq = await ResidualQuantizer.load('sid/rq.bin');
+   * rq.isTrained; // true
+   * ```
    */
   static async load(path: string): Promise<ResidualQuantizer> {
     if (typeof path !== 'string' || path.length === 0) throw typeError(`${CLS}.load`, 'path', 'a non-empty string', path);
@@ -655,6 +684,11 @@ export class ResidualQuantizer {
    * @param options - opset, output names.
    * @returns the serialised ModelProto (write it with `fs.writeFileSync('rq.onnx', bytes)`).
    * @throws {@link NotTrainedError} before training.
+   * @example
+   * ```ts
+   * fs.writeFileSync('rq.onnx', rq.exportOnnx());
+   * // in any ONNX Runtime: session.run({ vectors }) → { codes: int32 [n, 4] }, equal to rq.encode(vectors)
+   * ```
    */
   exportOnnx(options: OnnxExportOptions = {}): Uint8Array {
     const books = this.trained(`${CLS}.exportOnnx`);
