@@ -54,7 +54,7 @@ export interface KMeansOptions extends BackendOption {
   readonly init?: KMeansInit;
   /**
    * k-means++ draws its centres from a seeded uniform sample of this many rows (all rows when `n` is
-   * smaller). Bounds the O(sample·k·d) cost of D² sampling on large inputs.
+   * smaller, or when this value is below `k`). Bounds the O(sample·k·d) cost of D² sampling on large inputs.
    * @defaultValue `256 · k` (faiss's `max_points_per_centroid`)
    */
   readonly initSampleSize?: number;
