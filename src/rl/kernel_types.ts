@@ -1,11 +1,16 @@
 /**
- * The `policyLoss` kernel contract, added to the backend's {@link KernelSignatures} by declaration merging.
+ * The `policyLoss` and `fullKl` kernel contracts, added to the backend's {@link KernelSignatures} by declaration
+ * merging.
  *
  * The kernel is the fused per-token work of every clipped policy-gradient loss in `gr2/rl`: one call computes
  * the aggregated loss value, the closed-form gradient with respect to the new log-probs, and the token
  * statistics used for the metrics. Aggregation is expressed as per-sequence weights (see
  * {@link PolicyLossKernelInputs.seqWeights}), so the kernel is the same for every aggregation mode and for
  * micro-batches of a larger batch.
+ *
+ * `fullKl` is the per-(token, vocabulary entry) work of the OPD loss with `klEstimator: 'full'`: the exact reverse
+ * KL `KL(π_θ ‖ π_T)` of each row, its gradient with respect to the student's full log-prob rows, and the row
+ * entropies.
  *
  * @packageDocumentation
  */
@@ -88,6 +93,47 @@ export interface PolicyLossKernelOutput {
   readonly stats: PolicyLossStats;
 }
 
+/**
+ * Inputs of the `fullKl` kernel (validated by the `gr2/rl` front doors). Shapes are row-major; every input of one
+ * call has the same array type (the loss's dtype).
+ */
+export interface FullKlKernelInputs {
+  /** `[rows·vocab]` the student's full log-prob rows `ℓ_s = log p` (one row per token). */
+  readonly studentLogProbs: FloatArray;
+  /** `[rows·vocab]` the teacher's full log-prob rows `ℓ_t = log q`. */
+  readonly teacherLogProbs: FloatArray;
+  /** `[rows]` 0/1 row mask: masked-out rows are not read (they may hold NaN) and get KL, entropy and gradient 0. */
+  readonly mask: FloatArray;
+  /** `[rows]` the scale `g_r` of each gradient row (the loss passes `β·c_b·mask`). */
+  readonly rowWeights: FloatArray;
+}
+
+/** Attributes of the `fullKl` kernel. */
+export interface FullKlKernelAttrs {
+  /** Number of rows (tokens). */
+  readonly rows: number;
+  /** Vocabulary size (≥ 1), the length of one row. */
+  readonly vocab: number;
+  /**
+   * Rows per backend call for backends that work in chunks (`'onnx'`); ignored by `'js'`.
+   * @defaultValue `max(1, ⌊2^20 / vocab⌋)` (about 2^20 elements per call)
+   */
+  readonly chunkRows?: number;
+}
+
+/**
+ * Output of the `fullKl` kernel. With `p = exp(ℓ_s)`, every sum runs over the entries with `p > 0` (an entry with
+ * `p = 0`, e.g. `ℓ_s = −∞`, contributes nothing, even where `ℓ_t = −∞`); arrays have the inputs' array type.
+ */
+export interface FullKlKernelOutput {
+  /** `[rows]` `KL_r = Σ_v p_v (ℓ_s(v) − ℓ_t(v))` (0 for masked-out rows; +∞ where `ℓ_t = −∞` under `p > 0`). */
+  readonly kl: FloatArray;
+  /** `[rows]` `H_r = −Σ_v p_v ℓ_s(v)` (0 for masked-out rows). */
+  readonly entropy: FloatArray;
+  /** `[rows·vocab]` `g_r·p_v·(ℓ_s(v) − ℓ_t(v) + 1)`, the gradient of `Σ_r g_r·KL_r` with respect to `ℓ_s`. */
+  readonly grad: FloatArray;
+}
+
 declare module '../backend/types.js' {
   interface KernelSignatures {
     /**
@@ -98,6 +144,16 @@ declare module '../backend/types.js' {
       inputs: PolicyLossKernelInputs;
       attrs: PolicyLossKernelAttrs;
       output: PolicyLossKernelOutput;
+    };
+    /**
+     * Fused full-vocabulary reverse KL `KL(student ‖ teacher)` per row, its gradient with respect to the student's
+     * log-prob rows (scaled per row) and the row entropies (see `gr2/rl` `opdLoss`).
+     * Inputs `[rows·vocab]` log-prob rows and `[rows]` mask / weights; output `{kl, entropy, grad}`.
+     */
+    fullKl: {
+      inputs: FullKlKernelInputs;
+      attrs: FullKlKernelAttrs;
+      output: FullKlKernelOutput;
     };
   }
 }

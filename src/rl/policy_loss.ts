@@ -4,7 +4,8 @@
  *
  * Every loss returns `{loss, grad, metrics}` where `grad[b·seqLen + t] = ∂loss/∂logProbs[b][t]`, computed in
  * closed form by the fused `policyLoss` backend kernel (no autograd). The same kernel serves every loss; the
- * losses differ in their defaults (clip range, aggregation, KL term).
+ * losses differ in their defaults (clip range, aggregation, KL term). OPD's full-vocabulary KL (`klEstimator:
+ * 'full'`) runs in a second fused kernel, `fullKl` (KL, gradient with respect to the full rows, entropy).
  *
  * **Dtype convention.** Inputs given as `number[][]` or `Float64Array` are computed in float64 (`dtype:
  * 'float64'`, the default); pass `dtype: 'float32'` with `Float32Array` data to halve memory. The `'js'` kernel
@@ -184,9 +185,9 @@ export interface PolicyLossResult {
    * `β·w_{b,t}·p_v·(log p_v − log q_v + 1)` with `w_{b,t} = mask·c_b` the aggregation weight. To get the
    * gradient with respect to the logits of `log_softmax`, use {@link logProbGradToLogitGrad}. The sampled-token
    * part of the loss is in `grad`; the full gradient of a row is `gradFullLogProbs + grad` scattered at the
-   * sampled id.
+   * sampled id. Computed by the `fullKl` backend kernel; a `Float64Array` unless `dtype: 'float32'` (as `grad`).
    */
-  readonly gradFullLogProbs?: Float64Array;
+  readonly gradFullLogProbs?: FloatArray;
 }
 
 /** A policy loss: inputs and options in, `{loss, grad, metrics}` out. */
@@ -218,6 +219,12 @@ function checkFull(fn: string, name: string, x: FullLogProbs, b: number, t: numb
     throw rangeError(fn, `${name}.data`, `of length ${b * t * dims[2]!}`, raw(`length ${x.data.length}`));
   }
   return dims[2]!;
+}
+
+/** `x` as the array type of `dtype` (the same array when it already is; a converted copy otherwise). */
+function asDType(x: FloatArray, dtype: RlDType): FloatArray {
+  if (dtype === 'float32') return x instanceof Float32Array ? x : Float32Array.from(x);
+  return x instanceof Float64Array ? x : Float64Array.from(x);
 }
 
 /** Mean entropy of the masked-in rows of `[batch·seqLen, vocab]` logits (or log-probs: `isLogProbs`). */
@@ -484,15 +491,17 @@ function resolveLoss(fn: string, defaults: LossDefaults, inputs: PolicyLossInput
     klEstimator: klEstimator === 'full' ? 'k3' : klEstimator,
     logRatioClamp,
   };
-  return { B, T, logProbs, oldLogProbs, mask, advantages, ref, full, weights, tokens, attrs, klCoef };
+  return { B, T, dtype, logProbs, oldLogProbs, mask, advantages, ref, full, weights, tokens, attrs, klCoef };
 }
 
 async function clippedPolicyLoss(fn: string, defaults: LossDefaults, inputs: PolicyLossInputs, options: PolicyLossOptions): Promise<PolicyLossResult> {
   const r = resolveLoss(fn, defaults, inputs, options);
-  let backend = await resolveBackend(options.backend);
-  if (options.backend === undefined && findKernel(backend.name, 'policyLoss') === undefined) backend = await resolveBackend('js');
+  const active = await resolveBackend(options.backend);
+  // the active backend, or 'js' when it lacks the kernel (a backend pinned with {backend} must have it)
+  const backendFor = async (kernel: 'policyLoss' | 'fullKl') =>
+    options.backend === undefined && findKernel(active.name, kernel) === undefined ? resolveBackend('js') : active;
   const out = await runKernel(
-    backend,
+    await backendFor('policyLoss'),
     'policyLoss',
     {
       logProbs: r.logProbs.data,
@@ -507,35 +516,39 @@ async function clippedPolicyLoss(fn: string, defaults: LossDefaults, inputs: Pol
   let loss = out.loss;
   let klLoss = out.klLoss;
   const stats: PolicyLossStats = { ...out.stats };
-  let gradFullLogProbs: Float64Array | undefined;
+  let gradFullLogProbs: FloatArray | undefined;
+  let entropy: number | undefined;
   if (r.full !== undefined) {
     const { student, teacher, vocab: V } = r.full;
-    const s = student.data;
-    const q = teacher.data;
-    gradFullLogProbs = new Float64Array(s.length);
+    const rows = r.B * r.T;
     const beta = r.klCoef;
-    let klSum = 0;
-    let klWeighted = 0;
+    const md = r.mask.data;
+    // per row: w = c_b·mask (aggregation weight) and the gradient scale β·w, applied inside the kernel
+    const rowWeights = allocFloat(r.dtype, rows);
     for (let b = 0; b < r.B; b++) {
       const c = r.weights[b]!;
-      for (let t = 0; t < r.T; t++) {
-        const i = b * r.T + t;
-        if (r.mask.data[i] === 0) continue;
-        const o = i * V;
-        let kl = 0;
-        for (let v = 0; v < V; v++) {
-          const l = s[o + v]!;
-          const p = Math.exp(l);
-          if (p > 0) kl += p * (l - q[o + v]!);
-        }
-        const w = c * r.mask.data[i]!;
-        for (let v = 0; v < V; v++) {
-          const l = s[o + v]!;
-          const p = Math.exp(l);
-          gradFullLogProbs[o + v] = p > 0 ? beta * w * p * (l - q[o + v]! + 1) : 0;
-        }
+      for (let i = b * r.T; i < (b + 1) * r.T; i++) rowWeights[i] = beta * (c * md[i]!);
+    }
+    const fk = await runKernel(
+      await backendFor('fullKl'),
+      'fullKl',
+      { studentLogProbs: asDType(student.data, r.dtype), teacherLogProbs: asDType(teacher.data, r.dtype), mask: md, rowWeights },
+      { rows, vocab: V },
+    );
+    gradFullLogProbs = fk.grad;
+    let klSum = 0;
+    let klWeighted = 0;
+    let entropySum = 0;
+    let count = 0;
+    for (let b = 0; b < r.B; b++) {
+      const c = r.weights[b]!;
+      for (let i = b * r.T; i < (b + 1) * r.T; i++) {
+        if (md[i] === 0) continue;
+        const kl = fk.kl[i]!;
         klSum += kl;
-        klWeighted += w * kl;
+        klWeighted += c * md[i]! * kl;
+        entropySum += fk.entropy[i]!;
+        count++;
       }
     }
     if (options.checkFinite ?? true) {
@@ -544,14 +557,15 @@ async function clippedPolicyLoss(fn: string, defaults: LossDefaults, inputs: Pol
     stats.klSum = klSum;
     klLoss = klWeighted;
     loss += beta * klWeighted;
+    // the entropy metric from the student's rows comes with the kernel (logits, when given, take precedence)
+    if (inputs.logits === undefined) entropy = count === 0 ? 0 : entropySum / count;
   }
   const n = stats.tokens;
   const mean = (x: number) => (n > 0 ? x / n : 0);
-  let entropy: number | undefined;
   if (inputs.logits !== undefined) {
     const v = checkFull(fn, 'logits', inputs.logits, r.B, r.T);
     entropy = meanEntropy(inputs.logits, r.mask.data, v, false);
-  } else if (inputs.fullLogProbs !== undefined) {
+  } else if (entropy === undefined && inputs.fullLogProbs !== undefined) {
     const v = checkFull(fn, 'fullLogProbs', inputs.fullLogProbs, r.B, r.T);
     entropy = meanEntropy(inputs.fullLogProbs, r.mask.data, v, true);
   }
@@ -648,22 +662,32 @@ export function drGrpoLoss(inputs: PolicyLossInputs, options: PolicyLossOptions 
  *
  * `L = (1/N) Σ m·[max(−A·ρ, −A·clip(ρ, 1−ε_low, 1+ε_high)) + β·KL_t]` where
  * - `klEstimator: 'full'` (default when `fullLogProbs` and `teacherFullLogProbs` are given):
- *   `KL_t = Σ_v p_v (log p_v − log q_v)` over the vocabulary; its gradient is returned in `gradFullLogProbs`
- *   (see {@link PolicyLossResult.gradFullLogProbs}); `grad` holds only the policy-gradient part. This part is a
- *   float64 loop in JavaScript, O(batch·seqLen·vocab): for LLM vocabularies pass the rows in micro-batches (with the
- *   global counts) or use a sampled-token estimator;
+ *   `KL_t = Σ_v p_v (log p_v − log q_v)` over the vocabulary (entries with `p_v = 0` contribute nothing); its
+ *   gradient `β·w_{b,t}·p_v·(log p_v − log q_v + 1)` is returned in `gradFullLogProbs` (see
+ *   {@link PolicyLossResult.gradFullLogProbs}; `Float32Array` with `dtype: 'float32'`); `grad` holds only the
+ *   policy-gradient part. The O(batch·seqLen·vocab) work — KL, that gradient and the `entropy` metric — is the
+ *   fused `fullKl` backend kernel, run on the loss's `backend` (the active backend, or `'js'` when it has no
+ *   `fullKl`): `'js'` accumulates in float64, `'onnx'` computes in the loss's dtype over chunks of about 2^20
+ *   elements. Full rows whose array type differs from `dtype` are converted (a copy), and the result holds a
+ *   `[batch·seqLen·vocab]` gradient, so for LLM vocabularies pass the rows in micro-batches (with the global counts);
  * - `'k1'`/`'k2'`/`'k3'`: estimated from the sampled tokens' `teacherLogProbs` with `x = log q − log p`
  *   (k1 = −x, k3 = eˣ − x − 1); the gradient is in `grad`.
  *
  * @param inputs - as {@link dapoLoss}, plus `teacherLogProbs` or both full-row inputs.
  * @param options - see {@link PolicyLossOptions} (`klCoef` β default 1 — the report gives no value).
  * @returns `{loss, grad, dims, metrics, stats, gradFullLogProbs?}`.
- * @throws as {@link dapoLoss}; TypeError when the teacher inputs are missing; RangeError on vocabulary mismatch.
+ * @throws as {@link dapoLoss}; TypeError when the teacher inputs are missing; RangeError on vocabulary mismatch;
+ * {@link NumericError} when the full KL is not finite (`checkFinite`); `KernelNotImplementedError` when a pinned
+ * `backend` has no `fullKl` kernel.
  * @example
  * ```ts
  * const r = await opdLoss({ logProbs: [[-1]], oldLogProbs: [[-1]], advantages: [0], teacherLogProbs: [[-1]] },
  *   { klEstimator: 'k1' });
  * // r.loss = 0 (student = teacher on the sampled token), r.grad = [1] (∂(β·k1)/∂logp = β)
+ * const f = await opdLoss({ logProbs: [[-1]], oldLogProbs: [[-1]], advantages: [0],
+ *   fullLogProbs: { data: Float64Array.of(Math.log(0.5), Math.log(0.5)), dims: [1, 1, 2] },
+ *   teacherFullLogProbs: { data: Float64Array.of(Math.log(0.25), Math.log(0.75)), dims: [1, 1, 2] } });
+ * // f.loss ≈ 0.14384 (½·ln(4/3)), f.gradFullLogProbs ≈ [0.84657, 0.29727], f.metrics.entropy ≈ 0.69315 (ln 2)
  * ```
  */
 export function opdLoss(inputs: PolicyLossInputs, options: PolicyLossOptions = {}): Promise<PolicyLossResult> {

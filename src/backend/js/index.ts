@@ -5,6 +5,7 @@
  */
 import { registerKernel } from '../kernel_registry.js';
 import { accumulateConfig } from './kernels/accumulate.js';
+import { fullKlConfig } from './kernels/full_kl.js';
 import { logSoftmaxGatherConfig } from './kernels/log_softmax_gather.js';
 import { matMulConfig } from './kernels/mat_mul.js';
 import { nearestConfig } from './kernels/nearest.js';
@@ -12,6 +13,6 @@ import { policyLossConfig } from './kernels/policy_loss.js';
 
 export { JsBackend } from './backend.js';
 
-for (const config of [nearestConfig, accumulateConfig, matMulConfig, logSoftmaxGatherConfig, policyLossConfig]) {
+for (const config of [nearestConfig, accumulateConfig, matMulConfig, logSoftmaxGatherConfig, policyLossConfig, fullKlConfig]) {
   registerKernel(config);
 }

@@ -11,6 +11,7 @@ import type { Device } from '../types.js';
 import { OnnxBackend, type OrtModule } from './backend.js';
 import { resolveDevice } from './devices.js';
 import { accumulateConfig } from './kernels/accumulate.js';
+import { fullKlConfig } from './kernels/full_kl.js';
 import { logSoftmaxGatherConfig } from './kernels/log_softmax_gather.js';
 import { matMulConfig } from './kernels/mat_mul.js';
 import { nearestConfig } from './kernels/nearest.js';
@@ -20,7 +21,7 @@ import type { OnnxBackendOptions } from './options.js';
 export { OnnxBackend, type OrtModule, type OnnxFeed, type ModelSource } from './backend.js';
 export { probeCuda, resolveDevice, type DeviceResolution } from './devices.js';
 
-for (const config of [nearestConfig, accumulateConfig, matMulConfig, logSoftmaxGatherConfig, policyLossConfig]) {
+for (const config of [nearestConfig, accumulateConfig, matMulConfig, logSoftmaxGatherConfig, policyLossConfig, fullKlConfig]) {
   registerKernel(config);
 }
 
