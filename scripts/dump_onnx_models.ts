@@ -5,19 +5,13 @@
  *     npx tsx scripts/dump_onnx_models.ts [dir]
  *     /usr/bin/python3 scripts/check_onnx_models.py [dir]
  *
- * Extra graphs register in `KERNEL_GRAPHS` (src/backend/onnx/kernels/graphs.ts); the graphs of kernels not listed
- * there yet are added below (a name already in `KERNEL_GRAPHS` wins).
+ * Every kernel graph is listed in `KERNEL_GRAPHS` (src/backend/onnx/kernels/graphs.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { KERNEL_GRAPHS } from '../src/backend/onnx/kernels/graphs.js';
-import { buildFullKlGraph } from '../src/backend/onnx/kernels/full_kl.js';
 
-const graphs: Record<string, () => Uint8Array> = {
-  full_kl_f32: () => buildFullKlGraph('float32'),
-  full_kl_f64: () => buildFullKlGraph('float64'),
-  ...KERNEL_GRAPHS,
-};
+const graphs: Readonly<Record<string, () => Uint8Array>> = KERNEL_GRAPHS;
 const dir = resolve(process.argv[2] ?? '.cache/onnx_models');
 mkdirSync(dir, { recursive: true });
 for (const [name, build] of Object.entries(graphs)) {

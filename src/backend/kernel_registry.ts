@@ -64,7 +64,7 @@ export function getKernel<K extends KernelName>(backendName: string, kernelName:
  * @returns kernel names.
  * @example
  * ```ts
- * listKernels('onnx');   // ['nearest', 'accumulate', 'matMul', 'logSoftmaxGather', 'policyLoss']
+ * listKernels('onnx');   // ['nearest', 'accumulate', 'matMul', 'logSoftmaxGather', 'policyLoss', 'fullKl']
  * ```
  */
 export function listKernels(backendName: string): string[] {

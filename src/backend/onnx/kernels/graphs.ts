@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 import { buildAccumulateGraph } from './accumulate.js';
+import { buildFullKlGraph } from './full_kl.js';
 import { buildLogSoftmaxGatherGraph } from './log_softmax_gather.js';
 import { buildMatMulGraph } from './mat_mul.js';
 import { buildNearestGraph } from './nearest.js';
@@ -32,4 +33,6 @@ export const KERNEL_GRAPHS: Readonly<Record<string, () => Uint8Array>> = {
     buildPolicyLossGraph({ dtype: 'float32', epsilonLow: 0.2, epsilonHigh: 0.28, dualClip: 0, klCoef: 0, klEstimator: 'k3', logRatioClamp: 20 }),
   policy_loss_kl_dualclip_f64: () =>
     buildPolicyLossGraph({ dtype: 'float64', epsilonLow: 0.2, epsilonHigh: 0.2, dualClip: 3, klCoef: 0.01, klEstimator: 'k3', logRatioClamp: 20 }),
+  full_kl_f32: () => buildFullKlGraph('float32'),
+  full_kl_f64: () => buildFullKlGraph('float64'),
 };
