@@ -3,7 +3,8 @@
  *
  * @packageDocumentation
  */
-import { GraphBuilder, ONNX_DTYPE_CODE, attr } from '../backend/onnx/graph.js';
+import { GraphBuilder, ONNX_DTYPE_CODE } from '../backend/onnx/graph.js';
+import { addNearest } from '../backend/onnx/kernels/nearest.js';
 import type { Matrix } from '../backend/tensor.js';
 import { assertPositiveInteger, typeError } from '../errors.js';
 
@@ -18,10 +19,12 @@ export interface OnnxExportOptions {
 }
 
 /**
- * Builds the encoder graph. Per level `l` with codebook `E_l [C_l, d]` and constant `‖E_l‖² [C_l]`:
- * `s = Gemm(r, E_l, ‖E_l‖², alpha = −2, transB = 1)` (= `‖e_j‖² − 2 r·e_j`, which has the same argmin
- * over `j` as `‖r − e_j‖²`), `z_l = ArgMin(s, axis 1)` (first index on ties), `r ← r − Gather(E_l, z_l)`.
- * The codes are concatenated and cast to int32 inside the graph.
+ * Builds the encoder graph. Per level `l` with codebook `E_l [C_l, d]` (an initializer):
+ * `z_l = argmin_j ‖r − e_j‖²` with the nodes of the `'onnx'` backend's `nearest` kernel (`addNearest`: ranking by
+ * the centred `Gemm` formula, then the best two re-checked with exact float64 distances, lowest index on exact
+ * ties), then `r ← r − Gather(E_l, z_l)` in float32. So the exported model assigns exactly the codes of
+ * `encode()` on the `'onnx'` backend, also for data far from the origin where `‖r‖² − 2r·e + ‖e‖²` alone loses
+ * its digits. The codes are concatenated and cast to int32 inside the graph.
  *
  * @param codebooks - one `[C_l, d]` matrix per level.
  * @param options - opset and value names.
@@ -46,16 +49,8 @@ export function buildEncoderModel(codebooks: readonly Matrix[], options: OnnxExp
   codebooks.forEach((book, l) => {
     const K = book.dims[0]!;
     const E = g.initializer(`codebook_${l}`, { dtype: 'float32', data: book.data, dims: [K, d] });
-    const norms = new Float32Array(K);
-    for (let j = 0; j < K; j++) {
-      let s = 0;
-      for (let t = 0; t < d; t++) s += book.data[j * d + t]! ** 2;
-      norms[j] = s;
-    }
-    const N = g.initializer(`codebook_norm_${l}`, { dtype: 'float32', data: norms, dims: [K] });
-    const s = g.node('Gemm', [r, E, N], { alpha: attr.float(-2), beta: attr.float(1), transB: 1 });
-    const z = g.node('ArgMin', [s], { axis: 1, keepdims: 0 }, { outputs: [`code_${l}`] });
-    zs.push(g.node('Unsqueeze', [z, axes]));
+    const { index: z } = addNearest(g, r, E);
+    zs.push(g.node('Unsqueeze', [g.node('Identity', [z], {}, { outputs: [`code_${l}`] }), axes]));
     if (l < L - 1) {
       const picked = g.node('Gather', [E, z], { axis: 0 });
       r = g.node('Sub', [r, picked]);

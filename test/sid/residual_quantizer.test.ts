@@ -258,6 +258,39 @@ describe('ResidualQuantizer — ONNX export', () => {
     expect(Array.from(codes.data as Int32Array)).toEqual(Array.from(expected.data));
     await session.release();
   });
+
+  it('stays exact far from the origin, where ‖r‖² − 2r·e + ‖e‖² alone loses its digits (same code path as the onnx backend)', async () => {
+    const ort = await import('onnxruntime-node');
+    // the same clustered data shifted by 3000 in every coordinate: distances are unchanged, squared norms ~1e8
+    const far = Float32Array.from(X, (v) => v + 3000);
+    const F = { data: far, shape: [n, d] as [number, number] };
+    const q = await ResidualQuantizer.train(F, { levels: 2, codebookSize: 16, seed: 5, backend: 'js' });
+    const session = await ort.InferenceSession.create(q.exportOnnx());
+    const out = await session.run({ vectors: new ort.Tensor('float32', far, [n, d]) });
+    await session.release();
+    const exported = Array.from(out.codes!.data as Int32Array);
+    expect(exported).toEqual(Array.from((await q.encode(F, { backend: 'onnx' })).data));
+    expect(exported).toEqual(Array.from((await q.encode(F, { backend: 'js' })).data));
+    // the reason for the exact re-check: the plain float32 formula picks different codes on this data
+    const books = q.codebooks;
+    let plainMismatch = 0;
+    for (let i = 0; i < n; i++) {
+      let best = Infinity;
+      let bestJ = -1;
+      for (let j = 0; j < 16; j++) {
+        let xc = 0;
+        let cc = 0;
+        for (let t = 0; t < d; t++) {
+          xc = Math.fround(xc + Math.fround(far[i * d + t]! * books[0]!.data[j * d + t]!));
+          cc = Math.fround(cc + Math.fround(books[0]!.data[j * d + t]! ** 2));
+        }
+        const score = Math.fround(cc - 2 * xc);
+        if (score < best) [best, bestJ] = [score, j];
+      }
+      if (bestJ !== exported[i * 2]) plainMismatch++;
+    }
+    expect(plainMismatch).toBeGreaterThan(0);
+  });
 });
 
 const pythonOnnx = spawnSync('/usr/bin/python3', ['-c', 'import onnx, numpy'], { encoding: 'utf8' }).status === 0;

@@ -20,6 +20,30 @@ export function buildNearestGraph(): Uint8Array {
   const g = new GraphBuilder('gr2_nearest', 'squared-L2 nearest centroid: Gemm ranking + exact re-rank of the best two');
   const x = g.input('x', 'float32', ['n', 'd']);
   const c = g.input('centroids', 'float32', ['k', 'd']);
+  const { index, distance } = addNearest(g, x, c);
+  g.output(g.node('Cast', [index], { to: ONNX_DTYPE_CODE.int32 }), 'int32', ['n'], 'index');
+  g.output(g.node('Cast', [distance], { to: ONNX_DTYPE_CODE.float32 }), 'float32', ['n'], 'distance');
+  return g.toModel();
+}
+
+/**
+ * Adds the nodes of the `nearest` kernel (see {@link buildNearestGraph}) to a graph under construction, so that
+ * other exported models (e.g. the SID encoder of `ResidualQuantizer.exportOnnx`) assign codes exactly as the
+ * `'onnx'` backend does.
+ *
+ * @param g - the graph builder.
+ * @param x - value name of the points `[n, d]` (float32).
+ * @param c - value name of the centres `[k, d]` (float32; an initializer is constant-folded by ONNX Runtime).
+ * @returns value names of `index` (int64 `[n]`) and `distance` (float64 `[n]`).
+ * @example
+ * ```ts
+ * const g = new GraphBuilder('my_encoder');
+ * const x = g.input('x', 'float32', ['n', 64]);
+ * const c = g.initializer('codebook', { dtype: 'float32', data: book, dims: [256, 64] });
+ * const { index } = addNearest(g, x, c); // int64 [n]
+ * ```
+ */
+export function addNearest(g: GraphBuilder, x: string, c: string): { index: string; distance: string } {
   // μ = the centroid mean rounded to a power-of-two grid at the scale of the centroid spread σ:
   // q = 2^floor(log2 σ), μ' = round(mean / q)·q. Centring by μ' removes offsets; the coarse grid keeps
   // x − μ' exact for values on that grid (e.g. integer data), so exactly tied centres score bitwise-equal.
@@ -43,10 +67,8 @@ export function buildNearestGraph(): Uint8Array {
   const big = g.initializer(undefined, { dtype: 'int64', data: new BigInt64Array([0x7fffffffffffffffn]), dims: [] });
   const tied = g.node('Where', [g.node('Equal', [dist, dmin]), cand, big]);
   const index = g.node('ReduceMin', [tied], { axes: [1], keepdims: 0 }); // lowest index among exact ties
-  g.output(g.node('Cast', [index], { to: ONNX_DTYPE_CODE.int32 }), 'int32', ['n'], 'index');
   const distance = g.node('Squeeze', [dmin, g.constInt64([1])]);
-  g.output(g.node('Cast', [distance], { to: ONNX_DTYPE_CODE.float32 }), 'float32', ['n'], 'distance');
-  return g.toModel();
+  return { index, distance };
 }
 
 /** ONNX `nearest`: one cached session, rows fed in `chunkSize` slices of `x` (views, no copies). */
