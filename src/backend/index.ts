@@ -55,3 +55,4 @@ export {
 export { OnnxBackend, createOnnxBackend, probeCuda, resolveDevice, type DeviceResolution, type ModelSource, type OnnxFeed, type OrtModule } from './onnx/index.js';
 export { CudaUnavailableError, CUDA_INSTALL_HINT } from './onnx/errors.js';
 export { KERNEL_GRAPHS } from './onnx/kernels/graphs.js';
+export { addNearest, buildNearestGraph } from './onnx/kernels/nearest.js';
