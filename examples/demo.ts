@@ -13,7 +13,7 @@
  * Takes well under a minute on two CPU cores. Options: `--quick` (smaller RL run), `--steps N`, `--out DIR`
  * (default `.cache/demo`; a JSON summary is written there, RL checkpoints too, and `--resume` continues them).
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -33,6 +33,7 @@ import {
   ready,
   renderRerankCompletion,
   samplesFromSlates,
+  writeFileAtomic,
   LinearPlackettLuce,
 } from '../src/index.js';
 import {
@@ -175,6 +176,5 @@ console.log(
 summary.rl = { steps: trained.stepsRun, prerank: prerank.mean, model: model.mean, ndcg5: cmp, identityRate: evaluation.identityRate };
 
 mkdirSync(out, { recursive: true });
-writeFileSync(join(out, 'summary.json.tmp'), JSON.stringify(summary, null, 2));
-renameSync(join(out, 'summary.json.tmp'), join(out, 'summary.json'));
+await writeFileAtomic(join(out, 'summary.json'), new TextEncoder().encode(JSON.stringify(summary, null, 2)));
 console.log(`\ndone in ${secs(started)}; summary written to ${join(out, 'summary.json')}`);
