@@ -4,9 +4,10 @@
  * @packageDocumentation
  */
 import { writeFileSync } from 'node:fs';
-import { assertFiniteNumber, assertOneOf, rangeError, typeError } from '../errors.js';
+import { assertFiniteNumber, assertOneOf, typeError } from '../errors.js';
 import { buildPolicyLossGraph, type PolicyLossGraphSpec } from '../backend/onnx/kernels/policy_loss.js';
 import type { KlEstimator } from './kernel_types.js';
+import { resolveClipOptions } from './policy_loss.js';
 
 /** Options of {@link exportPolicyLossOnnx} (the graph's constants). */
 export interface ExportPolicyLossOptions {
@@ -52,13 +53,7 @@ export function exportPolicyLossOnnx(path: string, options: ExportPolicyLossOpti
   if (typeof path !== 'string' || path.length === 0) throw typeError(fn, 'path', 'a non-empty string', path);
   const dtype = options.dtype ?? 'float32';
   assertOneOf(fn, 'dtype', dtype, ['float32', 'float64'] as const);
-  const epsilonLow = options.epsilonLow ?? 0.2;
-  assertFiniteNumber(fn, 'epsilonLow', epsilonLow, { min: 0, max: 1, maxExclusive: true });
-  const epsilonHigh = options.epsilonHigh ?? 0.28;
-  assertFiniteNumber(fn, 'epsilonHigh', epsilonHigh, { min: 0 });
-  const dualClip = options.dualClip ?? 0;
-  assertFiniteNumber(fn, 'dualClip', dualClip, { min: 0 });
-  if (dualClip !== 0 && !(dualClip > 1)) throw rangeError(fn, 'dualClip', '0 (off) or a number > 1', dualClip);
+  const { epsilonLow, epsilonHigh, dualClip } = resolveClipOptions(fn, options, false);
   const klCoef = options.klCoef ?? 0;
   assertFiniteNumber(fn, 'klCoef', klCoef, { min: 0 });
   const klEstimator = options.klEstimator ?? 'k3';

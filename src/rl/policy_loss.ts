@@ -30,6 +30,7 @@ import {
   assertBinaryMask,
   assertFiniteTokens,
   assertSameShape,
+  resolveGlobalCount,
   toTokenMatrix,
   toVector,
   type RlDType,
@@ -330,17 +331,9 @@ export function aggregationWeights(
     tokens += l;
     if (l > 0) sequences++;
   }
-  const N = options.globalTokenCount ?? tokens;
-  const S = options.globalSequenceCount ?? sequences;
+  const N = resolveGlobalCount(fn, 'globalTokenCount', options.globalTokenCount, tokens, 'token');
+  const S = resolveGlobalCount(fn, 'globalSequenceCount', options.globalSequenceCount, sequences, 'sequence');
   const C = options.normConstant ?? seqLen;
-  if (options.globalTokenCount !== undefined) {
-    assertFiniteNumber(fn, 'globalTokenCount', N, { min: 0 });
-    if (N < tokens) throw rangeError(fn, 'globalTokenCount', `at least the local token count ${tokens}`, N);
-  }
-  if (options.globalSequenceCount !== undefined) {
-    assertFiniteNumber(fn, 'globalSequenceCount', S, { min: 0 });
-    if (S < sequences) throw rangeError(fn, 'globalSequenceCount', `at least the local sequence count ${sequences}`, S);
-  }
   if (options.normConstant !== undefined) assertFiniteNumber(fn, 'normConstant', C, { min: 0, minExclusive: true });
   const weights = allocFloat(dtype, batch);
   for (let b = 0; b < batch; b++) {
@@ -364,18 +357,34 @@ export function aggregationWeights(
   return { weights, tokens, sequences };
 }
 
+/**
+ * The clip options shared by the losses and `exportPolicyLossOnnx`, defaulted and checked: `epsilonLow` (0.2) in
+ * `[0, 1)`, `epsilonHigh` (`epsilonLow` when `symmetric`, else 0.28) ≥ 0, `dualClip` (0) either 0 or > 1.
+ *
+ * @throws RangeError on a value out of range; TypeError on a non-number.
+ * @internal
+ */
+export function resolveClipOptions(
+  fn: string,
+  options: Pick<PolicyLossOptions, 'epsilonLow' | 'epsilonHigh' | 'dualClip'>,
+  symmetric: boolean,
+): { epsilonLow: number; epsilonHigh: number; dualClip: number } {
+  const epsilonLow = options.epsilonLow ?? 0.2;
+  assertFiniteNumber(fn, 'epsilonLow', epsilonLow, { min: 0, max: 1, maxExclusive: true });
+  const epsilonHigh = options.epsilonHigh ?? (symmetric ? epsilonLow : 0.28);
+  assertFiniteNumber(fn, 'epsilonHigh', epsilonHigh, { min: 0 });
+  const dualClip = options.dualClip ?? 0;
+  assertFiniteNumber(fn, 'dualClip', dualClip, { min: 0 });
+  if (dualClip !== 0 && !(dualClip > 1)) throw rangeError(fn, 'dualClip', '0 (off) or a number > 1', dualClip);
+  return { epsilonLow, epsilonHigh, dualClip };
+}
+
 function resolveLoss(fn: string, defaults: LossDefaults, inputs: PolicyLossInputs, options: PolicyLossOptions) {
   if (typeof inputs !== 'object' || inputs === null) throw typeError(fn, 'inputs', 'an object', inputs);
   if (typeof options !== 'object' || options === null) throw typeError(fn, 'options', 'an object', options);
   const dtype = options.dtype ?? 'float64';
   assertOneOf(fn, 'dtype', dtype, ['float64', 'float32'] as const);
-  const epsilonLow = options.epsilonLow ?? 0.2;
-  assertFiniteNumber(fn, 'epsilonLow', epsilonLow, { min: 0, max: 1, maxExclusive: true });
-  const epsilonHigh = options.epsilonHigh ?? (defaults.epsilonHigh === 'dapo' ? 0.28 : epsilonLow);
-  assertFiniteNumber(fn, 'epsilonHigh', epsilonHigh, { min: 0 });
-  const dualClip = options.dualClip ?? 0;
-  assertFiniteNumber(fn, 'dualClip', dualClip, { min: 0 });
-  if (dualClip !== 0 && !(dualClip > 1)) throw rangeError(fn, 'dualClip', '0 (off) or a number > 1', dualClip);
+  const { epsilonLow, epsilonHigh, dualClip } = resolveClipOptions(fn, options, defaults.epsilonHigh === 'symmetric');
   const aggregation = options.aggregation ?? defaults.aggregation;
   assertOneOf(fn, 'aggregation', aggregation, AGGREGATIONS);
   const klCoef = options.klCoef ?? defaults.klCoef;

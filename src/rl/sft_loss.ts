@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import { NumericError, assertFiniteNumber, assertOneOf, rangeError, raw, typeError } from '../errors.js';
-import { allocFloat, assertBinaryMask, assertFiniteTokens, assertSameShape, toTokenMatrix, type RlDType, type TokenMatrixLike } from './tokens.js';
+import { allocFloat, assertBinaryMask, assertFiniteTokens, assertSameShape, resolveGlobalCount, toTokenMatrix, type RlDType, type TokenMatrixLike } from './tokens.js';
 import type { FloatArray } from './kernel_types.js';
 
 /** Inputs of {@link sftLoss}. */
@@ -106,14 +106,7 @@ export function sftLoss(inputs: SftLossInputs, options: SftLossOptions = {}): Sf
   }
   assertFiniteTokens(fn, 'logProbs', lp, union);
   const local = nr + no;
-  let N = 1;
-  if (normalization === 'token-mean') {
-    N = options.globalTokenCount ?? local;
-    if (options.globalTokenCount !== undefined) {
-      assertFiniteNumber(fn, 'globalTokenCount', N, { min: 0 });
-      if (N < local) throw rangeError(fn, 'globalTokenCount', `at least the local token count ${local}`, N);
-    }
-  }
+  const N = normalization === 'token-mean' ? resolveGlobalCount(fn, 'globalTokenCount', options.globalTokenCount, local, 'token') : 1;
   const grad = allocFloat(dtype, n);
   let loss = 0;
   let sr = 0;

@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-import { NumericError, rangeError, raw, typeError } from '../errors.js';
+import { NumericError, assertFiniteNumber, rangeError, raw, typeError } from '../errors.js';
 import type { FloatArray } from './kernel_types.js';
 
 /** Compute dtype of the RL kernels: `'float64'` (default, exact reference) or `'float32'` (half the memory). */
@@ -132,4 +132,17 @@ export function assertSameShape(fn: string, name: string, m: TokenMatrix, rows: 
   if (m.rows !== rows || m.cols !== cols) {
     throw rangeError(fn, name, `of shape [${rows}, ${cols}] (as ${ref})`, raw(`[${m.rows}, ${m.cols}]`));
   }
+}
+
+/**
+ * A micro-batch's global count option (`globalTokenCount`, `globalSequenceCount`): the `local` count when not
+ * given, else a finite number ≥ `local`.
+ *
+ * @throws RangeError when the given count is not finite, negative or below `local`.
+ */
+export function resolveGlobalCount(fn: string, name: string, given: number | undefined, local: number, what: string): number {
+  if (given === undefined) return local;
+  assertFiniteNumber(fn, name, given, { min: 0 });
+  if (given < local) throw rangeError(fn, name, `at least the local ${what} count ${local}`, given);
+  return given;
 }
