@@ -12,7 +12,7 @@ import { Random } from '../sampling/random.js';
 import { renderSid, tryParseSid, sidKey } from '../sid/sid_string.js';
 import { checkRewardValues } from './combine.js';
 import { labelsOf, targetIndexOf } from './factories.js';
-import { renderRerankCompletion, samplesFromSlates, type SamplesFromSlatesOptions } from './samples.js';
+import { base256Sid, renderRerankCompletion, samplesFromSlates, type SamplesFromSlatesOptions } from './samples.js';
 import { rewardName, type RerankSample, type Reward, type RewardValue } from './types.js';
 
 /** The audit's checks. */
@@ -261,7 +261,7 @@ export async function auditReward(
       return codes ? sidKey(codes) : c;
     }));
     for (let v = 0xffffffff; ; v--) {
-      const codes = [(v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
+      const codes = base256Sid(v);
       if (!keys.has(sidKey(codes))) return renderSid(codes);
     }
   };

@@ -22,11 +22,12 @@ function isPromise<T>(v: unknown): v is Promise<T> {
 }
 
 /**
- * Checks one reward's output against the contract: one value per sample, each finite or `null`.
+ * @internal Checks one reward's output against the contract: one value per sample, each finite or `null` (also used
+ * by the audit).
  *
  * @throws RewardContractError naming the reward.
  */
-function checkValues(name: string, values: unknown, n: number): readonly RewardValue[] {
+export function checkRewardValues(name: string, values: unknown, n: number): readonly RewardValue[] {
   if (!Array.isArray(values)) {
     throw new RewardContractError(`reward '${name}' returned ${values === null ? 'null' : typeof values}, not an array of values`);
   }
@@ -80,7 +81,7 @@ export function combineRewards<S>(
   return defineReward(name, (samples: readonly S[], context?: RewardContext) => {
     const outs = parts.map((p) => p.reward(samples, context));
     return mapMaybeAsync(outs, (vals) => {
-      const checked = vals.map((v, j) => checkValues(parts[j]!.name, v, samples.length));
+      const checked = vals.map((v, j) => checkRewardValues(parts[j]!.name, v, samples.length));
       const res: RewardValue[] = new Array(samples.length);
       for (let i = 0; i < samples.length; i++) {
         let sum = 0;
@@ -135,8 +136,8 @@ export function conditional<S>(
     const outs: (readonly RewardValue[] | Promise<readonly RewardValue[]>)[] = [reward(samples, context)];
     if (typeof otherwise === 'function') outs.push(otherwise(samples, context));
     return mapMaybeAsync(outs, (vals) => {
-      const yes = checkValues(inner, vals[0], samples.length);
-      const no = typeof otherwise === 'function' ? checkValues(rewardName(otherwise), vals[1], samples.length) : null;
+      const yes = checkRewardValues(inner, vals[0], samples.length);
+      const no = typeof otherwise === 'function' ? checkRewardValues(rewardName(otherwise), vals[1], samples.length) : null;
       return samples.map((_, i) => (mask[i] ? yes[i]! : no ? no[i]! : (otherwise as number | null)));
     });
   });
@@ -165,10 +166,5 @@ export async function assertRewardContract<S>(
   if (typeof reward !== 'function') throw typeError('assertRewardContract', 'reward', 'a reward function', reward);
   if (!Array.isArray(samples)) throw typeError('assertRewardContract', 'samples', 'an array', samples);
   const values = await reward(samples, context);
-  return checkValues(rewardName(reward), values, samples.length);
-}
-
-/** @internal Contract check used by the audit. */
-export function checkRewardValues(name: string, values: unknown, n: number): readonly RewardValue[] {
-  return checkValues(name, values, n);
+  return checkRewardValues(rewardName(reward), values, samples.length);
 }

@@ -5,15 +5,16 @@
  *
  * @packageDocumentation
  */
-import { assertFiniteNumber, rangeError, typeError } from '../errors.js';
+import { assertFiniteNumber, typeError } from '../errors.js';
 import { indexCandidates, parseRerankOutput, type ParseRerankOptions, type RerankParseResult } from '../prompt/parse_output.js';
 import {
   compressorReward,
+  conditionalCore,
   labelsToMap,
   overlongPenalty,
+  resolveAlphaVariant,
   resolveSlate,
   slateCore,
-  slateMetric,
   type CompressorJudgement,
   type CompressorRewardOptions,
   type P1RewardOptions,
@@ -247,14 +248,6 @@ export function createRankPromotionReward(options: Pick<P1RewardOptions, 'invali
   return p1Reward('rank_promotion', options, (pre, out, n) => (pre - out) / n);
 }
 
-function resolveAlpha(fn: string, options: P1RewardOptions): { alpha: number; strict: boolean } {
-  const alpha = options.alpha ?? 0.2;
-  assertFiniteNumber(fn, 'options.alpha', alpha);
-  const variant = options.variant ?? 'strict';
-  if (variant !== 'strict' && variant !== 'loose') throw rangeError(fn, 'options.variant', "one of 'strict', 'loose'", variant);
-  return { alpha, strict: variant === 'strict' };
-}
-
 /**
  * Batch **naive** P1 reward R_rank + α·Ω (P1 §6.3) — hackable by copying the input order; for audits and ablations.
  *
@@ -267,7 +260,7 @@ function resolveAlpha(fn: string, options: P1RewardOptions): { alpha: number; st
  * ```
  */
 export function createNaiveReward(options: Omit<P1RewardOptions, 'variant'> & ParsingRewardOptions = {}): SyncReward {
-  const { alpha } = resolveAlpha('createNaiveReward', options);
+  const { alpha } = resolveAlphaVariant('createNaiveReward', options);
   return p1Reward('naive_rank_format', options, (pre, out, n) => (pre - out) / n + alpha);
 }
 
@@ -284,11 +277,8 @@ export function createNaiveReward(options: Omit<P1RewardOptions, 'variant'> & Pa
  * ```
  */
 export function createConditionalReward(options: P1RewardOptions & ParsingRewardOptions = {}): SyncReward {
-  const { alpha, strict } = resolveAlpha('createConditionalReward', options);
-  return p1Reward('conditional_verifiable', options, (pre, out, n) => {
-    const r = (pre - out) / n;
-    return r > 0 || (pre === 1 && (!strict || out === 1)) ? r + alpha : r;
-  });
+  const o = resolveAlphaVariant('createConditionalReward', options);
+  return p1Reward('conditional_verifiable', options, (pre, out, n) => conditionalCore(pre, out, n, o));
 }
 
 /**
@@ -344,7 +334,7 @@ function slateReward(name: string, o: ReturnType<typeof resolveSlate>, parse: Pa
         if (o.metric === 'auc' && (m.size === 0 || m.size === K)) return null;
         return o.invalidReward;
       }
-      return o.identityZeroing || o.alpha !== 0 ? slateCore(r.order, m, K, o) : slateMetric(r.order, m, K, o);
+      return slateCore(r.order, m, K, o);
     });
   });
 }

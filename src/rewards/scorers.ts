@@ -63,15 +63,21 @@ interface ResolvedP1 {
   invalidReward: number;
 }
 
-function resolveP1(fn: string, options: P1RewardOptions): ResolvedP1 {
-  if (options === null || typeof options !== 'object') throw typeError(fn, 'options', 'an object', options);
+/** @internal `alpha` and `variant` of {@link P1RewardOptions}, validated (shared with the batch factories). */
+export function resolveAlphaVariant(fn: string, options: P1RewardOptions): Pick<ResolvedP1, 'alpha' | 'strict'> {
   const alpha = options.alpha ?? 0.2;
   assertFiniteNumber(fn, 'options.alpha', alpha);
   const variant = options.variant ?? 'strict';
   if (variant !== 'strict' && variant !== 'loose') throw rangeError(fn, 'options.variant', "one of 'strict', 'loose'", variant);
+  return { alpha, strict: variant === 'strict' };
+}
+
+function resolveP1(fn: string, options: P1RewardOptions): ResolvedP1 {
+  if (options === null || typeof options !== 'object') throw typeError(fn, 'options', 'an object', options);
+  const { alpha, strict } = resolveAlphaVariant(fn, options);
   const invalidReward = options.invalidReward ?? -1;
   assertFiniteNumber(fn, 'options.invalidReward', invalidReward);
-  return { alpha, strict: variant === 'strict', invalidReward };
+  return { alpha, strict, invalidReward };
 }
 
 // Resolved options cached per options object, reused only while its fields are unchanged (an options object may be
@@ -120,7 +126,8 @@ export function conditionalReward(
   return conditionalCore(preRank, outRank, n, o);
 }
 
-function conditionalCore(preRank: number, outRank: number, n: number, o: ResolvedP1): number {
+/** @internal The conditional reward of a valid output (shared with `createConditionalReward`). */
+export function conditionalCore(preRank: number, outRank: number, n: number, o: Pick<ResolvedP1, 'alpha' | 'strict'>): number {
   const r = (preRank - outRank) / n;
   const bonus = r > 0 || (preRank === 1 && (!o.strict || outRank === 1));
   return bonus ? r + o.alpha : r;
@@ -173,9 +180,7 @@ export function conditionalRewardFromOrder(
   options: P1RewardOptions = NO_OPTIONS,
 ): number {
   const o = resolveP1Cached('conditionalRewardFromOrder', options);
-  if (typeof k !== 'number' || !Number.isInteger(k) || k < 1) {
-    assertPositiveInteger('conditionalRewardFromOrder', 'k', k);
-  }
+  assertPositiveInteger('conditionalRewardFromOrder', 'k', k);
   if (typeof targetIndex !== 'number' || !Number.isInteger(targetIndex) || targetIndex < 0 || targetIndex >= k) {
     throw rangeError('conditionalRewardFromOrder', 'targetIndex', `an integer in [0, ${k - 1}]`, targetIndex);
   }
@@ -185,7 +190,8 @@ export function conditionalRewardFromOrder(
   return conditionalCore(targetIndex + 1, pos + 1, k, o);
 }
 
-function labelsMap(fn: string, labels: ArrayLike<number>): Map<number, number> {
+/** @internal labels → Map of positive labels (validated). */
+export function labelsToMap(fn: string, labels: ArrayLike<number>): Map<number, number> {
   const m = new Map<number, number>();
   for (let i = 0; i < labels.length; i++) {
     const v = labels[i];
@@ -218,8 +224,13 @@ function assertOrder(fn: string, order: ArrayLike<number>, k: number): void {
  * ```
  */
 export function slateAuc(order: ArrayLike<number>, labels: ArrayLike<number>): number | null {
-  const m = labelsMap('slateAuc', labels);
+  const m = labelsToMap('slateAuc', labels);
   assertOrder('slateAuc', order, labels.length);
+  return aucOrNull(order, m);
+}
+
+/** AUC of a valid permutation against the positive labels `m`, or null when undefined. */
+function aucOrNull(order: ArrayLike<number>, m: Map<number, number>): number | null {
   const v = auc(Array.from(order), m, { noRelevant: 'skip' });
   return Number.isNaN(v) ? null : v;
 }
@@ -239,11 +250,16 @@ export function slateAuc(order: ArrayLike<number>, labels: ArrayLike<number>): n
  * ```
  */
 export function slateNdcg(order: ArrayLike<number>, grades: ArrayLike<number>, k?: number): number {
-  const m = labelsMap('slateNdcg', grades);
+  const m = labelsToMap('slateNdcg', grades);
   assertOrder('slateNdcg', order, grades.length);
   const kk = k ?? Math.max(1, grades.length);
   assertPositiveInteger('slateNdcg', 'k', kk);
-  return ndcgAtK(Array.from(order), m, kk, { gain: 'exponential', noRelevant: 'zero' });
+  return gradedNdcg(order, m, kk);
+}
+
+/** Exponential-gain NDCG@k of a valid permutation against the graded labels `m` (0 without relevant items). */
+function gradedNdcg(order: ArrayLike<number>, m: Map<number, number>, k: number): number {
+  return ndcgAtK(Array.from(order), m, k, { gain: 'exponential', noRelevant: 'zero' });
 }
 
 /** Options of {@link conditionalSlateReward}. */
@@ -301,7 +317,7 @@ export function conditionalSlateReward(
   const fn = 'conditionalSlateReward';
   const o = resolveSlate(fn, options);
   const K = labels.length;
-  const m = labelsMap(fn, labels);
+  const m = labelsToMap(fn, labels);
   if (order === null || !isPermutation(order, K)) return o.invalidReward;
   return slateCore(order, m, K, o);
 }
@@ -327,13 +343,9 @@ export function resolveSlate(fn: string, options: SlateRewardOptions): ResolvedS
   return { metric, alpha, identityZeroing: options.identityZeroing ?? true, invalidReward, k: options.k };
 }
 
-/** @internal The ranking term of a valid permutation, or null when undefined. */
-export function slateMetric(order: ArrayLike<number>, m: Map<number, number>, K: number, o: ResolvedSlate): number | null {
-  if (o.metric === 'auc') {
-    const v = auc(Array.from(order), m, { noRelevant: 'skip' });
-    return Number.isNaN(v) ? null : v;
-  }
-  return ndcgAtK(Array.from(order), m, o.k ?? Math.max(1, K), { gain: 'exponential', noRelevant: 'zero' });
+/** The ranking term of a valid permutation, or null when undefined. */
+function slateMetric(order: ArrayLike<number>, m: Map<number, number>, K: number, o: ResolvedSlate): number | null {
+  return o.metric === 'auc' ? aucOrNull(order, m) : gradedNdcg(order, m, o.k ?? Math.max(1, K));
 }
 
 /** @internal */
@@ -342,11 +354,6 @@ export function slateCore(order: ArrayLike<number>, m: Map<number, number>, K: n
   if (v === null) return null;
   if (o.identityZeroing && isIdentityOrder(order) && v < 1 - 1e-12) return o.alpha;
   return v + o.alpha;
-}
-
-/** @internal labels → Map of positive labels (validated). */
-export function labelsToMap(fn: string, labels: ArrayLike<number>): Map<number, number> {
-  return labelsMap(fn, labels);
 }
 
 /**
