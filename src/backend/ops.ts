@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-import { NumericError, assertPositiveInteger, rangeError, typeError } from '../errors.js';
+import { NumericError, assertPositiveInteger, rangeError, raw, typeError } from '../errors.js';
 import { env } from '../env.js';
 import { getKernel } from './kernel_registry.js';
 import { resolveBackend } from './registry.js';
@@ -90,8 +90,8 @@ export async function nearest(x: MatrixLike, centroids: MatrixLike, options: Nea
   const C = toMatrix(centroids, 'centroids', 'nearest', { checkFinite: check });
   const [, d] = X.dims as [number, number];
   const [k, dc] = C.dims as [number, number];
-  if (k < 1) throw rangeError('nearest', 'centroids', 'at least one row', `\u0000${k} rows`);
-  if (d !== dc) throw rangeError('nearest', 'centroids', `of dimension ${d} (as x)`, `\u0000dimension ${dc}`);
+  if (k < 1) throw rangeError('nearest', 'centroids', 'at least one row', raw(`${k} rows`));
+  if (d !== dc) throw rangeError('nearest', 'centroids', `of dimension ${d} (as x)`, raw(`dimension ${dc}`));
   const chunkSize = options.chunkSize ?? Math.max(64, Math.floor(524_288 / k));
   assertPositiveInteger('nearest', 'chunkSize', chunkSize);
   if (X.dims[0] === 0) return { index: new Int32Array(0), distance: new Float32Array(0) };
@@ -134,7 +134,7 @@ export async function accumulate(
   assertPositiveInteger('accumulate', 'k', k);
   const idx = toInt32(index, 'index', 'accumulate');
   const [n, d] = X.dims as [number, number];
-  if (idx.length !== n) throw rangeError('accumulate', 'index', `of length n = ${n} (rows of x)`, `\u0000length ${idx.length}`);
+  if (idx.length !== n) throw rangeError('accumulate', 'index', `of length n = ${n} (rows of x)`, raw(`length ${idx.length}`));
   for (let i = 0; i < n; i++) {
     const j = idx[i]!;
     if (j < 0 || j >= k) throw rangeError('accumulate', `index[${i}]`, `in [0, ${k})`, j);
@@ -173,7 +173,7 @@ export async function matMul(a: MatrixLike, b: MatrixLike, options: MatMulOption
   const inner = transposeA ? A.dims[0]! : A.dims[1]!;
   const innerB = transposeB ? B.dims[1]! : B.dims[0]!;
   if (inner !== innerB) {
-    throw rangeError('matMul', 'b', `of inner dimension ${inner} (from a${transposeA ? 'ᵀ' : ''})`, `\u0000${innerB}`);
+    throw rangeError('matMul', 'b', `of inner dimension ${inner} (from a${transposeA ? 'ᵀ' : ''})`, raw(`${innerB}`));
   }
   const rows = transposeA ? A.dims[1]! : A.dims[0]!;
   const cols = transposeB ? B.dims[0]! : B.dims[1]!;
@@ -220,7 +220,7 @@ export async function logSoftmaxGather(
   if (!logits || !(logits.data instanceof Float32Array) || !Array.isArray(logits.dims)) {
     throw typeError(fn, 'logits', 'a float32 Tensor [batch, seqLen, vocab]', logits);
   }
-  if (logits.dims.length !== 3) throw rangeError(fn, 'logits', 'of rank 3 [batch, seqLen, vocab]', `\u0000dims [${logits.dims.join(', ')}]`);
+  if (logits.dims.length !== 3) throw rangeError(fn, 'logits', 'of rank 3 [batch, seqLen, vocab]', raw(`dims [${logits.dims.join(', ')}]`));
   const [b, s, v] = logits.dims as [number, number, number];
   const L = logits instanceof Tensor ? logits : new Tensor('float32', logits.data, logits.dims);
   let I: Tensor<'int32'>;
@@ -233,13 +233,13 @@ export async function logSoftmaxGather(
     I = new Tensor('int32', toInt32(o.data, 'ids', fn), o.dims);
   }
   if (I.dims.length !== 2 || I.dims[0] !== b || I.dims[1] !== s) {
-    throw rangeError(fn, 'ids', `of shape [${b}, ${s}] (as logits)`, `\u0000[${I.dims.join(', ')}]`);
+    throw rangeError(fn, 'ids', `of shape [${b}, ${s}] (as logits)`, raw(`[${I.dims.join(', ')}]`));
   }
   for (let i = 0; i < I.data.length; i++) {
     const t = I.data[i]!;
     if (t < 0 || t >= v) throw rangeError(fn, `ids (flat ${i})`, `in [0, ${v})`, t);
   }
-  if (v < 1) throw rangeError(fn, 'logits', 'a vocabulary of at least 1', `\u0000vocab ${v}`);
+  if (v < 1) throw rangeError(fn, 'logits', 'a vocabulary of at least 1', raw(`vocab ${v}`));
   const chunkSize = options.chunkSize ?? Math.max(1, Math.floor(16_777_216 / v));
   assertPositiveInteger(fn, 'chunkSize', chunkSize);
   if (b * s === 0) return new Tensor('float32', new Float32Array(0), [b, s]);

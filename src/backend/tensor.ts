@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import type { NdArray } from 'ndarray';
-import { NumericError, describeValue, rangeError, typeError } from '../errors.js';
+import { NumericError, rangeError, raw, typeError } from '../errors.js';
 
 /** Element types used by gr2 kernels. No `int64` crosses the API: ONNX graphs cast to `int32` inside. */
 export type DType = 'float32' | 'int32';
@@ -36,11 +36,11 @@ export class Tensor<D extends DType = DType> {
   ) {
     let size = 1;
     for (const d of dims) {
-      if (!Number.isInteger(d) || d < 0) throw rangeError('Tensor', 'dims', 'non-negative integers', `\u0000[${dims.join(', ')}]`);
+      if (!Number.isInteger(d) || d < 0) throw rangeError('Tensor', 'dims', 'non-negative integers', raw(`[${dims.join(', ')}]`));
       size *= d;
     }
     if (size !== data.length) {
-      throw rangeError('Tensor', 'data', `of length ${size} for dims [${dims.join(', ')}]`, `\u0000length ${data.length}`);
+      throw rangeError('Tensor', 'data', `of length ${size} for dims [${dims.join(', ')}]`, raw(`length ${data.length}`));
     }
     this.dims = Object.freeze([...dims]);
     this.size = size;
@@ -103,10 +103,10 @@ function isNdArray(x: unknown): x is NdArray {
 export function toMatrix(x: MatrixLike, name: string, fn: string, options?: { checkFinite?: boolean }): Matrix {
   let out: Matrix;
   if (x instanceof Tensor) {
-    if (x.dims.length !== 2) throw rangeError(fn, name, 'a rank-2 tensor', `\u0000dims [${x.dims.join(', ')}]`);
+    if (x.dims.length !== 2) throw rangeError(fn, name, 'a rank-2 tensor', raw(`dims [${x.dims.join(', ')}]`));
     out = x.dtype === 'float32' ? (x as Matrix) : new Tensor('float32', Float32Array.from(x.data), x.dims);
   } else if (isNdArray(x)) {
-    if (x.shape.length !== 2) throw rangeError(fn, name, 'a rank-2 ndarray', `\u0000shape [${x.shape.join(', ')}]`);
+    if (x.shape.length !== 2) throw rangeError(fn, name, 'a rank-2 ndarray', raw(`shape [${x.shape.join(', ')}]`));
     const [r, c] = x.shape as [number, number];
     const contiguous = x.stride[1] === 1 && x.stride[0] === c;
     if (contiguous && x.data instanceof Float32Array) {
@@ -126,19 +126,19 @@ export function toMatrix(x: MatrixLike, name: string, fn: string, options?: { ch
       if (row == null || typeof row !== 'object' || row.length === undefined) {
         throw typeError(fn, `${name}[${i}]`, 'an array of numbers', row);
       }
-      if (row.length !== c) throw rangeError(fn, name, `rows of equal length ${c}`, `\u0000row ${i} of length ${row.length}`);
+      if (row.length !== c) throw rangeError(fn, name, `rows of equal length ${c}`, raw(`row ${i} of length ${row.length}`));
       for (let j = 0; j < c; j++) data[i * c + j] = row[j]!;
     }
     out = new Tensor('float32', data, [r, c]);
   } else if (typeof x === 'object' && x !== null && 'data' in x && 'shape' in x) {
     const { data, shape } = x as { data: unknown; shape: readonly number[] };
-    if (shape.length !== 2) throw rangeError(fn, `${name}.shape`, '[rows, cols]', `\u0000[${shape.join(', ')}]`);
+    if (shape.length !== 2) throw rangeError(fn, `${name}.shape`, '[rows, cols]', raw(`[${shape.join(', ')}]`));
     const [r, c] = shape as [number, number];
     if (!(data instanceof Float32Array || data instanceof Float64Array || Array.isArray(data))) {
       throw typeError(fn, `${name}.data`, 'a Float32Array, Float64Array or number[]', data);
     }
     if (data.length !== r * c) {
-      throw rangeError(fn, `${name}.data`, `of length rows*cols = ${r * c}`, `\u0000length ${data.length}`);
+      throw rangeError(fn, `${name}.data`, `of length rows*cols = ${r * c}`, raw(`length ${data.length}`));
     }
     out = new Tensor('float32', data instanceof Float32Array ? data : Float32Array.from(data), [r, c]);
   } else {
@@ -221,5 +221,3 @@ export function toInt32(x: ArrayLike<number>, name: string, fn: string): Int32Ar
   }
   return out;
 }
-
-export { describeValue };

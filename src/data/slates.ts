@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-import { assertOneOf, assertPositiveInteger, rangeError, typeError } from '../errors.js';
+import { assertOneOf, assertPositiveInteger, rangeError, raw, typeError } from '../errors.js';
 import { Random } from '../sampling/random.js';
 import { TransitionPreRanker, type PreRankerOptions } from './pre_ranker.js';
 import type { SequenceDataset, Slate, UserSequence } from './types.js';
@@ -124,7 +124,7 @@ export function buildSlates(data: readonly UserSequence[] | SequenceDataset, opt
     if (horizon >= k) throw rangeError(fn, 'options.multiPositive.horizon', `below k = ${k}`, horizon);
     grades = m.grades ? [...m.grades] : Array.from({ length: horizon }, (_, i) => (i === 0 ? 2 : 1));
     if (grades.length !== horizon || grades.some((g) => !(Number.isFinite(g) && g > 0))) {
-      throw rangeError(fn, 'options.multiPositive.grades', `${horizon} positive grades`, `\u0000[${grades.join(', ')}]`);
+      throw rangeError(fn, 'options.multiPositive.grades', `${horizon} positive grades`, raw(`[${grades.join(', ')}]`));
     }
   }
   const isMulti = multi !== false;
