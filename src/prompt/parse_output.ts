@@ -19,7 +19,7 @@
  *
  * @packageDocumentation
  */
-import { rangeError, typeError } from '../errors.js';
+import { assertNonNegativeInteger, rangeError, typeError } from '../errors.js';
 import {
   DEFAULT_SID_SPEC,
   parseSids,
@@ -216,8 +216,7 @@ function resolveOptions(options: ParseRerankOptions): ResolvedOptions {
     ['options.maxDepth', maxDepth],
     ['options.maxDiagnostics', maxDiagnostics],
   ] as const) {
-    if (typeof v !== 'number') throw typeError(FN, name, 'a number', v);
-    if (!Number.isInteger(v) || v < 0) throw rangeError(FN, name, 'a non-negative integer', v);
+    assertNonNegativeInteger(FN, name, v);
   }
   const r: ResolvedOptions = {
     strict: mode === 'strict',
@@ -349,6 +348,16 @@ function isWs(c: number): boolean {
   return c === 32 || c === 10 || c === 13 || c === 9 || c === 12 || c === 11;
 }
 
+/** Index after the optional language tag (`[A-Za-z0-9_-]*`) that starts at `i`, scanning no further than `b`. */
+function skipFenceTag(text: string, i: number, b: number): number {
+  while (i < b) {
+    const d = text.charCodeAt(i);
+    if ((d >= 97 && d <= 122) || (d >= 65 && d <= 90) || (d >= 48 && d <= 57) || d === 45 || d === 95) i++;
+    else break;
+  }
+  return i;
+}
+
 /** True when [a, b) holds non-whitespace text other than code-fence markers (```` ``` ```` plus a language tag). */
 function hasExtraText(text: string, a: number, b: number): boolean {
   let i = a;
@@ -359,13 +368,7 @@ function hasExtraText(text: string, a: number, b: number): boolean {
       continue;
     }
     if (c === 96 && text.startsWith('```', i) && i + 3 <= b) {
-      i += 3;
-      // optional language tag right after the fence
-      while (i < b) {
-        const d = text.charCodeAt(i);
-        if ((d >= 97 && d <= 122) || (d >= 65 && d <= 90) || (d >= 48 && d <= 57) || d === 45 || d === 95) i++;
-        else break;
-      }
+      i = skipFenceTag(text, i + 3, b);
       continue;
     }
     return true;
@@ -426,6 +429,17 @@ interface Extracted {
   think?: string;
 }
 
+/** Records a JSON answer object spanning [s, e): its ranking list and its reasoning (a string or list of strings). */
+function takeJsonAnswer(obj: Record<string, unknown>, ranking: unknown[], s: number, e: number, o: ResolvedOptions, ex: Extracted): void {
+  ex.format = 'json';
+  ex.entries = ranking;
+  ex.spanStart = s;
+  ex.spanEnd = e;
+  const r = Object.prototype.hasOwnProperty.call(obj, o.reasoningKey) ? obj[o.reasoningKey] : undefined;
+  if (typeof r === 'string') ex.reasoning = r;
+  else if (Array.isArray(r) && r.every((x) => typeof x === 'string')) ex.reasoning = (r as string[]).join('\n');
+}
+
 function findJsonAnswer(text: string, a: number, b: number, o: ResolvedOptions, ex: Extracted): 'ok' | 'deep' | 'none' {
   const stack = new Uint8Array(o.maxDepth + 1);
   let from = a;
@@ -449,13 +463,7 @@ function findJsonAnswer(text: string, a: number, b: number, o: ResolvedOptions, 
       const obj = value as Record<string, unknown>;
       const ranking = Object.prototype.hasOwnProperty.call(obj, o.rankingKey) ? obj[o.rankingKey] : undefined;
       if (Array.isArray(ranking)) {
-        ex.format = 'json';
-        ex.entries = ranking;
-        ex.spanStart = s;
-        ex.spanEnd = e;
-        const r = Object.prototype.hasOwnProperty.call(obj, o.reasoningKey) ? obj[o.reasoningKey] : undefined;
-        if (typeof r === 'string') ex.reasoning = r;
-        else if (Array.isArray(r) && r.every((x) => typeof x === 'string')) ex.reasoning = (r as string[]).join('\n');
+        takeJsonAnswer(obj, ranking, s, e, o, ex);
         return 'ok';
       }
       if (ranking !== undefined) addMessage(ex, `'${o.rankingKey}' is not a list`);
@@ -472,8 +480,7 @@ function findJsonArray(text: string, a: number, b: number, o: ResolvedOptions, e
   for (;;) {
     while (s < b && isWs(text.charCodeAt(s))) s++;
     if (text.startsWith('```', s)) {
-      s += 3;
-      while (s < b && /[A-Za-z0-9_-]/.test(text[s]!)) s++;
+      s = skipFenceTag(text, s + 3, b);
       continue;
     }
     break;
@@ -619,12 +626,7 @@ function fastPath(text: string, o: ResolvedOptions, ex: Extracted): boolean {
   let fenced = false;
   if (text.startsWith('```', a)) {
     fenced = true;
-    a += 3;
-    while (a < n) {
-      const d = text.charCodeAt(a);
-      if ((d >= 97 && d <= 122) || (d >= 65 && d <= 90) || (d >= 48 && d <= 57) || d === 45 || d === 95) a++;
-      else break;
-    }
+    a = skipFenceTag(text, a + 3, n);
     while (a < n && isWs(text.charCodeAt(a))) a++;
   }
   if (text.charCodeAt(a) !== 123) return false;
@@ -646,13 +648,7 @@ function fastPath(text: string, o: ResolvedOptions, ex: Extracted): boolean {
   const obj = value as Record<string, unknown>;
   const ranking = obj[o.rankingKey];
   if (!Array.isArray(ranking) || !Object.prototype.hasOwnProperty.call(obj, o.rankingKey)) return false;
-  ex.format = 'json';
-  ex.entries = ranking;
-  ex.spanStart = a;
-  ex.spanEnd = e + 1;
-  const r = Object.prototype.hasOwnProperty.call(obj, o.reasoningKey) ? obj[o.reasoningKey] : undefined;
-  if (typeof r === 'string') ex.reasoning = r;
-  else if (Array.isArray(r) && r.every((x) => typeof x === 'string')) ex.reasoning = (r as string[]).join('\n');
+  takeJsonAnswer(obj, ranking, a, e + 1, o, ex);
   if (think !== undefined) ex.think = think;
   return true;
 }
@@ -933,7 +929,6 @@ export function isIdentityOrder(order: ArrayLike<number>): boolean {
  * ```
  */
 export function fallbackToPreRank(k: number): number[] {
-  if (typeof k !== 'number') throw typeError('fallbackToPreRank', 'k', 'a number', k);
-  if (!Number.isInteger(k) || k < 0) throw rangeError('fallbackToPreRank', 'k', 'a non-negative integer', k);
+  assertNonNegativeInteger('fallbackToPreRank', 'k', k);
   return Array.from({ length: k }, (_, i) => i);
 }
