@@ -13,7 +13,7 @@
  * The reusable parts (`trainListwise`, `evaluateListwise`, `beautyListwiseData`) are exported; the unit test
  * test/rl/dapo_listwise.test.ts runs a tiny training through them.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildSlates, leaveOneOut, loadBeauty, type Slate, type UserSequence } from '../src/data/index.js';
@@ -24,6 +24,7 @@ import { groupAdvantages } from '../src/rl/advantages.js';
 import { dapoLoss, type PolicyLossOptions } from '../src/rl/policy_loss.js';
 import { LinearPlackettLuce } from '../src/rl/plackett_luce.js';
 import { Random } from '../src/sampling/random.js';
+import { writeFileAtomic } from '../src/sid/persistence.js';
 import type { BackendName } from '../src/backend/types.js';
 
 /** One slate as the policy sees it. */
@@ -129,11 +130,10 @@ export interface TrainListwiseResult {
   readonly stepsRun: number;
 }
 
-function writeJsonAtomic(path: string, value: unknown): void {
+/** Writes `value` as JSON with the library's atomic write, creating the folder. */
+async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value));
-  renameSync(tmp, path);
+  await writeFileAtomic(path, new TextEncoder().encode(JSON.stringify(value)));
 }
 
 /**
@@ -157,13 +157,15 @@ export async function trainListwise(
   const lr = options.learningRate ?? 0.05;
   const seed = options.seed ?? 1234;
   const every = options.checkpointEvery ?? 10;
+  const maxRounds = options.maxRounds ?? 10;
+  const temperature = options.temperature ?? 1;
   if (examples.length === 0) throw new RangeError("trainListwise: 'examples' must be non-empty; got 0.");
   const K = examples[0]!.k;
   for (const e of examples) {
     if (e.k !== K || e.features.length !== K * numFeatures) throw new RangeError(`trainListwise: every example must have K = ${K} and ${K * numFeatures} features.`);
   }
   const policy = new LinearPlackettLuce(numFeatures, {
-    temperature: options.temperature ?? 1,
+    temperature,
     ...(options.initialWeights !== undefined ? { weights: options.initialWeights } : {}),
   });
   const m = new Float64Array(numFeatures);
@@ -182,8 +184,8 @@ export async function trainListwise(
   const { backend: _backend, ...lossOptions } = options.loss ?? {};
   const config = JSON.stringify({
     G, batchGroups, perRound, updates, lr, seed, numFeatures, K,
-    maxRounds: options.maxRounds ?? 10,
-    temperature: options.temperature ?? 1,
+    maxRounds,
+    temperature,
     initialWeights: options.initialWeights !== undefined ? Array.from(options.initialWeights) : null,
     loss: lossOptions,
     examples: examples.length,
@@ -216,10 +218,10 @@ export async function trainListwise(
     }
     return examples[perm[cursor++]!]!;
   };
-  const save = () => {
+  const save = async () => {
     if (!options.checkpointPath) return;
     const ck: Checkpoint = { version: 1, config, step, cursor, epoch, weights: Array.from(policy.weights), adamM: Array.from(m), adamV: Array.from(v), history, sampling: { ...totals } };
-    writeJsonAtomic(options.checkpointPath, ck);
+    await writeJsonAtomic(options.checkpointPath, ck);
   };
   interface Group {
     readonly example: ListwiseExample;
@@ -255,7 +257,7 @@ export async function trainListwise(
         return out;
       },
       batchGroups,
-      { maxRounds: options.maxRounds ?? 10, onExhausted: 'partial' },
+      { maxRounds, onExhausted: 'partial' },
     );
     const { groups, stats } = await filler.fill();
     totals.generated += stats.generated;
@@ -309,7 +311,7 @@ export async function trainListwise(
     history.push(log);
     options.onStep?.(log);
     step++;
-    if (step % every === 0 || step === steps) save();
+    if (step % every === 0 || step === steps) await save();
   }
   return { policy, history, sampling: totals, stepsRun: step - startStep };
 }
@@ -593,7 +595,7 @@ async function main(): Promise<void> {
     );
     report[name] = { seeds: perSeed, deltaNdcg5Mean: m, deltaNdcg5Sd: sd };
   }
-  writeJsonAtomic(join(out, 'report.json'), report);
+  await writeJsonAtomic(join(out, 'report.json'), report);
   console.log(`report: ${join(out, 'report.json')}; total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
