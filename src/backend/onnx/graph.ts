@@ -18,6 +18,7 @@
  *
  * @packageDocumentation
  */
+import { rangeError, raw } from '../../errors.js';
 import { ProtoWriter, littleEndianBytes } from './proto.js';
 
 /** Element types a gr2 graph can declare (ONNX `TensorProto.DataType`). */
@@ -149,7 +150,7 @@ interface NodeRecord {
 }
 
 function fail(method: string, arg: string, rule: string, got: string): never {
-  throw new RangeError(`GraphBuilder.${method}: '${arg}' must be ${rule}; got ${got}.`);
+  throw rangeError(`GraphBuilder.${method}`, arg, rule, raw(got));
 }
 
 function checkName(method: string, arg: string, name: unknown): string {
@@ -195,31 +196,30 @@ export function encodeTensor(name: string, t: OnnxTensorInit): Uint8Array {
 }
 
 function tensorBytes(dtype: OnnxDType, data: OnnxTensorInit['data']): Uint8Array {
-  const plain = Array.isArray(data) ? (data as readonly number[]) : null;
+  const values = data as ArrayLike<number>;
   switch (dtype) {
     case 'float32':
-      return littleEndianBytes(data instanceof Float32Array ? data : Float32Array.from(plain ?? (data as ArrayLike<number>)));
+      return littleEndianBytes(data instanceof Float32Array ? data : Float32Array.from(values));
     case 'float64':
-      return littleEndianBytes(data instanceof Float64Array ? data : Float64Array.from(plain ?? (data as ArrayLike<number>)));
+      return littleEndianBytes(data instanceof Float64Array ? data : Float64Array.from(values));
     case 'int32':
-      return littleEndianBytes(data instanceof Int32Array ? data : Int32Array.from(plain ?? (data as ArrayLike<number>)));
+      return littleEndianBytes(data instanceof Int32Array ? data : Int32Array.from(values));
     case 'int64': {
       if (data instanceof BigInt64Array) return littleEndianBytes(data);
-      const src = (plain ?? data) as ArrayLike<number>;
-      const out = new BigInt64Array(src.length);
-      for (let i = 0; i < src.length; i++) out[i] = BigInt(src[i]!);
+      const out = new BigInt64Array(values.length);
+      for (let i = 0; i < values.length; i++) out[i] = BigInt(values[i]!);
       return littleEndianBytes(out);
     }
     case 'uint8':
     case 'bool':
-      return data instanceof Uint8Array ? data : Uint8Array.from(plain ?? (data as ArrayLike<number>));
+      return data instanceof Uint8Array ? data : Uint8Array.from(values);
     case 'int8': {
-      const a = data instanceof Int8Array ? data : Int8Array.from(plain ?? (data as ArrayLike<number>));
+      const a = data instanceof Int8Array ? data : Int8Array.from(values);
       return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
     }
     case 'float16': {
       // raw IEEE half bits are expected (Uint16Array)
-      const a = data instanceof Uint16Array ? data : Uint16Array.from(plain ?? (data as ArrayLike<number>));
+      const a = data instanceof Uint16Array ? data : Uint16Array.from(values);
       const out = new Uint8Array(a.length * 2);
       const dv = new DataView(out.buffer);
       for (let i = 0; i < a.length; i++) dv.setUint16(i * 2, a[i]!, true);

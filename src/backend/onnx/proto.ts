@@ -46,8 +46,7 @@ export class ProtoWriter {
 
   /** Writes an unsigned/two's-complement varint (64-bit, negative values take 10 bytes as in protobuf). */
   private varint(value: number | bigint): void {
-    let v = BigInt.asUintN(64, BigInt(value));
-    if (typeof value === 'number' && value >= 0 && value < 2 ** 31) {
+    if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < 2 ** 31) {
       // fast path for small non-negative numbers
       let n = value;
       while (n >= 0x80) {
@@ -57,6 +56,7 @@ export class ProtoWriter {
       this.rawByte(n);
       return;
     }
+    let v = BigInt.asUintN(64, BigInt(value));
     while (v >= 0x80n) {
       this.rawByte(Number(v & 0x7fn) | 0x80);
       v >>= 7n;
