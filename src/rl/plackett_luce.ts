@@ -144,7 +144,12 @@ function sampleOrder(s: ArrayLike<number>, tau: number, rng: Random): Int32Array
     while (u === 0) u = rng.random();
     keys[i] = s[i]! / tau - Math.log(-Math.log(u));
   }
-  const idx = Array.from({ length: K }, (_, i) => i);
+  return orderByDescending(keys);
+}
+
+/** Indices of `keys` by descending key, ties by index (stable). */
+function orderByDescending(keys: ArrayLike<number>): Int32Array {
+  const idx = Array.from({ length: keys.length }, (_, i) => i);
   idx.sort((a, b) => keys[b]! - keys[a]! || a - b);
   return Int32Array.from(idx);
 }
@@ -160,10 +165,7 @@ function sampleOrder(s: ArrayLike<number>, tau: number, rng: Random): Int32Array
  * ```
  */
 export function plackettLuceGreedy(scores: ArrayLike<number>): Int32Array {
-  const s = checkScores('plackettLuceGreedy', scores);
-  const idx = Array.from({ length: s.length }, (_, i) => i);
-  idx.sort((a, b) => s[b]! - s[a]! || a - b);
-  return Int32Array.from(idx);
+  return orderByDescending(checkScores('plackettLuceGreedy', scores));
 }
 
 /**
@@ -190,20 +192,19 @@ export function plackettLuceScoreGrad(
   const fn = 'plackettLuceScoreGrad';
   const s = checkScores(fn, scores);
   const o = checkOrder(fn, order, s.length);
-  const { tau } = resolve(fn, s.length, {});
-  const t2 = options.temperature ?? tau;
-  assertFiniteNumber(fn, 'temperature', t2, { min: 0, minExclusive: true });
+  const tau = options.temperature ?? 1;
+  assertFiniteNumber(fn, 'temperature', tau, { min: 0, minExclusive: true });
   if (gradLogProbs == null || typeof gradLogProbs.length !== 'number') throw typeError(fn, 'gradLogProbs', 'an array of numbers', gradLogProbs);
   if (gradLogProbs.length > Math.max(1, s.length - 1)) {
     throw rangeError(fn, 'gradLogProbs', `of length at most K − 1 = ${s.length - 1}`, raw(`length ${gradLogProbs.length}`));
   }
   const out = new Float64Array(s.length);
-  scoreGradInto(s, o, gradLogProbs, t2, out, 1);
+  scoreGradInto(s, o, gradLogProbs, tau, out);
   return out;
 }
 
-/** `out += scale · ∂/∂s Σ_t g_t log π_t` (no validation; used in hot loops). @internal */
-function scoreGradInto(s: ArrayLike<number>, o: ArrayLike<number>, g: ArrayLike<number>, tau: number, out: Float64Array, scale: number): void {
+/** `out += ∂/∂s Σ_t g_t log π_t` (no validation). @internal */
+function scoreGradInto(s: ArrayLike<number>, o: ArrayLike<number>, g: ArrayLike<number>, tau: number, out: Float64Array): void {
   const K = s.length;
   const steps = Math.min(g.length, K - 1);
   const z = new Float64Array(K);
@@ -215,7 +216,7 @@ function scoreGradInto(s: ArrayLike<number>, o: ArrayLike<number>, g: ArrayLike<
     for (let i = t; i < K; i++) if (z[i]! > m) m = z[i]!;
     let sum = 0;
     for (let i = t; i < K; i++) sum += Math.exp(z[i]! - m);
-    const c = (scale * gt) / tau;
+    const c = gt / tau;
     out[o[t]!]! += c;
     for (let i = t; i < K; i++) out[o[i]!]! -= (c * Math.exp(z[i]! - m)) / sum;
   }
