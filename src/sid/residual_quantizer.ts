@@ -350,8 +350,9 @@ export class ResidualQuantizer {
       const rows = Math.min(chunkSize, n - start);
       const R = X.data.slice(start * d, (start + rows) * d);
       const chunkCodes = codes.subarray(start * L, (start + rows) * L);
-      if (beamWidth === 1) await this.greedyChunk(books, R, rows, chunkCodes, backend, lastResidual?.subarray(start * d, (start + rows) * d) ?? null);
-      else await this.beamChunk(books, R, rows, beamWidth, chunkCodes, backend, lastResidual?.subarray(start * d, (start + rows) * d) ?? null);
+      const chunkResidual = lastResidual?.subarray(start * d, (start + rows) * d) ?? null;
+      if (beamWidth === 1) await this.greedyChunk(books, R, rows, chunkCodes, backend, chunkResidual);
+      else await this.beamChunk(books, R, rows, beamWidth, chunkCodes, backend, chunkResidual);
     }
     return { codes: new Tensor('int32', codes, [n, L]) };
   }

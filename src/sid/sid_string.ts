@@ -11,7 +11,7 @@
  *
  * @packageDocumentation
  */
-import { rangeError, raw, typeError } from '../errors.js';
+import { assertNonNegativeInteger, assertPositiveInteger, rangeError, raw, typeError } from '../errors.js';
 
 /** A semantic ID: one 0-based code per level. */
 export type SemanticId = readonly number[];
@@ -112,10 +112,7 @@ export interface ParseSidsOptions {
  * ```
  */
 export function sidLevelPrefix(level: number): string {
-  if (typeof level !== 'number') throw typeError('sidLevelPrefix', 'level', 'a number', level);
-  if (!Number.isInteger(level) || level < 0) {
-    throw rangeError('sidLevelPrefix', 'level', 'a non-negative integer', level);
-  }
+  assertNonNegativeInteger('sidLevelPrefix', 'level', level);
   let n = level + 1;
   let out = '';
   while (n > 0) {
@@ -153,8 +150,7 @@ function compileSpec(fn: string, arg: string, spec: unknown): CompiledSpec {
   }
   const s = spec as Partial<SidSpec>;
   const levels = s.levels;
-  if (typeof levels !== 'number') throw typeError(fn, `${arg}.levels`, 'a number', levels);
-  if (!Number.isInteger(levels) || levels < 1) throw rangeError(fn, `${arg}.levels`, 'a positive integer', levels);
+  assertPositiveInteger(fn, `${arg}.levels`, levels);
   const sizes = s.codebookSizes;
   if (!Array.isArray(sizes)) throw typeError(fn, `${arg}.codebookSizes`, 'an array of numbers', sizes);
   if (sizes.length !== levels) {
