@@ -52,6 +52,12 @@ function quantileSorted(s: Float64Array, q: number): number {
   return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
 }
 
+/** The central `level` interval of the values in `s` (sorted in place): its (1 ∓ level)/2 quantiles. */
+function percentileInterval(s: Float64Array, level: number): [number, number] {
+  s.sort();
+  return [quantileSorted(s, (1 - level) / 2), quantileSorted(s, (1 + level) / 2)];
+}
+
 /** Options of {@link bootstrapCi}. */
 export interface BootstrapOptions {
   /** Number of bootstrap resamples B. @defaultValue `1000` */
@@ -93,8 +99,7 @@ export function bootstrapCi(values: ArrayLike<number>, options: BootstrapOptions
     for (let i = 0; i < n; i++) s += x[Math.floor(rng.random() * n)]!;
     means[b] = s / n;
   }
-  means.sort();
-  return [quantileSorted(means, (1 - level) / 2), quantileSorted(means, (1 + level) / 2)];
+  return percentileInterval(means, level);
 }
 
 /**
@@ -216,20 +221,17 @@ export function pairedTest(a: ArrayLike<number>, b: ArrayLike<number>, options: 
       if (Math.abs(m - t) >= absT) extreme++;
     }
   }
-  let ci: [number, number];
-  if (method === 'bootstrap') {
-    boots.sort();
-    ci = [quantileSorted(boots, (1 - level) / 2), quantileSorted(boots, (1 + level) / 2)];
-  } else {
-    ci = bootstrapCi(diff, { samples: Math.min(samples, 2000), level, seed: seed + 1 });
-  }
+  const ci =
+    method === 'bootstrap'
+      ? percentileInterval(boots, level)
+      : bootstrapCi(diff, { samples: Math.min(samples, 2000), level, seed: seed + 1 });
   const meanA = sa / n;
   const meanB = sb / n;
   return {
     meanA,
     meanB,
     difference: t,
-    relativeLift: meanB === 0 ? NaN : (meanA - meanB) / meanB,
+    relativeLift: relativeLift(meanA, meanB),
     pValue: (1 + extreme) / (1 + samples),
     ci,
     n,

@@ -6,7 +6,7 @@
 import { Tensor, toMatrix, type MatrixLike } from '../backend/tensor.js';
 import { assertOneOf, assertPositiveInteger, rangeError, raw, typeError } from '../errors.js';
 import { bootstrapCi, nanMean, pairedTest, type BootstrapOptions, type PairedTestOptions, type PairedTestResult } from './bootstrap.js';
-import { aucKernel, hitKernel, hitsKernel, ndcgKernel, rrKernel, type RowView } from './kernels.js';
+import { aucKernel, discounts, hitKernel, hitsKernel, ndcgKernel, rrKernel, type RowView } from './kernels.js';
 import { AUC_NEEDS, aucPairs, noRelevantValue, prepare, resolveCommon, resolveK, toRowView } from './prepare.js';
 import type { AucOptions, ItemId, NdcgOptions, Ranking, RecallOptions, Relevance } from './types.js';
 
@@ -284,16 +284,14 @@ export function evaluateSlates(scores: MatrixLike, labels: MatrixLike, metrics: 
     }
     // tie groups; resolve them unless 'average'
     let groups = 0;
-    let numRel = 0;
     for (let p = 0; p < K; ) {
       let e = p + 1;
       const s = sd[o + order[p]!]!;
       while (e < K && sd[o + order[e]!] === s) e++;
+      for (let t = p; t < e; t++) grades[t] = ld[o + order[t]!]!;
       if (ties === 'average' || e - p === 1) {
         bounds[groups++] = p;
-        for (let t = p; t < e; t++) grades[t] = ld[o + order[t]!]!;
       } else {
-        for (let t = p; t < e; t++) grades[t] = ld[o + order[t]!]!;
         if (ties !== 'stable') {
           // insertion sort of the tie run by grade (desc for optimistic, asc for pessimistic)
           for (let t = p + 1; t < e; t++) {
@@ -317,7 +315,6 @@ export function evaluateSlates(scores: MatrixLike, labels: MatrixLike, metrics: 
     for (let i = 0; i < K; i++) {
       const g = ld[o + i]!;
       if (g > 0) {
-        numRel++;
         let u = nIdeal++;
         while (u > 0 && ideal[u - 1]! < g) {
           ideal[u] = ideal[u - 1]!;
@@ -334,8 +331,8 @@ export function evaluateSlates(scores: MatrixLike, labels: MatrixLike, metrics: 
         for (let gi = 0; gi < groups; gi++) for (let t = bounds[gi]!; t < bounds[gi + 1]!; t++) group[t] = gi;
         const [c, t] = aucKernel(grades, group, K, binary);
         v = t === 0 ? noRelevantValue(fn, common.noRelevant, AUC_NEEDS[pairs]) : c / t;
-      } else if (numRel === 0) v = noRelevantValue(fn, common.noRelevant);
-      else v = kernelValue(s.name, view, kks[m]!, numRel, capDen, exponential);
+      } else if (nIdeal === 0) v = noRelevantValue(fn, common.noRelevant);
+      else v = kernelValue(s.name, view, kks[m]!, nIdeal, capDen, exponential);
       outs[m]![q] = v;
     }
   }
@@ -399,8 +396,7 @@ export function evaluateRanks(ranks: ArrayLike<number>, metrics: readonly string
     if (!Number.isInteger(r) || r < 0 || r > K) throw rangeError(fn, `ranks[${i}]`, `an integer in [0, ${K}]`, r);
     if (R !== ranks) R[i] = r;
   }
-  const disc = new Float64Array(K + 1);
-  for (let r = 1; r <= K; r++) disc[r] = 1 / Math.log2(r + 1);
+  const disc = discounts(K); // disc[r − 1] = 1 / log2(r + 1)
   const perQuery: Record<string, Float64Array> = {};
   for (const s of specs) {
     const out = (perQuery[s.key] = new Float64Array(n));
@@ -414,7 +410,7 @@ export function evaluateRanks(ranks: ArrayLike<number>, metrics: readonly string
         for (let i = 0; i < n; i++) out[i] = R[i]! > 0 && R[i]! <= k ? 1 / k : 0;
         break;
       case 'ndcg':
-        for (let i = 0; i < n; i++) out[i] = R[i]! > 0 && R[i]! <= k ? disc[R[i]!]! : 0;
+        for (let i = 0; i < n; i++) out[i] = R[i]! > 0 && R[i]! <= k ? disc[R[i]! - 1]! : 0;
         break;
       case 'mrr':
         for (let i = 0; i < n; i++) out[i] = R[i]! > 0 && R[i]! <= k ? 1 / R[i]! : 0;
