@@ -7,7 +7,7 @@
  * `GR2_BENCH_QUICK=1` runs small sizes; `GR2_BENCH_PYTHON=0` skips faiss.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kmeans } from 'ml-kmeans';
@@ -101,7 +101,6 @@ print(json.dumps({'ms': sorted(times)[len(times) // 2], 'threads': faiss.omp_get
       rows.push({ name: 'faiss IndexFlatL2.search (python)', ms: null, note: `failed: ${r.stderr.trim().split('\n').pop()}` });
     } else {
       const { ms, threads } = JSON.parse(r.stdout.trim().split('\n').pop()!) as { ms: number; threads: number };
-      const { readFileSync } = await import('node:fs');
       const fi = new Int32Array(readFileSync(join(dir, 'faiss_index.i32')).buffer.slice(0));
       rows.push({ name: 'faiss IndexFlatL2.search (python)', ms, note: `search only, ${threads} OpenMP threads; index agreement with onnx ${agree(fi, onnxIndex)}` });
     }

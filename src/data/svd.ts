@@ -219,8 +219,9 @@ export async function randomizedSvd(a: SparseMatrix, rank: number, options: Rand
     s[j] = Math.sqrt(Math.max(values[j]!, 0));
     for (let i = 0; i < l; i++) ub[i * rank + j] = vectors[i * l + j]!;
   }
-  const U = await matMul(new Tensor('float32', Float32Array.from(Q), [a.rows, l]), new Tensor('float32', ub, [l, rank]), { backend });
-  const WU = await matMul(new Tensor('float32', Float32Array.from(W), [a.cols, l]), new Tensor('float32', ub, [l, rank]), { backend });
+  const UB = new Tensor('float32', ub, [l, rank]);
+  const U = await matMul(new Tensor('float32', Float32Array.from(Q), [a.rows, l]), UB, { backend });
+  const WU = await matMul(new Tensor('float32', Float32Array.from(W), [a.cols, l]), UB, { backend });
   const v = WU.data;
   for (let r = 0; r < a.cols; r++) for (let j = 0; j < rank; j++) v[r * rank + j] = s[j]! > 0 ? v[r * rank + j]! / s[j]! : 0;
   for (let i = 0; i < U.data.length; i++) {
