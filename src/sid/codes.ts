@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { Tensor } from '../backend/tensor.js';
+import { Tensor, toInt32 } from '../backend/tensor.js';
 import { assertPositiveInteger, rangeError, raw, typeError } from '../errors.js';
 
 /** Codes of `n` items, `[n, levels]` int32, row-major: `data[i·levels + l]` is item `i`'s code at level `l`. */
@@ -52,16 +52,8 @@ export function toSidCodes(codes: SidCodesLike, name: string, fn: string): SidCo
   if (codes && typeof codes === 'object' && 'data' in codes && 'dims' in codes) {
     const { data, dims } = codes as { data: Int32Array | readonly number[]; dims: readonly number[] };
     if (dims.length !== 2) throw rangeError(fn, `${name}.dims`, '[n, levels]', raw(`[${dims.join(', ')}]`));
-    let arr: Int32Array;
-    if (data instanceof Int32Array) arr = data;
-    else if (Array.isArray(data)) {
-      arr = new Int32Array(data.length);
-      for (let i = 0; i < data.length; i++) {
-        if (!Number.isInteger(data[i])) throw rangeError(fn, `${name}.data[${i}]`, 'an integer', data[i]);
-        arr[i] = data[i]!;
-      }
-    } else throw typeError(fn, `${name}.data`, 'an Int32Array or number[]', data);
-    return new Tensor('int32', arr, dims);
+    if (!(data instanceof Int32Array) && !Array.isArray(data)) throw typeError(fn, `${name}.data`, 'an Int32Array or number[]', data);
+    return new Tensor('int32', toInt32(data, `${name}.data`, fn), dims);
   }
   throw typeError(fn, name, 'an int32 Tensor, {data, dims} or number[][]', codes);
 }
@@ -100,6 +92,18 @@ export function rowKey(data: Int32Array, L: number, i: number, upto = L): string
   const o = i * L;
   for (let l = 0; l < upto; l++) s += (l ? ',' : '') + data[o + l]!;
   return s;
+}
+
+/** Row indices grouped by {@link rowKey} of their first `upto` codes, groups in first-seen order (internal). */
+export function rowGroups(data: Int32Array, L: number, n: number, upto = L): Map<string, number[]> {
+  const groups = new Map<string, number[]>();
+  for (let i = 0; i < n; i++) {
+    const key = rowKey(data, L, i, upto);
+    const g = groups.get(key);
+    if (g) g.push(i);
+    else groups.set(key, [i]);
+  }
+  return groups;
 }
 
 /**

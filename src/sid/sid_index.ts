@@ -8,10 +8,10 @@ import { codeRow, toSidCodes, type SidCodesLike } from './codes.js';
 import {
   DEFAULT_SID_SPEC,
   createSidSpec,
-  parseSid,
   parseSids,
   renderSid,
   sidKey,
+  tryParseSid,
   validateSidSpec,
   type ParseSidsOptions,
   type SemanticId,
@@ -157,13 +157,8 @@ export class SidIndex<Id extends ItemId = ItemId> {
 
   private keyOf(fn: string, sid: string | SemanticId): string | null {
     if (typeof sid === 'string') {
-      let codes: number[];
-      try {
-        codes = parseSid(sid, this.spec);
-      } catch {
-        return null;
-      }
-      return sidKey(codes);
+      const codes = tryParseSid(sid, this.spec);
+      return codes === null ? null : sidKey(codes);
     }
     if (!Array.isArray(sid)) throw typeError(fn, 'sid', 'a SID string or an array of codes', sid);
     return sid.length === 0 ? null : sidKey(sid);

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import { rangeError } from '../errors.js';
-import { resolveCodebookSizes, rowKey, toSidCodes, type SidCodesLike } from './codes.js';
+import { resolveCodebookSizes, rowGroups, rowKey, toSidCodes, type SidCodesLike } from './codes.js';
 
 /**
  * Uniqueness = (number of distinct SID tuples) / (number of items). 1 for an empty set.
@@ -39,14 +39,7 @@ export function sidUniqueness(codes: SidCodesLike): number {
 export function sidCollisionGroups(codes: SidCodesLike): number[][] {
   const C = toSidCodes(codes, 'codes', 'sidCollisionGroups');
   const [n, L] = C.dims as [number, number];
-  const groups = new Map<string, number[]>();
-  for (let i = 0; i < n; i++) {
-    const key = rowKey(C.data, L, i);
-    const g = groups.get(key);
-    if (g) g.push(i);
-    else groups.set(key, [i]);
-  }
-  return [...groups.values()].filter((g) => g.length > 1).sort((a, b) => b.length - a.length || a[0]! - b[0]!);
+  return [...rowGroups(C.data, L, n).values()].filter((g) => g.length > 1).sort((a, b) => b.length - a.length || a[0]! - b[0]!);
 }
 
 /** Usage of one level's codebook. */

@@ -9,7 +9,7 @@ import { Tensor, toMatrix, type MatrixLike } from '../backend/tensor.js';
 import type { BackendOption } from '../backend/types.js';
 import { Gr2Error, assertNonNegativeInteger, assertOneOf, assertPositiveInteger, rangeError, raw } from '../errors.js';
 import { Random } from '../sampling/random.js';
-import { resolveCodebookSizes, rowKey, toSidCodes, type SidCodes, type SidCodesLike } from './codes.js';
+import { resolveCodebookSizes, rowGroups, rowKey, toSidCodes, type SidCodes, type SidCodesLike } from './codes.js';
 
 /**
  * Some SID prefix holds more items than the last codebook has codes, so no assignment of the last level
@@ -185,13 +185,7 @@ export async function collisionAwareLastLevel(
   if (R.dims[0] !== n) throw rangeError(fn, 'residuals', `of ${n} rows (as codes)`, raw(`${R.dims[0]} rows`));
   if (R.dims[1] !== d) throw rangeError(fn, 'residuals', `of dimension ${d} (as lastCodebook)`, raw(`dimension ${R.dims[1]}`));
   // Group by prefix.
-  const groups = new Map<string, number[]>();
-  for (let i = 0; i < n; i++) {
-    const key = rowKey(C.data, L, i, L - 1);
-    const g = groups.get(key);
-    if (g) g.push(i);
-    else groups.set(key, [i]);
-  }
+  const groups = rowGroups(C.data, L, n, L - 1);
   let maxLoad = 0;
   const overfull: { prefix: number[]; load: number }[] = [];
   for (const g of groups.values()) {
