@@ -521,7 +521,8 @@ export class ResidualQuantizer {
     const fn = `${CLS}.reconstructionError`;
     this.trained(fn);
     const X = this.input(fn, vectors, options.checkFinite ?? true);
-    const codes = options.codes !== undefined ? toSidCodes(options.codes, 'options.codes', fn) : await this.encode(X, options);
+    // X was checked for NaN/Inf above: encode need not scan it again.
+    const codes = options.codes !== undefined ? toSidCodes(options.codes, 'options.codes', fn) : await this.encode(X, { ...options, checkFinite: false });
     if (codes.dims[0] !== X.dims[0]) throw rangeError(fn, 'options.codes', `${X.dims[0]} rows (as vectors)`, raw(`${codes.dims[0]}`));
     const xHat = this.decode(codes);
     let num = 0;
