@@ -213,7 +213,7 @@ describe("'onnx' devices", () => {
     expect((err as CudaUnavailableError).name).toBe('CudaUnavailableError');
     expect((err as CudaUnavailableError).reason).toBe(cudaReason);
     expect((err as Error).message).toMatch(/CUDA execution provider not available/);
-    expect((err as Error).message).toMatch(/ONNXRUNTIME_NODE_INSTALL=cuda12 npm install/);
+    expect((err as Error).message).toMatch(/ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules\/onnxruntime-node\/script\/install.js/);
     expect((err as Error).message).toMatch(/linux x64 only/);
     // strict: setBackend does not fall back either
     await expect(setBackend('onnx', { device: 'cuda' })).rejects.toBeInstanceOf(CudaUnavailableError);

@@ -16,10 +16,9 @@ import { BackendInitError } from '../../errors.js';
  */
 export const CUDA_INSTALL_HINT =
   'The CUDA execution provider of onnxruntime-node exists for linux x64 only and needs the CUDA 12 runtime ' +
-  '(with cuDNN 9) on the machine. Its libraries are downloaded when onnxruntime-node is installed: reinstall ' +
-  "with the install flag unset (remove 'onnxruntime-node-install=skip' from .npmrc and unset ONNXRUNTIME_NODE_INSTALL) " +
-  "or explicitly with 'ONNXRUNTIME_NODE_INSTALL=cuda12 npm install onnxruntime-node' (or 'npm rebuild onnxruntime-node' " +
-  'with that variable set), then check that libonnxruntime_providers_cuda.so appears in ' +
+  '(with cuDNN 9) on the machine. Its libraries are downloaded by onnxruntime-node\'s own install script: run ' +
+  "'ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js' (the variable wins over " +
+  "the 'onnxruntime-node-install=skip' line of .npmrc), then check that libonnxruntime_providers_cuda.so appears in " +
   'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/. Use {device: "cpu"} or {device: "auto"} to run without it.';
 
 /**
