@@ -62,6 +62,48 @@ export class NumericError extends Gr2Error {
   override readonly name = 'NumericError';
 }
 
+/** Why a generator request failed; `retryable` kinds may succeed when tried again. */
+export type GeneratorErrorKind =
+  | 'timeout'
+  | 'rate_limit'
+  | 'server'
+  | 'network'
+  | 'bad_response'
+  | 'aborted'
+  | 'client';
+
+/**
+ * A {@link Generator} request failed. `kind` classifies the failure; `retryable` says whether trying again can
+ * help (`timeout`, `rate_limit`, `server`, `network`, `bad_response`); `retryAfterMs` carries a server's
+ * `Retry-After`; `status` the HTTP status where there was one.
+ *
+ * @example
+ * ```ts
+ * const err = new GeneratorError('rate_limit', 'openai: 429 Too Many Requests', { status: 429, retryAfterMs: 2000 });
+ * err.retryable; // true
+ * ```
+ */
+export class GeneratorError extends Gr2Error {
+  override readonly name = 'GeneratorError';
+  readonly kind: GeneratorErrorKind;
+  readonly status: number | undefined;
+  readonly retryAfterMs: number | undefined;
+  constructor(
+    kind: GeneratorErrorKind,
+    message: string,
+    options: { status?: number; retryAfterMs?: number; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.kind = kind;
+    this.status = options.status;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+  /** Whether trying the same request again can succeed. */
+  get retryable(): boolean {
+    return this.kind !== 'aborted' && this.kind !== 'client';
+  }
+}
+
 /** Renders a value for an error message: short, unambiguous, never throws. */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? value.slice(0, 57) + '...' : value);
@@ -150,4 +192,48 @@ export function assertOneOf<T extends string>(
 /** Exhaustiveness guard for `switch` over a union. */
 export function assertUnreachable(value: never, message = 'unreachable'): never {
   throw new Gr2Error(`${message}: ${describeValue(value)}`);
+}
+
+/** Levenshtein distance, for "did you mean" hints (small strings only). */
+function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j]!;
+      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * @internal Checks an options argument: `undefined` is allowed (all defaults); anything but a plain object
+ * throws a `TypeError`; a key outside `known` throws a `RangeError` naming it and the closest valid key.
+ * Returns the options as an object (`{}` for `undefined`).
+ */
+export function checkOptions<T extends object>(
+  fn: string,
+  options: T | undefined,
+  known: readonly string[],
+  arg = 'options',
+): T {
+  if (options === undefined) return {} as T;
+  if (options === null || typeof options !== 'object' || Array.isArray(options) || ArrayBuffer.isView(options)) {
+    throw typeError(fn, arg, 'an options object or undefined', options);
+  }
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    let best = '';
+    let bestD = Infinity;
+    for (const k of known) {
+      const d = editDistance(key.toLowerCase(), k.toLowerCase());
+      if (d < bestD) [best, bestD] = [k, d];
+    }
+    const hint = best && bestD <= Math.max(2, Math.floor(best.length / 3)) ? ` Did you mean '${best}'?` : '';
+    throw rangeError(fn, `${arg}.${key}`, `a known option (${known.join(', ')})`, raw('an unknown key'), hint.trim());
+  }
+  return options;
 }

@@ -16,3 +16,4 @@ export {
   type RerankFormat,
   type RerankParseResult,
 } from './parse_output.js';
+export type { ChatMessage, ChatRole, RerankItem } from './types.js';

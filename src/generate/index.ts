@@ -1,0 +1,13 @@
+/**
+ * `gr2/generate` — LLM generators behind one {@link Generator} interface.
+ *
+ * @packageDocumentation
+ */
+export type {
+  FinishReason,
+  GenerateRequest,
+  GenerateResult,
+  GenerateUsage,
+  Generation,
+  Generator,
+} from './types.js';
