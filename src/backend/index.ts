@@ -56,3 +56,4 @@ export { OnnxBackend, createOnnxBackend, probeCuda, resolveDevice, type DeviceRe
 export { CudaUnavailableError, CUDA_INSTALL_HINT } from './onnx/errors.js';
 export { KERNEL_GRAPHS } from './onnx/kernels/graphs.js';
 export { addNearest, buildNearestGraph } from './onnx/kernels/nearest.js';
+export { buildPolicyLossGraph, type PolicyLossGraphSpec } from './onnx/kernels/policy_loss.js';

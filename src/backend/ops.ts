@@ -5,10 +5,18 @@
  */
 import { NumericError, assertPositiveInteger, rangeError, raw, typeError } from '../errors.js';
 import { env } from '../env.js';
-import { getKernel } from './kernel_registry.js';
+import { findKernel, getKernel } from './kernel_registry.js';
 import { resolveBackend } from './registry.js';
 import { Tensor, toInt32, toMatrix, type Matrix, type MatrixLike } from './tensor.js';
 import type { AccumulateResult, BackendOption, KernelName, KernelSignatures, NearestResult, TensorBackend } from './types.js';
+import type {
+  FullKlKernelAttrs,
+  FullKlKernelInputs,
+  FullKlKernelOutput,
+  PolicyLossKernelAttrs,
+  PolicyLossKernelInputs,
+  PolicyLossKernelOutput,
+} from './kernel_contracts.js';
 
 /**
  * Runs kernel `name` on `backend` with inputs that are already validated (the public front doors such as
@@ -245,4 +253,33 @@ export async function logSoftmaxGather(
   if (b * s === 0) return new Tensor('float32', new Float32Array(0), [b, s]);
   const backend = await resolveBackend(options.backend);
   return runKernel(backend, 'logSoftmaxGather', { logits: L, ids: I }, { chunkSize });
+}
+
+/**
+ * The backend that runs `kernel` for a call with `options.backend`: the pinned backend (which must implement it),
+ * else the active backend, or `'js'` when the active backend lacks the kernel.
+ */
+async function backendFor(kernel: KernelName, options: BackendOption): Promise<TensorBackend> {
+  const active = await resolveBackend(options.backend);
+  return options.backend === undefined && findKernel(active.name, kernel) === undefined ? resolveBackend('js') : active;
+}
+
+/**
+ * @internal Front door of the `policyLoss` kernel for the `gr2/rl` losses, which validate the inputs: dispatches to
+ * the pinned backend, else the active one, or `'js'` when the active backend lacks the kernel.
+ */
+export async function policyLossKernel(
+  inputs: PolicyLossKernelInputs,
+  attrs: PolicyLossKernelAttrs,
+  options: BackendOption = {},
+): Promise<PolicyLossKernelOutput> {
+  return runKernel(await backendFor('policyLoss', options), 'policyLoss', inputs, attrs);
+}
+
+/**
+ * @internal Front door of the `fullKl` kernel for `gr2/rl` `opdLoss` (inputs validated there); backend choice as
+ * {@link policyLossKernel}.
+ */
+export async function fullKlKernel(inputs: FullKlKernelInputs, attrs: FullKlKernelAttrs, options: BackendOption = {}): Promise<FullKlKernelOutput> {
+  return runKernel(await backendFor('fullKl', options), 'fullKl', inputs, attrs);
 }

@@ -7,6 +7,14 @@
  *
  * @packageDocumentation
  */
+import type {
+  FullKlKernelAttrs,
+  FullKlKernelInputs,
+  FullKlKernelOutput,
+  PolicyLossKernelAttrs,
+  PolicyLossKernelInputs,
+  PolicyLossKernelOutput,
+} from './kernel_contracts.js';
 import type { Matrix, Tensor } from './tensor.js';
 
 /** Names of the built-in backends; any other registered name is accepted too. */
@@ -94,6 +102,25 @@ export interface KernelSignatures {
     inputs: { readonly logits: Tensor<'float32'>; readonly ids: Tensor<'int32'> };
     attrs: { readonly chunkSize: number };
     output: Tensor<'float32'>;
+  };
+  /**
+   * Fused clipped policy-gradient loss + closed-form gradient + statistics (see `gr2/rl`).
+   * Inputs `[batch·seqLen]` float arrays; output `{loss, pgLoss, klLoss, grad, stats}`.
+   */
+  policyLoss: {
+    inputs: PolicyLossKernelInputs;
+    attrs: PolicyLossKernelAttrs;
+    output: PolicyLossKernelOutput;
+  };
+  /**
+   * Fused full-vocabulary reverse KL `KL(student ‖ teacher)` per row, its gradient with respect to the student's
+   * log-prob rows (scaled per row) and the row entropies (see `gr2/rl` `opdLoss`).
+   * Inputs `[rows·vocab]` log-prob rows and `[rows]` mask / weights; output `{kl, entropy, grad}`.
+   */
+  fullKl: {
+    inputs: FullKlKernelInputs;
+    attrs: FullKlKernelAttrs;
+    output: FullKlKernelOutput;
   };
 }
 

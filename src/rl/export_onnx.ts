@@ -5,8 +5,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { assertFiniteNumber, assertOneOf, typeError } from '../errors.js';
-import { buildPolicyLossGraph, type PolicyLossGraphSpec } from '../backend/onnx/kernels/policy_loss.js';
-import type { KlEstimator } from './kernel_types.js';
+import { buildPolicyLossGraph, type PolicyLossGraphSpec } from '../backend/index.js';
+import type { KlEstimator } from '../backend/kernel_contracts.js';
 import { resolveClipOptions } from './policy_loss.js';
 
 /** Options of {@link exportPolicyLossOnnx} (the graph's constants). */

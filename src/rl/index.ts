@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-export * from './kernel_types.js';
+export type { FloatArray, KlEstimator, PolicyLossStats } from './policy_loss.js';
 export { type RlDType, type TokenMatrixLike } from './tokens.js';
 export {
   groupAdvantages,

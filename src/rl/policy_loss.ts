@@ -20,11 +20,9 @@
 import '../backend/register_builtins.js';
 import { assertFiniteNumber, assertOneOf, NumericError, rangeError, raw, typeError } from '../errors.js';
 import { createRegistry } from '../registry.js';
-import { runKernel } from '../backend/ops.js';
-import { resolveBackend } from '../backend/registry.js';
-import { findKernel } from '../backend/kernel_registry.js';
+import { fullKlKernel, policyLossKernel } from '../backend/ops.js';
 import type { BackendOption } from '../backend/types.js';
-import type { FloatArray, KlEstimator, PolicyLossKernelAttrs, PolicyLossStats } from './kernel_types.js';
+import type { FloatArray, KlEstimator, PolicyLossKernelAttrs, PolicyLossStats } from '../backend/kernel_contracts.js';
 import {
   allocFloat,
   assertBinaryMask,
@@ -38,7 +36,7 @@ import {
   type TokenMatrixLike,
 } from './tokens.js';
 
-export type { FloatArray, KlEstimator, PolicyLossStats } from './kernel_types.js';
+export type { FloatArray, KlEstimator, PolicyLossStats } from '../backend/kernel_contracts.js';
 export type { RlDType, TokenMatrixLike } from './tokens.js';
 
 /**
@@ -505,13 +503,9 @@ function resolveLoss(fn: string, defaults: LossDefaults, inputs: PolicyLossInput
 
 async function clippedPolicyLoss(fn: string, defaults: LossDefaults, inputs: PolicyLossInputs, options: PolicyLossOptions): Promise<PolicyLossResult> {
   const r = resolveLoss(fn, defaults, inputs, options);
-  const active = await resolveBackend(options.backend);
   // the active backend, or 'js' when it lacks the kernel (a backend pinned with {backend} must have it)
-  const backendFor = async (kernel: 'policyLoss' | 'fullKl') =>
-    options.backend === undefined && findKernel(active.name, kernel) === undefined ? resolveBackend('js') : active;
-  const out = await runKernel(
-    await backendFor('policyLoss'),
-    'policyLoss',
+  const pin = options.backend !== undefined ? { backend: options.backend } : {};
+  const out = await policyLossKernel(
     {
       logProbs: r.logProbs.data,
       oldLogProbs: r.oldLogProbs.data,
@@ -521,6 +515,7 @@ async function clippedPolicyLoss(fn: string, defaults: LossDefaults, inputs: Pol
       ...(r.ref !== undefined ? { refLogProbs: r.ref } : {}),
     },
     r.attrs,
+    pin,
   );
   let loss = out.loss;
   let klLoss = out.klLoss;
@@ -538,11 +533,10 @@ async function clippedPolicyLoss(fn: string, defaults: LossDefaults, inputs: Pol
       const c = r.weights[b]!;
       for (let i = b * r.T; i < (b + 1) * r.T; i++) rowWeights[i] = beta * (c * md[i]!);
     }
-    const fk = await runKernel(
-      await backendFor('fullKl'),
-      'fullKl',
+    const fk = await fullKlKernel(
       { studentLogProbs: asDType(student.data, r.dtype), teacherLogProbs: asDType(teacher.data, r.dtype), mask: md, rowWeights },
       { rows, vocab: V },
+      pin,
     );
     gradFullLogProbs = fk.grad;
     let klSum = 0;

@@ -5,7 +5,7 @@
  */
 import { NumericError, assertFiniteNumber, assertOneOf, rangeError, raw, typeError } from '../errors.js';
 import { allocFloat, assertBinaryMask, assertFiniteTokens, assertSameShape, resolveGlobalCount, toTokenMatrix, type RlDType, type TokenMatrixLike } from './tokens.js';
-import type { FloatArray } from './kernel_types.js';
+import type { FloatArray } from '../backend/kernel_contracts.js';
 
 /** Inputs of {@link sftLoss}. */
 export interface SftLossInputs {

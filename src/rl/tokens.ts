@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import { NumericError, assertFiniteNumber, rangeError, raw, typeError } from '../errors.js';
-import type { FloatArray } from './kernel_types.js';
+import type { FloatArray } from '../backend/kernel_contracts.js';
 
 /** Compute dtype of the RL kernels: `'float64'` (default, exact reference) or `'float32'` (half the memory). */
 export type RlDType = 'float64' | 'float32';

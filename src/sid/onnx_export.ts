@@ -3,9 +3,7 @@
  *
  * @packageDocumentation
  */
-import { GraphBuilder, ONNX_DTYPE_CODE } from '../backend/onnx/graph.js';
-import { addNearest } from '../backend/onnx/kernels/nearest.js';
-import type { Matrix } from '../backend/tensor.js';
+import { GraphBuilder, ONNX_DTYPE_CODE, addNearest, type Matrix } from '../backend/index.js';
 import { assertPositiveInteger, typeError } from '../errors.js';
 
 /** Options of `ResidualQuantizer.exportOnnx`. */

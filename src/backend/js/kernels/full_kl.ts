@@ -10,7 +10,7 @@
  * @packageDocumentation
  */
 import type { KernelConfig } from '../../types.js';
-import type { FloatArray } from '../../../rl/kernel_types.js';
+import type { FloatArray } from '../../kernel_contracts.js';
 
 /** The `'js'` implementation of `fullKl`. */
 export const fullKlConfig: KernelConfig<'fullKl'> = {

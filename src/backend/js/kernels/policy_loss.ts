@@ -12,7 +12,7 @@
  * @packageDocumentation
  */
 import type { KernelConfig } from '../../types.js';
-import type { FloatArray, PolicyLossStats } from '../../../rl/kernel_types.js';
+import type { FloatArray, PolicyLossStats } from '../../kernel_contracts.js';
 
 /** The `'js'` implementation of `policyLoss`. */
 export const policyLossConfig: KernelConfig<'policyLoss'> = {

@@ -14,7 +14,7 @@
 import type { KernelConfig } from '../../types.js';
 import type { OnnxBackend } from '../backend.js';
 import { GraphBuilder } from '../graph.js';
-import type { FloatArray } from '../../../rl/kernel_types.js';
+import type { FloatArray } from '../../kernel_contracts.js';
 
 /** Default number of elements (`rows·vocab`) per ONNX call. */
 export const FULL_KL_CHUNK_ELEMENTS = 1_048_576;

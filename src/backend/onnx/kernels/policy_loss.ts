@@ -14,7 +14,7 @@ import type * as Ort from 'onnxruntime-node';
 import type { KernelConfig } from '../../types.js';
 import type { OnnxBackend } from '../backend.js';
 import { GraphBuilder } from '../graph.js';
-import type { FloatArray, PolicyLossKernelAttrs, PolicyLossStats } from '../../../rl/kernel_types.js';
+import type { FloatArray, PolicyLossKernelAttrs, PolicyLossStats } from '../../kernel_contracts.js';
 
 /**
  * What fixes one policy-loss graph: the element type and the hyper-parameters of the kernel attributes (a `klCoef`

@@ -1,6 +1,7 @@
 /**
- * The `policyLoss` and `fullKl` kernel contracts, added to the backend's {@link KernelSignatures} by declaration
- * merging.
+ * The `policyLoss` and `fullKl` kernel contracts (members of the backend's {@link KernelSignatures}, as tfjs's
+ * `kernel_names`): the inputs, attributes and outputs every backend implements, and the `gr2/rl` losses call
+ * through `ops.ts`.
  *
  * The kernel is the fused per-token work of every clipped policy-gradient loss in `gr2/rl`: one call computes
  * the aggregated loss value, the closed-form gradient with respect to the new log-probs, and the token
@@ -132,28 +133,4 @@ export interface FullKlKernelOutput {
   readonly entropy: FloatArray;
   /** `[rows·vocab]` `g_r·p_v·(ℓ_s(v) − ℓ_t(v) + 1)`, the gradient of `Σ_r g_r·KL_r` with respect to `ℓ_s`. */
   readonly grad: FloatArray;
-}
-
-declare module '../backend/types.js' {
-  interface KernelSignatures {
-    /**
-     * Fused clipped policy-gradient loss + closed-form gradient + statistics (see `gr2/rl`).
-     * Inputs `[batch·seqLen]` float arrays; output `{loss, pgLoss, klLoss, grad, stats}`.
-     */
-    policyLoss: {
-      inputs: PolicyLossKernelInputs;
-      attrs: PolicyLossKernelAttrs;
-      output: PolicyLossKernelOutput;
-    };
-    /**
-     * Fused full-vocabulary reverse KL `KL(student ‖ teacher)` per row, its gradient with respect to the student's
-     * log-prob rows (scaled per row) and the row entropies (see `gr2/rl` `opdLoss`).
-     * Inputs `[rows·vocab]` log-prob rows and `[rows]` mask / weights; output `{kl, entropy, grad}`.
-     */
-    fullKl: {
-      inputs: FullKlKernelInputs;
-      attrs: FullKlKernelAttrs;
-      output: FullKlKernelOutput;
-    };
-  }
 }
