@@ -14,6 +14,7 @@
  * (default `.cache/demo`; a JSON summary is written there, RL checkpoints too, and `--resume` continues them).
  */
 import { mkdirSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -33,7 +34,6 @@ import {
   ready,
   renderRerankCompletion,
   samplesFromSlates,
-  writeFileAtomic,
   LinearPlackettLuce,
 } from '../src/index.js';
 import {
@@ -176,5 +176,5 @@ console.log(
 summary.rl = { steps: trained.stepsRun, prerank: prerank.mean, model: model.mean, ndcg5: cmp, identityRate: evaluation.identityRate };
 
 mkdirSync(out, { recursive: true });
-await writeFileAtomic(join(out, 'summary.json'), new TextEncoder().encode(JSON.stringify(summary, null, 2)));
+await writeFile(join(out, 'summary.json'), JSON.stringify(summary, null, 2));
 console.log(`\ndone in ${secs(started)}; summary written to ${join(out, 'summary.json')}`);

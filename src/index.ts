@@ -4,14 +4,57 @@
  * backend (ONNX Runtime by default, pure TypeScript reference).
  *
  * Every module is also available as a subpath (`gr2/backend`, `gr2/sid`, `gr2/metrics`, `gr2/rewards`,
- * `gr2/rl`, `gr2/prompt`, `gr2/sampling`, `gr2/data`).
+ * `gr2/rl`, `gr2/prompt`, `gr2/sampling`, `gr2/data`, `gr2/generate`). The root holds the user API; the tools
+ * for writing a backend or a kernel (graph builder, kernel registry, `runKernel`, kernel contracts) are exported
+ * from `gr2/backend` only, as tfjs's `backend_util`.
  *
  * @packageDocumentation
  */
-export * from './errors.js';
-export { env, log, type Gr2Env, type LogLevel, type LogSink } from './env.js';
-export { createRegistry, type Registry } from './registry.js';
-export * from './backend/index.js';
+export {
+  Gr2Error,
+  BackendInitError,
+  RegistryError,
+  KernelNotImplementedError,
+  NotTrainedError,
+  RewardContractError,
+  DataFormatError,
+  NumericError,
+  GeneratorError,
+  type GeneratorErrorKind,
+} from './errors.js';
+export { env, type Gr2Env, type LogLevel, type LogSink } from './env.js';
+// the user side of gr2/backend; backend-authoring tools (graph builder, kernel registry, runKernel, kernel
+// contracts, device probing) are exported from 'gr2/backend' only
+export {
+  Tensor,
+  type DType,
+  type DataTypeMap,
+  type Matrix,
+  type MatrixLike,
+  type BackendInfo,
+  type BackendName,
+  type BackendOption,
+  type Device,
+  type NearestResult,
+  type AccumulateResult,
+  type TensorBackend,
+  type OnnxBackendOptions,
+  listBackends,
+  ready,
+  setBackend,
+  getBackend,
+  nearest,
+  accumulate,
+  matMul,
+  logSoftmaxGather,
+  type NearestOptions,
+  type AccumulateOptions,
+  type MatMulOptions,
+  type LogSoftmaxGatherOptions,
+  type LogitsLike,
+  CudaUnavailableError,
+  CUDA_INSTALL_HINT,
+} from './backend/index.js';
 export * from './sampling/index.js';
 export * from './data/index.js';
 export * from './metrics/index.js';

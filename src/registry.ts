@@ -5,7 +5,7 @@
  */
 import { RegistryError } from './errors.js';
 
-/** A typed name → value map with strict lookups (verl `register_policy_loss` / `get_policy_loss_fn`). */
+/** @internal A typed name → value map with strict lookups (verl `register_policy_loss` / `get_policy_loss_fn`). */
 export interface Registry<T> {
   /** Registers `value` under `name`. Re-registering the same value is a no-op; a different value throws. */
   register(name: string, value: T, options?: { override?: boolean }): void;
@@ -19,6 +19,7 @@ export interface Registry<T> {
 }
 
 /**
+ * @internal
  * Creates a registry. The registry is stored on `globalThis` under `Symbol.for('gr2.<kind>')` so that
  * duplicate copies of the package share it.
  *

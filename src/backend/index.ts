@@ -3,11 +3,16 @@
  * (`nearest`, `accumulate`, `matMul`, `logSoftmaxGather`). Importing this module registers the built-in
  * backends `'js'` and `'onnx'`.
  *
+ * It is also the backend-authoring entry (as tfjs's `backend_util`): the kernel contracts
+ * (`KernelSignatures`, `PolicyLossKernelInputs`, ...), the kernel registry (`registerKernel`, `runKernel`), the
+ * ONNX graph builder (`GraphBuilder`, `attr`, `encodeTensor`) and the built-in graphs. The root module `gr2`
+ * re-exports only the user side.
+ *
  * @packageDocumentation
  */
 import './register_builtins.js';
 
-export { Tensor, toMatrix, toInt32, matrix, assertFinite, type DType, type DataTypeMap, type Matrix, type MatrixLike } from './tensor.js';
+export { Tensor, type DType, type DataTypeMap, type Matrix, type MatrixLike } from './tensor.js';
 export type {
   AccumulateResult,
   AnyKernelConfig,
@@ -23,6 +28,17 @@ export type {
   NearestResult,
   TensorBackend,
 } from './types.js';
+export type {
+  FloatArray,
+  FullKlKernelAttrs,
+  FullKlKernelInputs,
+  FullKlKernelOutput,
+  KlEstimator,
+  PolicyLossKernelAttrs,
+  PolicyLossKernelInputs,
+  PolicyLossKernelOutput,
+  PolicyLossStats,
+} from './kernel_contracts.js';
 export type { OnnxBackendOptions } from './onnx/options.js';
 export { registerBackend, removeBackend, listBackends, ready, setBackend, getBackend, resolveBackend, initBackend } from './registry.js';
 export { registerKernel, findKernel, getKernel, listKernels } from './kernel_registry.js';

@@ -86,6 +86,7 @@ function isNdArray(x: unknown): x is NdArray {
 }
 
 /**
+ * @internal
  * Converts a {@link MatrixLike} into a contiguous float32 {@link Matrix}. Zero-copy for `Float32Array`
  * inputs and contiguous `ndarray` views over a `Float32Array`.
  *
@@ -149,6 +150,7 @@ export function toMatrix(x: MatrixLike, name: string, fn: string, options?: { ch
 }
 
 /**
+ * @internal
  * Throws {@link NumericError} naming the first row and column that hold NaN or ±Inf.
  *
  * @param m - the matrix to scan (one pass).
@@ -177,6 +179,7 @@ export function assertFinite(m: Matrix, name: string, fn: string): void {
 }
 
 /**
+ * @internal
  * Wraps a `Float32Array` as a `[rows, cols]` float32 matrix without copying, after checking its length.
  *
  * @param data - row-major values, length `rows · cols`.
@@ -194,6 +197,7 @@ export function matrix(data: Float32Array, rows: number, cols: number): Matrix {
 }
 
 /**
+ * @internal
  * Converts an `Int32Array`-like into an `Int32Array` (returned as is when it already is one), checking that
  * every entry is an integer.
  *

@@ -12,6 +12,7 @@ function toValues(fn: string, arg: string, x: ArrayLike<number>): Float64Array {
 }
 
 /**
+ * @internal
  * Mean of the non-NaN entries (NaN marks a skipped query).
  *
  * @param x - values.

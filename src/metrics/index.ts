@@ -30,7 +30,6 @@ export {
   bootstrapCi,
   pairedTest,
   relativeLift,
-  nanMean,
   type BootstrapOptions,
   type PairedTestOptions,
   type PairedTestResult,

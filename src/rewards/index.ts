@@ -2,7 +2,7 @@
  * `gr2/rewards` — GR2's verifiable rewards: the `Reward` protocol, format Ω, rank promotion, the conditional
  * verifiable reward (P1) and its Technical Report form for slates (AUC / graded NDCG, Ω-gate, identity zeroing),
  * DAPO's overlong penalty, the context-compressor reward, combinators, the reward contract check and a
- * reward-hacking audit with test helpers. The output parser of `gr2/prompt` is re-exported here.
+ * reward-hacking audit with test helpers.
  *
  * @packageDocumentation
  */
@@ -59,4 +59,3 @@ export {
   type AuditRow,
   type RewardAuditReport,
 } from './audit.js';
-export * from '../prompt/index.js';

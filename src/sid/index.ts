@@ -6,7 +6,24 @@
  *
  * @packageDocumentation
  */
-export * from './sid_string.js';
+export {
+  sidLevelPrefix,
+  createSidSpec,
+  DEFAULT_SID_SPEC,
+  sidToken,
+  renderSid,
+  parseSids,
+  parseSid,
+  tryParseSid,
+  sidKey,
+  sidVocabulary,
+  validateSidSpec,
+  type SemanticId,
+  type SidSpec,
+  type SidSpecOptions,
+  type SidMatch,
+  type ParseSidsOptions,
+} from './sid_string.js';
 export {
   kmeans,
   type KMeansOptions,
@@ -47,5 +64,4 @@ export {
   type AddedSidToken,
   type WrittenTokenizer,
 } from './vocabulary.js';
-export { writeFileAtomic, QUANTIZER_FORMAT, QUANTIZER_FORMAT_VERSION } from './persistence.js';
 export type { OnnxExportOptions } from './onnx_export.js';

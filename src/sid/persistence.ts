@@ -19,6 +19,7 @@ import { DataFormatError } from '../errors.js';
 
 const MAGIC = new Uint8Array([0x47, 0x52, 0x32, 0x52, 0x51, 0, 0, 0]); // "GR2RQ\0\0\0"
 /**
+ * @internal
  * Format name stored in the header of a saved `ResidualQuantizer`.
  * @example
  * ```ts
@@ -27,6 +28,7 @@ const MAGIC = new Uint8Array([0x47, 0x52, 0x32, 0x52, 0x51, 0, 0, 0]); // "GR2RQ
  */
 export const QUANTIZER_FORMAT = 'gr2-residual-quantizer';
 /**
+ * @internal
  * Current format version written by `toBytes`/`save`; `fromBytes`/`load` reject any other.
  * @example
  * ```ts
@@ -126,6 +128,7 @@ export function decodeQuantizer(bytes: Uint8Array, fn: string): QuantizerState {
 let tmpCounter = 0;
 
 /**
+ * @internal
  * Writes `data` to `path` atomically: a temporary file in the same folder is written, flushed with
  * `fsync` and renamed over `path`, so readers see the old or the new file, never a partial one.
  *

@@ -604,6 +604,7 @@ export function validateSidSpec(spec: unknown, fn = 'validateSidSpec'): SidSpec 
 }
 
 /**
+ * @internal
  * A fast, allocation-free reader from SID text to a number: `key = Σ_l code_l · Π_{m>l} C_m` (mixed radix, level 0
  * most significant) for text holding exactly one well-formed SID (whitespace allowed around the tokens), `-1`
  * otherwise. Two texts get the same key iff they spell the same codes. Useful to match SIDs in model output

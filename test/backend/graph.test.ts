@@ -61,6 +61,21 @@ describe('GraphBuilder models run in ONNX Runtime', () => {
     expect(one.y!.dims).toEqual([1, 3]);
   });
 
+  it('an integer-valued plain number for a FLOAT attribute (Gemm alpha: 2, LeakyRelu alpha: 1) is written as FLOAT and runs', async () => {
+    const g = new GraphBuilder('float-attrs');
+    const x = g.input('x', 'float32', [1, 2]);
+    const w = g.initializer('w', { dtype: 'float32', data: [1, 2, 3, 4], dims: [2, 2] });
+    const y = g.node('Gemm', [x, w], { alpha: 2, beta: 1, transB: 1 });
+    g.output(y, 'float32', [1, 2], 'y');
+    g.output(g.node('LeakyRelu', [g.node('Neg', [y])], { alpha: 1 }), 'float32', [1, 2], 'z');
+    // y = 2 · x · wᵀ: x = [1, −1] → 2·[1 − 2, 3 − 4] = [−2, −2]; z = LeakyRelu(−y) = [2, 2]
+    const out = await run(g.toModel(), { x: new ort.Tensor('float32', new Float32Array([1, -1]), [1, 2]) });
+    expect([...(out.y!.data as Float32Array)]).toEqual([-2, -2]);
+    expect([...(out.z!.data as Float32Array)]).toEqual([2, 2]);
+    // the same integer under an INT attribute name stays INT (transB above runs), and attr.int still forces INT
+    expect(() => new GraphBuilder('t').node('Gemm', ['a', 'b'], { alpha: attr.int(2) })).not.toThrow();
+  });
+
   it('INTS (Transpose perm), STRING (ScatterND reduction) and TENSOR (ConstantOfShape value) attributes', async () => {
     const g = new GraphBuilder('mixed');
     const x = g.input('x', 'float32', [2, 3]);

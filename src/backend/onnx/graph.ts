@@ -74,8 +74,10 @@ export type TypedAttribute =
 /**
  * An attribute value. Plain values are typed by inference: an integer `number` or a `bigint` → INT,
  * a non-integer `number` → FLOAT, a `string` → STRING, a `number[]` → INTS when every element is an
- * integer else FLOATS, a `string[]` → STRINGS, a {@link GraphBuilder} → GRAPH. Use {@link attr} when the
- * inference is wrong (e.g. `alpha: attr.float(-2)` — `-2` alone would be written as an INT).
+ * integer else FLOATS, a `string[]` → STRINGS, a {@link GraphBuilder} → GRAPH. In the default domain the
+ * attributes ONNX defines as FLOAT (`alpha`, `beta`, `gamma`, `epsilon`, `bias`, `min`, `max`, ...) are FLOAT
+ * even when the number is an integer (`{ alpha: 2 }` is FLOAT 2.0). Use {@link attr} for any other case the
+ * inference gets wrong (e.g. a custom-domain operator's float attribute).
  */
 export type AttributeValue = number | bigint | string | readonly number[] | readonly string[] | GraphBuilder | TypedAttribute;
 
@@ -247,11 +249,25 @@ function encodeValueInfo(v: ValueInfo): Uint8Array {
 // AttributeProto.AttributeType
 const AT = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
 
-function normaliseAttribute(name: string, v: AttributeValue): TypedAttribute {
+/**
+ * Attributes that are FLOAT (scalars) or FLOATS (lists) in every operator of the default ONNX domain that has them
+ * (Gemm/Elu/LeakyRelu/Selu/HardSigmoid/LRN `alpha`/`beta`/`gamma`/`bias`, the normalisations' `epsilon`/`momentum`,
+ * Shrink `lambd`/`bias`, Clip-6 `min`/`max`, the Random* ops' `mean`/`scale`/`low`/`high`, Resize's
+ * `cubic_coeff_a`/`extrapolation_value`, ...). An integer-valued plain number given for one of them is written
+ * as FLOAT: ONNX Runtime refuses an INT `alpha`.
+ */
+const FLOAT_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'alpha', 'beta', 'gamma', 'bias', 'epsilon', 'momentum', 'lambd', 'min', 'max', 'mean', 'scale', 'low', 'high',
+  'ratio', 'spatial_scale', 'cubic_coeff_a', 'extrapolation_value', 'value_float',
+]);
+const FLOATS_ATTRIBUTES: ReadonlySet<string> = new Set(['value_floats', 'scales']);
+
+function normaliseAttribute(name: string, v: AttributeValue, domain = ''): TypedAttribute {
   if (v instanceof GraphBuilder) return { kind: 'graph', value: v };
   if (typeof v === 'bigint') return { kind: 'int', value: v };
+  const defaultDomain = domain === '' || domain === 'ai.onnx';
   if (typeof v === 'number') {
-    if (!Number.isFinite(v) || !Number.isInteger(v)) return { kind: 'float', value: v };
+    if (!Number.isFinite(v) || !Number.isInteger(v) || (defaultDomain && FLOAT_ATTRIBUTES.has(name))) return { kind: 'float', value: v };
     return { kind: 'int', value: v };
   }
   if (typeof v === 'string') return { kind: 'string', value: v };
@@ -259,7 +275,8 @@ function normaliseAttribute(name: string, v: AttributeValue): TypedAttribute {
     if (v.every((e) => typeof e === 'string')) return { kind: 'strings', value: v as readonly string[] };
     if (v.every((e) => typeof e === 'number')) {
       const nums = v as readonly number[];
-      return nums.every((e) => Number.isInteger(e)) ? { kind: 'ints', value: nums } : { kind: 'floats', value: nums };
+      const floats = !nums.every((e) => Number.isInteger(e)) || (defaultDomain && FLOATS_ATTRIBUTES.has(name));
+      return floats ? { kind: 'floats', value: nums } : { kind: 'ints', value: nums };
     }
     fail('node', `attrs.${name}`, 'an array of only numbers or only strings', 'a mixed array');
   }
@@ -267,8 +284,8 @@ function normaliseAttribute(name: string, v: AttributeValue): TypedAttribute {
   throw new TypeError(`GraphBuilder.node: 'attrs.${name}' must be a number, bigint, string, array, GraphBuilder or attr.*(); got ${typeof v}.`);
 }
 
-function encodeAttribute(name: string, value: AttributeValue): Uint8Array {
-  const a = normaliseAttribute(name, value);
+function encodeAttribute(name: string, value: AttributeValue, domain = ''): Uint8Array {
+  const a = normaliseAttribute(name, value, domain);
   const w = new ProtoWriter().string(1, name);
   switch (a.kind) {
     case 'float':
@@ -463,7 +480,7 @@ export class GraphBuilder {
       for (const i of n.inputs) nw.string(1, i);
       for (const o of n.outputs) nw.string(2, o);
       nw.string(3, n.name).string(4, n.op);
-      for (const [k, v] of Object.entries(n.attrs)) nw.bytes(5, encodeAttribute(k, v));
+      for (const [k, v] of Object.entries(n.attrs)) nw.bytes(5, encodeAttribute(k, v, n.domain));
       if (n.domain) nw.string(7, n.domain);
       w.bytes(1, nw.finish());
     }
