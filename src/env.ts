@@ -55,7 +55,7 @@ const defaultSink: LogSink = (level, message) => {
  * @example
  * ```ts
  * import { env } from 'gr2';
- * env.logLevel = 'error'; // silence fallback warnings
+ * env.logLevel = 'info'; // also show info messages, e.g. why device 'auto' runs on the CPU
  * env.backends.onnx.logLevel = 'error'; // ONNX Runtime's own log level (applied when it loads)
  * ```
  */

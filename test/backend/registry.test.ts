@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   CudaUnavailableError,
+  createOnnxBackend,
   JsBackend,
   getBackend,
   initBackend,
@@ -181,11 +182,17 @@ describe("'onnx' devices", () => {
     await expect(initBackend('onnx', { useTf32: 'yes' })).rejects.toThrow(TypeError);
   });
 
-  it("'auto' falls back to the CPU with the reason logged and reported by info() when CUDA is absent", async () => {
+  it("'auto' falls back to the CPU with the reason reported by info() and logged at info level (not a warning) when CUDA is absent", async () => {
     const ort = await import('onnxruntime-node');
     const cudaReason = await probeCuda(ort, 0);
     const logs = captureLogs();
+    const level = env.logLevel;
     try {
+      // at the default level ('warning') a CPU-only machine prints nothing
+      const quiet = await createOnnxBackend({ device: 'auto', deviceId: 0 });
+      await quiet.dispose();
+      expect(logs.lines).toEqual([]);
+      env.logLevel = 'info';
       const b = await initBackend('onnx', { device: 'auto', deviceId: 0 });
       if (cudaReason === null) {
         expect(b.info().device).toBe('cuda');
@@ -193,12 +200,14 @@ describe("'onnx' devices", () => {
         expect(b.info().device).toBe('cpu');
         expect(b.info().executionProviders).toEqual(['cpu']);
         expect(b.info().fallbackReason).toBe(cudaReason);
-        expect(logs.lines.some((l) => l.startsWith('warning:') && l.includes(cudaReason))).toBe(true);
+        expect(logs.lines.some((l) => l.startsWith('info:') && l.includes(cudaReason))).toBe(true);
+        expect(logs.lines.some((l) => l.startsWith('warning:'))).toBe(false);
         // and it computes
         const r = await nearest([[0, 0]], [[1, 1]], { backend: b });
         expect(r.distance[0]).toBe(2);
       }
     } finally {
+      env.logLevel = level;
       logs.restore();
     }
   });

@@ -132,6 +132,7 @@ export async function resolveDevice(ort: OrtModule, device: Device, deviceId: nu
     };
   }
   if (device === 'cuda') throw new CudaUnavailableError(reason);
-  log('warning', `onnx backend: device 'auto' falls back to the CPU: ${reason}.`);
+  // the expected case on a CPU-only machine: reported by info().fallbackReason, logged at info level, not a warning
+  log('info', `onnx backend: device 'auto' falls back to the CPU: ${reason}.`);
   return { device: 'cpu', executionProviders: ['cpu'], executionProviderNames: ['cpu'], fallbackReason: reason };
 }
