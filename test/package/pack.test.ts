@@ -3,9 +3,10 @@
  * plain Node ESM and from TypeScript (type-checked against the shipped declarations, then run).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -13,6 +14,31 @@ const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 let work = '';
 let project = '';
 let tarball = '';
+
+/** Bare module specifiers (package names) imported by the `.js` and `.d.ts` files under `dir` (TypeScript's own pre-processor: static, dynamic and type imports; comments ignored). */
+function importedPackages(dir: string): { js: Set<string>; dts: Set<string> } {
+  const js = new Set<string>();
+  const dts = new Set<string>();
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !/\.(js|d\.ts)$/.test(entry.name)) continue;
+    const info = ts.preProcessFile(readFileSync(join(entry.parentPath, entry.name), 'utf8'), true, true);
+    for (const { fileName: s } of [...info.importedFiles, ...info.typeReferenceDirectives]) {
+      if (s.startsWith('.') || s.startsWith('node:') || s.startsWith('/')) continue;
+      const name = s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!;
+      (entry.name.endsWith('.d.ts') ? dts : js).add(name);
+    }
+  }
+  return { js, dts };
+}
+
+/** Bytes on disk of every file under `dir` (symlinks not followed). */
+function diskBytes(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) total += statSync(join(entry.parentPath, entry.name)).size;
+  }
+  return total;
+}
 
 function run(cmd: string, args: string[], cwd: string): string {
   try {
@@ -44,6 +70,49 @@ afterAll(() => {
 });
 
 describe('npm pack', () => {
+  it('declares exactly what dist/ imports: every runtime dependency is imported, nothing imported is undeclared', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+      peerDependencies?: Record<string, string>;
+      peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+    };
+    const deps = Object.keys(pkg.dependencies ?? {});
+    const peers = Object.keys(pkg.peerDependencies ?? {});
+    const { js, dts } = importedPackages(join(root, 'dist'));
+    // a package named only in declarations is satisfied by its own types or by @types/<name>
+    const typesOf = (name: string) => (name.startsWith('@types/') ? name.slice('@types/'.length).replace(/^(.+)__(.+)$/, '@$1/$2') : name);
+    const imported = new Set([...js, ...dts]);
+    for (const dep of deps) expect(imported.has(typesOf(dep)), `dependency ${dep} is not imported by dist/`).toBe(true);
+    for (const name of imported) {
+      const declared = deps.includes(name) || peers.includes(name) || (!js.has(name) && deps.includes(`@types/${name.replace(/^@(.+)\/(.+)$/, '$1__$2')}`));
+      expect(declared, `dist/ imports ${name}, which package.json does not declare`).toBe(true);
+    }
+    // optional peers are loaded lazily (import()), never statically
+    for (const peer of peers) {
+      if (!pkg.peerDependenciesMeta?.[peer]?.optional) continue;
+      for (const entry of readdirSync(join(root, 'dist'), { recursive: true, withFileTypes: true })) {
+        if (!entry.isFile() || !entry.name.endsWith('.js')) continue;
+        const text = readFileSync(join(entry.parentPath, entry.name), 'utf8');
+        expect(text.match(new RegExp(`\\bfrom\\s*['"]${peer}['"]|^import\\s+['"]${peer}['"]`, 'm')), `${entry.name} imports the optional peer ${peer} statically`).toBeNull();
+      }
+    }
+    expect(deps.sort()).toEqual(['@types/ndarray', 'onnxruntime-node']);
+  });
+
+  it('installs into an empty project in under 300 MiB (the optional peer @huggingface/transformers is not installed)', () => {
+    const bytes = diskBytes(join(project, 'node_modules'));
+    const packages = readdirSync(join(project, 'node_modules')).filter((n) => !n.startsWith('.'));
+    const mib = bytes / 2 ** 20;
+    console.log(
+      `consumer install (npm install <tarball> into an empty project, --ignore-scripts): node_modules = ${mib.toFixed(1)} MiB ` +
+        `(${(bytes / 1e6).toFixed(1)} MB); top level: ${packages.join(', ')}`,
+    );
+    expect(packages).not.toContain('ml-kmeans');
+    expect(packages).not.toContain('ndarray');
+    expect(existsSync(join(project, 'node_modules', '@huggingface', 'transformers'))).toBe(false);
+    expect(mib).toBeLessThan(300);
+  });
+
   it('ships only the build output, the bundled Amazon Beauty data with its attribution, docs and license', () => {
     const listing = run('tar', ['-tzf', join(work, tarball)], work).split('\n').filter(Boolean);
     expect(listing).toContain('package/dist/index.js');
