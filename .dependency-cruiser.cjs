@@ -1,7 +1,7 @@
 /**
  * Layers of gr2, checked by `npm run deps:check` (part of `npm test`):
  *
- *   foundation  src/errors.ts, src/env.ts, src/registry.ts        imports nothing of gr2 above it
+ *   foundation  src/errors.ts, src/env.ts, src/registry.ts, src/optional_deps.ts   imports nothing above it
  *   backend     src/backend/**                                    imports only itself and the foundation
  *   modules     src/{sampling,data,metrics,sid,prompt,rewards,rl,generate,...}/**
  *   entry       src/index.ts                                      nothing imports it
@@ -12,7 +12,7 @@
  *
  * @type {import('dependency-cruiser').IConfiguration}
  */
-const FOUNDATION = '^src/(errors|env|registry)[.]ts$';
+const FOUNDATION = '^src/(errors|env|registry|optional_deps)[.]ts$';
 const BACKEND_PUBLIC = '^src/backend/(index|ops|tensor|types|registry|register_builtins|kernel_contracts)[.]ts$';
 
 module.exports = {
@@ -71,7 +71,21 @@ module.exports = {
       comment: 'src/ ships: it must not import a devDependency (put it in dependencies or an optional peer loaded lazily).',
       severity: 'error',
       from: { path: '^src/' },
-      to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
+      to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only', 'npm-peer'] },
+    },
+    {
+      name: 'optional-peers-only-lazily',
+      comment: 'An optional peer dependency (@huggingface/transformers) is loaded with import() in src/optional_deps.ts only, so gr2 loads without it.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { dependencyTypes: ['npm-peer'], dependencyTypesNot: ['dynamic-import', 'type-only', 'type-import'] },
+    },
+    {
+      name: 'optional-peers-through-optional-deps',
+      comment: 'Modules import an optional peer through src/optional_deps.ts (which turns its absence into MissingDependencyError).',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/optional_deps[.]ts$' },
+      to: { dependencyTypes: ['npm-peer'], dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'no-unresolvable',

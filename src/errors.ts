@@ -57,6 +57,28 @@ export class NumericError extends Gr2Error {
   override readonly name = 'NumericError';
 }
 
+/**
+ * An optional peer dependency that a function needs is not installed. `packageName` names it and `install` is the
+ * command that installs it.
+ *
+ * @example
+ * ```ts
+ * try { await loadTokenizer('/tmp/qwen3-sid'); }
+ * catch (e) { if (e instanceof MissingDependencyError) console.error(e.install); } // 'npm install @huggingface/transformers'
+ * ```
+ */
+export class MissingDependencyError extends Gr2Error {
+  override readonly name = 'MissingDependencyError';
+  constructor(
+    readonly packageName: string,
+    readonly install: string,
+    fn: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${fn}: the optional dependency '${packageName}' is not installed; install it with '${install}'.`, options);
+  }
+}
+
 /** Why a generator request failed; `retryable` kinds may succeed when tried again. */
 export type GeneratorErrorKind =
   | 'timeout'

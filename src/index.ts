@@ -20,6 +20,7 @@ export {
   DataFormatError,
   NumericError,
   GeneratorError,
+  MissingDependencyError,
   type GeneratorErrorKind,
 } from './errors.js';
 export { env, type Gr2Env, type LogLevel, type LogSink } from './env.js';

