@@ -5,21 +5,22 @@
  * Run: npx vitest run examples/custom_reward.test.ts
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildSlates, loadBeauty } from '../src/data/index.js';
-import type { Slate } from '../src/data/types.js';
 import {
   assertRewardContract,
+  buildSlates,
   defineReward,
   expectInvalidBelowValid,
   expectMonotoneInTargetRank,
   expectNoOrderCopyingHack,
+  loadBeauty,
   parseSample,
   renderRerankCompletion,
+  renderSid,
   targetIndexOf,
   type RerankSample,
   type RewardValue,
-} from '../src/rewards/index.js';
-import { renderSid } from '../src/sid/sid_string.js';
+  type Slate,
+} from 'gr2';
 
 /**
  * A custom reward: reciprocal rank of the target in the output minus its reciprocal rank in the input, plus a

@@ -13,19 +13,28 @@
  * The reusable parts (`trainListwise`, `evaluateListwise`, `beautyListwiseData`) are exported; the unit test
  * test/rl/dapo_listwise.test.ts runs a tiny training through them.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { buildSlates, leaveOneOut, loadBeauty, type Slate, type UserSequence } from '../src/data/index.js';
-import { compareEvaluations, evaluateRanks, type EvaluationResult } from '../src/metrics/index.js';
-import { conditionalRewardFromOrder, naiveReward } from '../src/rewards/index.js';
-import { BatchFiller } from '../src/rl/dynamic_sampling.js';
-import { groupAdvantages } from '../src/rl/advantages.js';
-import { dapoLoss, type PolicyLossOptions } from '../src/rl/policy_loss.js';
-import { LinearPlackettLuce } from '../src/rl/plackett_luce.js';
-import { Random } from '../src/sampling/random.js';
-import { writeFileAtomic } from '../src/sid/persistence.js';
-import type { BackendName } from '../src/backend/types.js';
+import {
+  BatchFiller,
+  buildSlates,
+  compareEvaluations,
+  conditionalRewardFromOrder,
+  dapoLoss,
+  evaluateRanks,
+  groupAdvantages,
+  leaveOneOut,
+  LinearPlackettLuce,
+  loadBeauty,
+  naiveReward,
+  Random,
+  type BackendName,
+  type EvaluationResult,
+  type PolicyLossOptions,
+  type Slate,
+  type UserSequence,
+} from 'gr2';
 
 /** One slate as the policy sees it. */
 export interface ListwiseExample {
@@ -133,7 +142,9 @@ export interface TrainListwiseResult {
 /** Writes `value` as JSON with the library's atomic write, creating the folder. */
 async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   mkdirSync(dirname(path), { recursive: true });
-  await writeFileAtomic(path, new TextEncoder().encode(JSON.stringify(value)));
+  // write-then-rename: an interrupted run never leaves a half-written checkpoint
+  writeFileSync(`${path}.tmp`, JSON.stringify(value));
+  renameSync(`${path}.tmp`, path);
 }
 
 /**

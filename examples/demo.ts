@@ -35,7 +35,7 @@ import {
   renderRerankCompletion,
   samplesFromSlates,
   LinearPlackettLuce,
-} from '../src/index.js';
+} from 'gr2';
 import {
   beautyListwiseData,
   conditionalOrderReward,

@@ -7,8 +7,13 @@
  * Run: `npx tsx examples/prerank_baseline.ts` (about 3–6 s on 2 shared cores). Optional: a path to another sequence file
  * (e.g. Sports_and_Outdoors.txt) as the first argument.
  */
-import { buildSlates, loadBeauty, loadSequences, type BuildSlatesOptions } from '../src/data/index.js';
-import { evaluateRanks } from '../src/metrics/index.js';
+import {
+  buildSlates,
+  evaluateRanks,
+  loadBeauty,
+  loadSequences,
+  type BuildSlatesOptions,
+} from 'gr2';
 
 const path = process.argv[2];
 const dataset = path ? await loadSequences(path) : await loadBeauty();

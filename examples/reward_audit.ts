@@ -6,19 +6,20 @@
  * Run: `npx tsx examples/reward_audit.ts` (env `GR2_AUDIT_SLATES=500` to change the number of slates per audit,
  * default 2000).
  */
-import { buildSlates, loadBeauty } from '../src/data/index.js';
 import {
   auditReward,
+  buildSlates,
   createConditionalReward,
   createConditionalSlateReward,
   createNaiveReward,
   createRankPromotionReward,
   createSlateReward,
   formatAuditReport,
+  loadBeauty,
   type AuditOptions,
   type RerankSample,
   type Reward,
-} from '../src/rewards/index.js';
+} from 'gr2';
 
 const maxSlates = Number(process.env.GR2_AUDIT_SLATES ?? 2000);
 const t0 = performance.now();

@@ -10,9 +10,16 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { itemVectorsFromSequences, loadBeauty } from '../src/data/index.js';
-import { ResidualQuantizer, SidIndex, renderSid, createSidSpec, type LastLevelMethod } from '../src/sid/index.js';
-import { env } from '../src/env.js';
+import {
+  createSidSpec,
+  env,
+  itemVectorsFromSequences,
+  loadBeauty,
+  renderSid,
+  ResidualQuantizer,
+  SidIndex,
+  type LastLevelMethod,
+} from 'gr2';
 
 env.logLevel = 'error';
 const backend = process.env.GR2_BACKEND ?? 'onnx';
