@@ -1,12 +1,16 @@
 /**
- * Building reward samples from data slates, and rendering completions in GR2's answer format.
+ * Building reward samples (with their real GR2 prompt) from data slates, and rendering completions in GR2's answer
+ * format.
  *
  * @packageDocumentation
  */
 import type { Slate } from '../data/types.js';
-import { rangeError, typeError } from '../errors.js';
+import { checkOptions, rangeError, typeError } from '../errors.js';
+import type { RerankSample } from '../rewards/types.js';
 import { DEFAULT_SID_SPEC, renderSid, type SidSpec } from '../sid/sid_string.js';
-import type { RerankSample } from './types.js';
+import { RERANK_ANSWER_KEYS } from './parse_output.js';
+import { buildRerankPrompt, type RerankPromptOptions } from './rerank_prompt.js';
+import type { ChatMessage, RerankItem } from './types.js';
 
 /**
  * The default item → SID map of {@link samplesFromSlates}: the 4 base-256 digits of the item id (big-endian), an
@@ -36,46 +40,79 @@ export interface SamplesFromSlatesOptions {
    */
   readonly sidOf?: (itemId: number) => readonly number[] | string;
   /**
-   * SID format used to render codes.
+   * SID format used to render codes (also the prompt's `spec` unless `promptOptions.spec` is given).
    * @defaultValue `DEFAULT_SID_SPEC`
    */
   readonly spec?: SidSpec;
   /**
-   * Completion of each sample (a rollout to score); a function receives the slate and its candidate SIDs.
+   * Completion of each sample (a rollout to score); a function receives the slate and its candidate SIDs (prompt
+   * order).
    * @defaultValue `''`
    */
   readonly completion?: string | ((slate: Slate, candidates: readonly string[]) => string);
   /**
-   * Prompt of each sample.
-   * @defaultValue `''`
+   * A prompt of your own instead of GR2's (then `messages` is `[{role: 'user', content: prompt}]`).
+   * @defaultValue the real prompt of {@link buildRerankPrompt}
    */
   readonly prompt?: string | ((slate: Slate, candidates: readonly string[]) => string);
+  /**
+   * Item metadata shown in the prompt (title, categories, attributes), `undefined` when there is none.
+   * @defaultValue no metadata (SIDs only)
+   */
+  readonly itemOf?: (itemId: number) => Omit<RerankItem, 'id' | 'sid'> | undefined;
+  /**
+   * Options of {@link buildRerankPrompt} (with `shuffle`, `candidates` follow the prompt order).
+   * @defaultValue `{}`
+   */
+  readonly promptOptions?: RerankPromptOptions;
 }
 
+/** A reward sample that carries the chat messages of its prompt and the map back to pre-rank order. */
+export interface PromptedRerankSample extends RerankSample {
+  /** The prompt's chat messages; `prompt` is their contents joined by blank lines. */
+  readonly messages: readonly ChatMessage[];
+  /** `order[i]` = pre-rank index of `candidates[i]` (identity unless the prompt shuffles). */
+  readonly order: readonly number[];
+}
+
+const SAMPLES_KEYS = ['sidOf', 'spec', 'completion', 'prompt', 'itemOf', 'promptOptions'] as const;
+
 /**
- * Turns data slates (integer item ids) into {@link RerankSample}s whose candidates are SID strings as they appear in
- * model output, with `relevance` keyed by SID and `target` set for single-target slates.
+ * Turns data slates (integer item ids) into reward samples that carry their real GR2 prompt
+ * ({@link buildRerankPrompt}): candidates are SID strings as they appear in model output (in prompt order),
+ * `relevance` is keyed by SID and `target` is set for single-target slates.
  *
  * @param slates - Slates from `gr2/data` (`buildSlates`).
  * @param options - See {@link SamplesFromSlatesOptions}.
  * @returns One sample per slate.
- * @throws TypeError if `slates` is not an array; RangeError when two candidates of a slate map to the same SID or
- *   `relevance` does not match `candidates` in length.
+ * @throws TypeError if `slates` is not an array or a slate is malformed; RangeError when two candidates of a slate
+ *   map to the same SID, `relevance` does not match `candidates` in length, or (without a custom `prompt`) `sidOf`
+ *   returns a string that is not a SID of the spec.
  * @example
  * ```ts
- * const [s] = samplesFromSlates([{ user: 1, history: [], candidates: [5, 9], relevance: [0, 1], target: 9,
+ * const [s] = samplesFromSlates([{ user: 1, history: [3], candidates: [5, 9], relevance: [0, 1], target: 9,
  *   targetRank: 2, targetRetrieved: true }]);
  * s.candidates[1]; // '<|sid_begin|><s_a_0><s_b_0><s_c_0><s_d_9><|sid_end|>'
  * s.target === s.candidates[1]; // true
+ * s.messages[0].role; // 'system'
  * ```
  */
-export function samplesFromSlates(slates: readonly Slate[], options: SamplesFromSlatesOptions = {}): RerankSample[] {
+export function samplesFromSlates(slates: readonly Slate[], options?: SamplesFromSlatesOptions): PromptedRerankSample[] {
   const fn = 'samplesFromSlates';
   if (!Array.isArray(slates)) throw typeError(fn, 'slates', 'an array of slates', slates);
-  const sidOf = options.sidOf ?? base256Sid;
-  const spec = options.spec ?? DEFAULT_SID_SPEC;
-  const completion = options.completion ?? '';
-  const prompt = options.prompt ?? '';
+  const o = checkOptions(fn, options, SAMPLES_KEYS);
+  const sidOf = o.sidOf ?? base256Sid;
+  if (typeof sidOf !== 'function') throw typeError(fn, 'options.sidOf', 'a function', sidOf);
+  const itemOf = o.itemOf;
+  if (itemOf !== undefined && typeof itemOf !== 'function') throw typeError(fn, 'options.itemOf', 'a function', itemOf);
+  const spec = o.spec ?? DEFAULT_SID_SPEC;
+  const completion = o.completion ?? '';
+  const prompt = o.prompt;
+  const po = o.promptOptions;
+  if (po !== undefined && (po === null || typeof po !== 'object' || Array.isArray(po))) {
+    throw typeError(fn, 'options.promptOptions', 'an options object of buildRerankPrompt', po);
+  }
+  const promptOptions: RerankPromptOptions = { spec, ...po };
   const cache = new Map<number, string>();
   const sidText = (id: number): string => {
     let s = cache.get(id);
@@ -86,28 +123,50 @@ export function samplesFromSlates(slates: readonly Slate[], options: SamplesFrom
     }
     return s;
   };
+  const item = (id: number): RerankItem => {
+    const meta = itemOf?.(id);
+    return meta === undefined ? { id, sid: sidText(id) } : { ...meta, id, sid: sidText(id) };
+  };
   return slates.map((slate, si) => {
-    if (slate === null || typeof slate !== 'object' || !Array.isArray(slate.candidates)) {
+    if (slate === null || typeof slate !== 'object' || !Array.isArray(slate.candidates) || !Array.isArray(slate.history)) {
       throw typeError(fn, `slates[${si}]`, 'a Slate', slate);
     }
     if (!Array.isArray(slate.relevance) || slate.relevance.length !== slate.candidates.length) {
       throw rangeError(fn, `slates[${si}].relevance`, 'aligned with candidates', slate.relevance);
     }
-    const candidates = Object.freeze(slate.candidates.map(sidText));
-    if (new Set(candidates).size !== candidates.length) {
-      throw rangeError(fn, `slates[${si}].candidates`, 'mapped to distinct SIDs by sidOf', candidates.length);
+    const preRank: string[] = (slate.candidates as readonly number[]).map(sidText);
+    if (new Set(preRank).size !== preRank.length) {
+      throw rangeError(fn, `slates[${si}].candidates`, 'mapped to distinct SIDs by sidOf', preRank.length);
+    }
+    let messages: ChatMessage[];
+    let order: number[];
+    let candidates: readonly string[];
+    if (prompt === undefined) {
+      const p = buildRerankPrompt({ history: slate.history.map(item), candidates: slate.candidates.map(item) }, promptOptions);
+      messages = p.messages;
+      order = p.order;
+      // the caller's SID strings, in prompt order (the parser matches them by codes whatever the spacing)
+      candidates = Object.freeze(order.map((i) => preRank[i]!));
+    } else {
+      order = preRank.map((_, i) => i);
+      candidates = Object.freeze(preRank);
+      const text = typeof prompt === 'function' ? prompt(slate, candidates) : prompt;
+      if (typeof text !== 'string') throw typeError(fn, 'options.prompt', 'a string or a function returning a string', text);
+      messages = [{ role: 'user', content: text }];
     }
     const relevance: Record<string, number> = {};
     (slate.relevance as readonly number[]).forEach((g: number, i: number) => {
-      if (g > 0) relevance[candidates[i]!] = g;
+      if (g > 0) relevance[preRank[i]!] = g;
     });
     const target = slate.target !== null && slate.target !== undefined ? sidText(slate.target) : undefined;
-    const sample: RerankSample = {
-      prompt: typeof prompt === 'function' ? prompt(slate, candidates) : prompt,
+    const sample: PromptedRerankSample = {
+      prompt: prompt === undefined ? messages.map((m) => m.content).join('\n\n') : messages[0]!.content,
       completion: typeof completion === 'function' ? completion(slate, candidates) : completion,
       candidates,
       relevance: Object.freeze(relevance),
-      ...(target !== undefined && candidates.includes(target) ? { target } : {}),
+      ...(target !== undefined && preRank.includes(target) ? { target } : {}),
+      messages: Object.freeze(messages),
+      order: Object.freeze(order),
     };
     return sample;
   });
@@ -122,12 +181,12 @@ export interface RenderCompletionOptions {
   readonly explanation?: string | null;
   /**
    * Key of the reasoning field.
-   * @defaultValue `'explanation'`
+   * @defaultValue `RERANK_ANSWER_KEYS.reasoning` (`'explanation'`)
    */
   readonly reasoningKey?: string;
   /**
    * Key of the ranking field.
-   * @defaultValue `'recommendations'`
+   * @defaultValue `RERANK_ANSWER_KEYS.ranking` (`'recommendations'`)
    */
   readonly rankingKey?: string;
   /**
@@ -149,12 +208,23 @@ export interface RenderCompletionOptions {
  * renderRerankCompletion(['A', 'B'], { explanation: null }); // '{"recommendations":["A","B"]}'
  * ```
  */
-export function renderRerankCompletion(ranking: readonly string[], options: RenderCompletionOptions = {}): string {
-  if (!Array.isArray(ranking)) throw typeError('renderRerankCompletion', 'ranking', 'an array of strings', ranking);
-  const explanation = options.explanation === undefined ? '…' : options.explanation;
+export function renderRerankCompletion(ranking: readonly string[], options?: RenderCompletionOptions): string {
+  const fn = 'renderRerankCompletion';
+  if (!Array.isArray(ranking)) throw typeError(fn, 'ranking', 'an array of strings', ranking);
+  ranking.forEach((r, i) => {
+    if (typeof r !== 'string') throw typeError(fn, `ranking[${i}]`, 'a string', r);
+  });
+  const o = checkOptions(fn, options, ['explanation', 'reasoningKey', 'rankingKey', 'think']);
+  const explanation = o.explanation === undefined ? '…' : o.explanation;
+  if (explanation !== null && typeof explanation !== 'string') throw typeError(fn, 'options.explanation', 'a string or null', explanation);
+  if (o.think !== undefined && typeof o.think !== 'string') throw typeError(fn, 'options.think', 'a string', o.think);
+  const reasoningKey = o.reasoningKey ?? RERANK_ANSWER_KEYS.reasoning;
+  const rankingKey = o.rankingKey ?? RERANK_ANSWER_KEYS.ranking;
+  if (typeof reasoningKey !== 'string') throw typeError(fn, 'options.reasoningKey', 'a string', reasoningKey);
+  if (typeof rankingKey !== 'string' || rankingKey.length === 0) throw typeError(fn, 'options.rankingKey', 'a non-empty string', rankingKey);
   const obj: Record<string, unknown> = {};
-  if (explanation !== null) obj[options.reasoningKey ?? 'explanation'] = explanation;
-  obj[options.rankingKey ?? 'recommendations'] = ranking;
+  if (explanation !== null) obj[reasoningKey] = explanation;
+  obj[rankingKey] = ranking;
   const json = JSON.stringify(obj);
-  return options.think === undefined ? json : `<think>${options.think}</think>\n${json}`;
+  return o.think === undefined ? json : `<think>${o.think}</think>\n${json}`;
 }
