@@ -30,6 +30,22 @@ import {
   type SidSpec,
 } from '../sid/sid_string.js';
 
+/**
+ * JSON key names of GR2's answer (P1 §4.1): `{"explanation": "…", "recommendations": [SID, …]}`. The prompt
+ * builders write these keys into the output schema and {@link parseRerankOutput} reads them by default, so the two
+ * cannot drift.
+ *
+ * @example
+ * ```ts
+ * RERANK_ANSWER_KEYS.reasoning; // 'explanation'
+ * RERANK_ANSWER_KEYS.ranking;   // 'recommendations'
+ * ```
+ */
+export const RERANK_ANSWER_KEYS: Readonly<{ reasoning: 'explanation'; ranking: 'recommendations' }> = Object.freeze({
+  reasoning: 'explanation',
+  ranking: 'recommendations',
+});
+
 const OPTIONAL_ONE = Object.freeze({ boundaries: 'optional' as const, maxMatches: 1 });
 const readerCache = new WeakMap<SidSpec, ((text: string) => number) | null>();
 function readerFor(spec: SidSpec): ((text: string) => number) | null {
@@ -208,8 +224,8 @@ function resolveOptions(options: ParseRerankOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') throw typeError(FN, 'options', 'an object', options);
   const mode = options.mode ?? 'strict';
   if (mode !== 'strict' && mode !== 'lenient') throw rangeError(FN, 'options.mode', "one of 'strict', 'lenient'", mode);
-  const reasoningKey = options.reasoningKey ?? 'explanation';
-  const rankingKey = options.rankingKey ?? 'recommendations';
+  const reasoningKey = options.reasoningKey ?? RERANK_ANSWER_KEYS.reasoning;
+  const rankingKey = options.rankingKey ?? RERANK_ANSWER_KEYS.ranking;
   if (typeof reasoningKey !== 'string') throw typeError(FN, 'options.reasoningKey', 'a string', reasoningKey);
   if (typeof rankingKey !== 'string' || rankingKey.length === 0) {
     throw typeError(FN, 'options.rankingKey', 'a non-empty string', rankingKey);

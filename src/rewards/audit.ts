@@ -12,7 +12,7 @@ import { Random } from '../sampling/random.js';
 import { renderSid, tryParseSid, sidKey } from '../sid/sid_string.js';
 import { checkRewardValues } from './combine.js';
 import { labelsOf, targetIndexOf } from './factories.js';
-import { base256Sid, renderRerankCompletion, samplesFromSlates, type SamplesFromSlatesOptions } from './samples.js';
+import { base256Sid, renderRerankCompletion, samplesFromSlates, type SamplesFromSlatesOptions } from '../prompt/samples.js';
 import { rewardName, type RerankSample, type Reward, type RewardValue } from './types.js';
 
 /** The audit's checks. */
@@ -232,7 +232,7 @@ function buildBases(data: readonly Slate[] | readonly RerankSample[], options: A
   let samples: RerankSample[] =
     data.length > 0 && isData(data[0])
       ? (data as readonly RerankSample[]).slice()
-      : samplesFromSlates(data as readonly Slate[], options.sidOf ? { sidOf: options.sidOf } : {});
+      : samplesFromSlates(data as readonly Slate[], options.sidOf ? { sidOf: options.sidOf, prompt: '' } : { prompt: '' });
   if (samples.length > cfg.maxSlates) {
     const idx = rng.permutation(samples.length).slice(0, cfg.maxSlates).sort((a, b) => a - b);
     samples = idx.map((i) => samples[i]!);

@@ -336,7 +336,7 @@ describe('samplesFromSlates and completions', () => {
     expect(() => base256Sid(-1)).toThrow(/base256Sid: 'itemId'/);
   });
   it('takes a sidOf lookup (codes or strings) and completion/prompt makers', () => {
-    const [s] = samplesFromSlates([slate], { sidOf: (id) => `item-${id}`, completion: (_sl, c) => renderRerankCompletion([...c].reverse()) });
+    const [s] = samplesFromSlates([slate], { sidOf: (id) => `item-${id}`, prompt: '', completion: (_sl, c) => renderRerankCompletion([...c].reverse()) });
     expect(s!.candidates).toEqual(['item-5', 'item-9', 'item-258']);
     expect(createRankPromotionReward()([s!])).toEqual([0]);
     expect(() => samplesFromSlates([slate], { sidOf: () => 'same' })).toThrow(/'slates\[0\].candidates'/);
