@@ -43,3 +43,10 @@ export {
   type SamplesFromSlatesOptions,
   type RenderCompletionOptions,
 } from './samples.js';
+export {
+  buildSftSample,
+  type ChatTokenizerLike,
+  type SftConversation,
+  type SftSample,
+  type SftSampleOptions,
+} from './sft.js';
