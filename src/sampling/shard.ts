@@ -7,34 +7,21 @@
  *
  * @packageDocumentation
  */
+import { createHash } from 'node:crypto';
 import { assertNonNegativeInteger, assertPositiveInteger, rangeError, typeError } from '../errors.js';
 
 const MAX_INDEX = 2 ** 31 - 1;
 
-/** 32-bit FNV-1a over the UTF-16 code units of `s`, seeded with `h`, then murmur3's finaliser. @internal */
-export function hashString(s: string, h = 0x811c9dc5): number {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    h = Math.imul(h ^ (c & 0xff), 0x01000193);
-    h = Math.imul(h ^ (c >>> 8), 0x01000193);
-  }
-  return fmix32(h);
-}
-
-/** murmur3 fmix32: a bijective avalanche on 32 bits. @internal */
-export function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+/** SHA-256 of the UTF-8 text. @internal */
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
 }
 
 /**
- * The shard of an example: `fmix32(FNV-1a(id)) mod count`. It depends only on the id, never on the position
- * of the example in the input, so shards stay disjoint and complete when the input is reordered, filtered or
- * resumed.
+ * The shard of an example: the first 6 bytes of SHA-256(UTF-8 id), read as a big-endian integer, mod `count`.
+ * It depends only on the id, never on the position of the example in the input, so shards stay disjoint and
+ * complete when the input is reordered, filtered or resumed; and any language can compute it (Python:
+ * `int.from_bytes(hashlib.sha256(id.encode()).digest()[:6], 'big') % count`).
  *
  * @param id - The example's id.
  * @param count - Number of shards (positive integer ≤ 2^31 − 1).
@@ -50,12 +37,13 @@ export function shardOf(id: string, count: number): number {
   if (typeof id !== 'string') throw typeError('shardOf', 'id', 'a string', id);
   assertPositiveInteger('shardOf', 'count', count);
   if (count > MAX_INDEX) throw rangeError('shardOf', 'count', `at most ${MAX_INDEX}`, count);
-  return hashString(id) % count;
+  return sha256(id).readUIntBE(0, 6) % count;
 }
 
 /**
  * The seed sent with attempt `attempt` of example `id` in a job seeded with `seed`:
- * `fmix32(FNV-1a(id; seed) ⊕ fmix32(attempt · 0x9E3779B9)) mod 2^31`. It is a pure function of its three
+ * the first 4 bytes of SHA-256(UTF-8 `"<seed>:<attempt>:<id>"`), big-endian, with the top bit cleared. It is a
+ * pure function of its three
  * arguments, so a seeded generator draws the same sample for the same (example, attempt) whatever the
  * concurrency, the order in which examples finish, retries of failed requests, or restarts from a checkpoint.
  * The value fits a signed 32-bit integer, as OpenAI-compatible servers expect.
@@ -82,6 +70,5 @@ export function attemptSeed(seed: number, id: string, attempt: number): number {
 
 /** {@link attemptSeed} without validation (hot path). @internal */
 export function deriveSeed(seed: number, id: string, attempt: number): number {
-  const h = hashString(id, (0x811c9dc5 ^ fmix32(seed >>> 0)) >>> 0);
-  return fmix32(h ^ fmix32(Math.imul(attempt, 0x9e3779b9) >>> 0)) & 0x7fffffff;
+  return sha256(`${seed}:${attempt}:${id}`).readUInt32BE(0) & 0x7fffffff;
 }
