@@ -11,3 +11,4 @@ export type {
   Generation,
   Generator,
 } from './types.js';
+export { createOpenAIGenerator, type OpenAIGeneratorOptions } from './openai.js';
