@@ -7,6 +7,7 @@
  *
  * @packageDocumentation
  */
+import { setMaxListeners } from 'node:events';
 import { log } from '../env.js';
 import {
   GeneratorError,
@@ -446,6 +447,8 @@ class Run {
   ) {
     this.histogram = new Array<number>(o.maxAttempts + 1).fill(0);
     this.jitter = new Random(o.seed);
+    // one abort listener per request in flight and per backoff sleep: bounded by the concurrency, not a leak
+    setMaxListeners(0, this.stopCtl.signal);
   }
 
   async execute(
