@@ -82,10 +82,10 @@ module.exports = {
     },
     {
       name: 'optional-peers-through-optional-deps',
-      comment: 'Modules import an optional peer through src/optional_deps.ts (which turns its absence into MissingDependencyError).',
+      comment: 'Modules import an optional peer through src/optional_deps.ts (which turns its absence into MissingDependencyError); naming its types is fine.',
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/optional_deps[.]ts$' },
-      to: { dependencyTypes: ['npm-peer'], dependencyTypesNot: ['type-only'] },
+      to: { dependencyTypes: ['npm-peer'], dependencyTypesNot: ['type-only', 'type-import'] },
     },
     {
       name: 'no-unresolvable',

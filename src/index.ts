@@ -17,6 +17,7 @@ export {
   KernelNotImplementedError,
   NotTrainedError,
   RewardContractError,
+  OutputParseError,
   DataFormatError,
   NumericError,
   GeneratorError,
@@ -64,5 +65,6 @@ export * from './prompt/index.js';
 export * from './rewards/index.js';
 export * from './rl/index.js';
 export * from './generate/index.js';
+export * from './export/index.js';
 /** Item identifiers (`number | string`), as used by metrics and `SidIndex`. */
 export type { ItemId } from './metrics/index.js';
