@@ -47,11 +47,6 @@ export class RewardContractError extends Gr2Error {
   override readonly name = 'RewardContractError';
 }
 
-/** An API that promises a parse could not parse its input. Rewards never throw this: they score bad output. */
-export class OutputParseError extends Gr2Error {
-  override readonly name = 'OutputParseError';
-}
-
 /** A file or stream does not have the expected format (datasets, saved quantizers). */
 export class DataFormatError extends Gr2Error {
   override readonly name = 'DataFormatError';
