@@ -5,19 +5,25 @@
  * reward-hacking audit with test helpers. The output parser of `gr2/prompt` and the sample builders
  * (`samplesFromSlates`, `renderRerankCompletion`) are re-exported here; the prompt builders live in `gr2/prompt`.
  *
+ * Naming: `create<Name>Reward(options)` builds a batch {@link Reward} (what a trainer calls; stable logging name);
+ * `<name>Score(...)` is the pure per-sample scorer behind it, on ranks or permutations (`conditionalScore`,
+ * `naiveScore`, `conditionalSlateScore`, `compressorScore`); scorers named after a paper quantity keep its name
+ * (`rankPromotion`, `slateAuc`, `slateNdcg`, `overlongPenalty`); combinators are verbs (`combineRewards`,
+ * `rewardWhen`).
+ *
  * @packageDocumentation
  */
 export { defineReward, rewardName, type RerankSample, type Reward, type RewardContext, type RewardValue, type SyncReward } from './types.js';
 export {
   rankPromotion,
-  conditionalReward,
-  naiveReward,
-  conditionalRewardFromOrder,
+  conditionalScore,
+  naiveScore,
+  outputRank,
   slateAuc,
   slateNdcg,
-  conditionalSlateReward,
+  conditionalSlateScore,
   overlongPenalty,
-  compressorReward,
+  compressorScore,
   type P1RewardOptions,
   type SlateRewardOptions,
   type CompressorJudgement,
@@ -31,6 +37,7 @@ export {
   createSlateReward,
   createConditionalSlateReward,
   createOverlongPenalty,
+  overlongFilterMask,
   createCompressorReward,
   parseSample,
   parseBatch,
@@ -39,7 +46,7 @@ export {
   type ParsingRewardOptions,
   type OverlongPenaltyOptions,
 } from './factories.js';
-export { combineRewards, conditional, assertRewardContract, type WeightedReward } from './combine.js';
+export { combineRewards, rewardWhen, assertRewardContract, type WeightedReward } from './combine.js';
 export {
   samplesFromSlates,
   base256Sid,
