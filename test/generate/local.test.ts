@@ -6,6 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GeneratorError } from '../../src/errors.js';
 import { createLocalGenerator, type LocalGenerator } from '../../src/generate/local.js';
+import { createReranker } from '../../src/generate/reranker.js';
 import { isPermutation, parseRerankOutput } from '../../src/prompt/parse_output.js';
 import { dapoLoss } from '../../src/rl/policy_loss.js';
 import { createSidSpec, renderSid } from '../../src/sid/sid_string.js';
@@ -202,6 +203,22 @@ describe('LocalGenerator.logProbsOf', () => {
     await expect(gen.logProbsOf([] as never, ['a'])).rejects.toThrow(/'messages'/);
     await expect(gen.logProbsOf([{ role: 'user', content: 'x' }], [3 as never])).rejects.toThrow(/'completions\[0\]'/);
     await expect(gen.logProbsOf([{ role: 'user', content: 'x' }], 'abc' as never)).rejects.toThrow(TypeError);
+  });
+});
+
+describe('createReranker over the local generator', () => {
+  it('always uses the constrained answer: source model and a permutation on every slate', async () => {
+    const reranker = createReranker({ generator: gen, prompt: { spec, shuffle: { seed: 2 } }, timeoutMs: 60_000 });
+    const history = [{ id: 'h', sid: [0, 0], title: 'history item' }];
+    await fc.assert(
+      fc.asyncProperty(slateArb.filter((s) => s.length >= 2), async (codes) => {
+        const candidates = codes.map((sid, i) => ({ id: i, sid, title: `item ${i}` }));
+        const res = await reranker.rerank({ history, candidates });
+        expect(res.source, res.diagnostics.reason).toBe('model');
+        expect(isPermutation(res.order, codes.length)).toBe(true);
+      }),
+      { numRuns: 30, seed: 5 },
+    );
   });
 });
 
