@@ -12,3 +12,9 @@ export type {
   Generator,
 } from './types.js';
 export { createOpenAIGenerator, type OpenAIGeneratorOptions } from './openai.js';
+export {
+  createLocalGenerator,
+  type CompletionLogProbs,
+  type LocalGenerator,
+  type LocalGeneratorOptions,
+} from './local.js';
