@@ -12,3 +12,16 @@ export type {
   Generator,
 } from './types.js';
 export { createOpenAIGenerator, type OpenAIGeneratorOptions } from './openai.js';
+export {
+  createLocalGenerator,
+  type CompletionLogProbs,
+  type LocalGenerator,
+  type LocalGeneratorOptions,
+} from './local.js';
+export {
+  createReranker,
+  type Reranker,
+  type RerankerDiagnostics,
+  type RerankerOptions,
+  type RerankResult,
+} from './reranker.js';

@@ -43,3 +43,30 @@ export {
   type SamplesFromSlatesOptions,
   type RenderCompletionOptions,
 } from './samples.js';
+export {
+  buildSftSample,
+  type ChatTokenizerLike,
+  type SftConversation,
+  type SftSample,
+  type SftSampleOptions,
+} from './sft.js';
+export {
+  nextSidSamples,
+  captionSamples,
+  personaSamples,
+  generalTextSamples,
+  mixMidTraining,
+  DEFAULT_MIDTRAINING_RATIOS,
+  DEFAULT_NEXT_SID_TEMPLATE,
+  DEFAULT_CAPTION_TEMPLATE,
+  type CaptionOptions,
+  type CorpusItem,
+  type MidTrainingRatios,
+  type MidTrainingSample,
+  type MidTrainingTask,
+  type MixOptions,
+  type NextSidOptions,
+  type PersonaOptions,
+  type PersonaUser,
+  type CorpusSource,
+} from './midtraining.js';

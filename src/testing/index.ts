@@ -11,3 +11,4 @@ export {
   type OpenAIServerOptions,
   type OpenAIServerStats,
 } from './openai_server.js';
+export { writeTinyCausalLm, type TinyCausalLm, type TinyCausalLmOptions } from './tiny_lm.js';

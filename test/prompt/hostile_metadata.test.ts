@@ -143,3 +143,24 @@ describe('hostile metadata with the real Qwen3 tokenizer (+ SID tokens)', () => 
     expect(fields).toBeGreaterThanOrEqual(10_000);
   });
 });
+
+describe('history token budget measured with the real Qwen3 tokenizer', () => {
+  it('keeps the most recent items whose section fits, maximally', () => {
+    const count = (t: string): number => q.tok.encode(t, { add_special_tokens: false }).length;
+    const hist: RerankItem[] = Array.from({ length: 40 }, (_, i) => ({ id: i, sid: [i, 1, 2, 3], title: `Moisturising cream number ${i}`, categories: ['Beauty', 'Skin Care'] }));
+    const cands: RerankItem[] = Array.from({ length: 10 }, (_, i) => ({ id: 100 + i, sid: [i, 9, 9, 9] }));
+    const section = (text: string) => text.slice(0, text.indexOf('\n\nCandidates ('));
+    for (const tokens of [0, 40, 200, 500, 5000]) {
+      const p = buildRerankPrompt({ history: hist, candidates: cands }, { historyTokenBudget: { tokens, countTokens: count } });
+      const kept = 40 - p.droppedHistory;
+      const used = count(section(p.messages[1]!.content));
+      if (kept > 0) expect(used).toBeLessThanOrEqual(tokens);
+      if (kept > 0) expect(section(p.messages[1]!.content)).toContain('number 39"');
+      if (kept < 40) {
+        // one more (older) item would exceed the budget
+        const more = buildRerankPrompt({ history: hist.slice(40 - kept - 1), candidates: cands });
+        expect(count(section(more.messages[1]!.content))).toBeGreaterThan(tokens);
+      }
+    }
+  });
+});
