@@ -47,6 +47,14 @@ export class RewardContractError extends Gr2Error {
   override readonly name = 'RewardContractError';
 }
 
+/**
+ * An API that promises a parse could not parse its input (e.g. `buildSftSample` on a completion without a JSON
+ * answer). Rewards and `parseRerankOutput` never throw this: they score or report bad model output.
+ */
+export class OutputParseError extends Gr2Error {
+  override readonly name = 'OutputParseError';
+}
+
 /** A file or stream does not have the expected format (datasets, saved quantizers). */
 export class DataFormatError extends Gr2Error {
   override readonly name = 'DataFormatError';
