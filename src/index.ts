@@ -4,9 +4,9 @@
  * backend (ONNX Runtime by default, pure TypeScript reference).
  *
  * Every module is also available as a subpath (`gr2/backend`, `gr2/sid`, `gr2/metrics`, `gr2/rewards`,
- * `gr2/rl`, `gr2/prompt`, `gr2/sampling`, `gr2/data`, `gr2/generate`). The root holds the user API; the tools
- * for writing a backend or a kernel (graph builder, kernel registry, `runKernel`, kernel contracts) are exported
- * from `gr2/backend` only, as tfjs's `backend_util`.
+ * `gr2/rl`, `gr2/prompt`, `gr2/sampling`, `gr2/data`, `gr2/generate`, `gr2/export`). The root holds the user API;
+ * the tools for writing a backend or a kernel (graph builder, kernel registry, `runKernel`, kernel contracts) are
+ * exported from `gr2/backend` only, as tfjs's `backend_util`.
  *
  * @packageDocumentation
  */
