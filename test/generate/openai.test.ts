@@ -82,6 +82,16 @@ describe('createOpenAIGenerator against startOpenAIServer', () => {
     expect(server.stats().requests).toBe(1);
   });
 
+  it('passes the SID constraint to the served generator only with sendConstraint (gr2_constraint)', async () => {
+    const rec = recorder();
+    const server = await serve(rec);
+    const constraint = { candidates: ['<|sid_begin|><s_a_1><s_b_2><s_c_3><s_d_4><|sid_end|>'], reasoning: false };
+    await createOpenAIGenerator({ baseURL: server.baseURL, model: 'tiny' }).generate({ messages: msgs, constraint });
+    await createOpenAIGenerator({ baseURL: server.baseURL, model: 'tiny', sendConstraint: true }).generate({ messages: msgs, constraint });
+    expect(rec.seen[0]!.constraint).toBeUndefined();
+    expect(rec.seen[1]!.constraint).toEqual(constraint);
+  });
+
   it('omits log-probs when not asked and sends only the fields that were set', async () => {
     const rec = recorder();
     const server = await serve(rec);
