@@ -24,9 +24,9 @@ type CausalLm = Awaited<ReturnType<Transformers['AutoModelForCausalLM']['from_pr
 const INSTALL_HINT = 'npm install @huggingface/transformers@4.3.1 onnxruntime-node@1.30.0';
 
 /** @internal Imports `@huggingface/transformers` on first use, or throws a `Gr2Error` naming the install command. */
-export async function loadTransformers(fn: string): Promise<Transformers> {
+export async function loadTransformers(fn: string, importer: () => Promise<unknown> = () => import('@huggingface/transformers')): Promise<Transformers> {
   try {
-    return await import('@huggingface/transformers');
+    return (await importer()) as Transformers;
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
@@ -425,15 +425,13 @@ async function generateLocal(name: string, ctx: LocalContext, req: GenerateReque
       done: false,
     }));
     const settings: SamplerSettings = { temperature: req.temperature ?? 1, topP: req.topP ?? 1, logprobs: req.logprobs ?? false };
-    const flat = new BigInt64Array(n * prompt.length);
-    for (let b = 0; b < n; b++) for (let t = 0; t < prompt.length; t++) flat[b * prompt.length + t] = BigInt(prompt[t]!);
     const maxTokens = req.maxTokens ?? maxNewTokens;
     try {
       if (cands && ctx.jumpForward && !(req.constraint!.reasoning ?? false)) await jumpForward(ctx, prompt, rows, settings, maxTokens, deadline.signal);
       else await stepwise(ctx, prompt, rows, settings, maxTokens, deadline.signal);
     } catch (err) {
       if (deadline.reason()) throw deadline.error(name, err);
-      if (err instanceof Gr2Error) throw err;
+      if (err instanceof GeneratorError) throw err;
       throw new GeneratorError('server', `${name}: generation failed (${err instanceof Error ? err.message : String(err)}).`, { cause: err });
     }
     if (deadline.reason()) throw deadline.error(name);
