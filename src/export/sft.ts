@@ -23,8 +23,12 @@ export interface SftSampleRow {
   readonly weights: readonly number[];
   /** The rendered text. */
   readonly text?: string;
-  /** Character spans `[start, end)` of the reasoning (or null) and of the ranking in `text`. */
-  readonly spans?: { readonly reasoning: readonly [number, number] | null; readonly ranking: readonly [number, number] };
+  /** Character spans `[start, end)` in `text` of the reasoning (or null), the ranking, and the `<think>` block (or null). */
+  readonly spans?: {
+    readonly reasoning: readonly [number, number] | null;
+    readonly ranking: readonly [number, number];
+    readonly think?: readonly [number, number] | null;
+  };
 }
 
 function intArray(arg: string, v: unknown, min: number): number[] {
@@ -50,7 +54,7 @@ function span(arg: string, v: unknown): [number, number] {
 /**
  * Writes tokenized SFT samples as Parquet with columns `id: string?`, `input_ids: list<int32>`,
  * `labels: list<int32>`, `weights: list<double>`, `text: string?`,
- * `spans: struct<reasoning: list<int32>?, ranking: list<int32>>?`. `labels` and `weights` must have the length of
+ * `spans: struct<reasoning: list<int32>?, ranking: list<int32>, think: list<int32>?>?`. `labels` and `weights` must have the length of
  * `input_ids`. Streams row groups and appears atomically.
  *
  * @param path - Output `.parquet` file.
@@ -80,7 +84,11 @@ export async function writeSftParquet(
     list('labels', leaf('element', 'INT32')),
     list('weights', leaf('element', 'DOUBLE')),
     str('text', true),
-    struct('spans', [list('reasoning', leaf('element', 'INT32'), true), list('ranking', leaf('element', 'INT32'))], true),
+    struct(
+      'spans',
+      [list('reasoning', leaf('element', 'INT32'), true), list('ranking', leaf('element', 'INT32')), list('think', leaf('element', 'INT32'), true)],
+      true,
+    ),
   ];
   async function* rows(): AsyncGenerator<[SftSampleRow, number]> {
     let i = 0;
@@ -111,6 +119,7 @@ export async function writeSftParquet(
         spans = {
           reasoning: s.spans.reasoning === null ? null : span(`${at}.spans.reasoning`, s.spans.reasoning),
           ranking: span(`${at}.spans.ranking`, s.spans.ranking),
+          think: s.spans.think === undefined || s.spans.think === null ? null : span(`${at}.spans.think`, s.spans.think),
         };
       }
       return [s.id ?? null, ids, labels, weights, s.text ?? null, spans];

@@ -17,6 +17,7 @@ import {
   checkOptions,
   describeValue,
   rangeError,
+  raw,
   typeError,
   type GeneratorErrorKind,
 } from '../errors.js';
@@ -270,6 +271,7 @@ function resolveOptions(options: RejectionSampleOptions | undefined): Resolved {
   if (o.parse?.mode !== undefined && o.parse.mode !== 'strict') {
     throw rangeError(FN, 'options.parse.mode', "'strict' (the sampler reads parsedOrder, never a repaired order)", o.parse.mode);
   }
+  if (o.parse !== undefined) parseRerankOutput('', ['x'], o.parse); // surfaces bad parser options now, not mid-run
   let shard: Resolved['shard'];
   if (o.shard !== undefined) {
     const s = checkOptions(FN, o.shard, ['index', 'count'], 'options.shard');
@@ -337,6 +339,10 @@ function exampleProblem(ex: unknown, at: string): string | null {
   if (!Array.isArray(c) || c.length === 0) return typeError(FN, `${at}.candidates`, 'a non-empty array of SID strings', c).message;
   for (let i = 0; i < c.length; i++) {
     if (typeof c[i] !== 'string') return typeError(FN, `${at}.candidates[${i}]`, 'a string', c[i]).message;
+  }
+  if (new Set(c).size !== c.length) {
+    const dup = c.find((x, i) => c.indexOf(x) !== i);
+    return rangeError(FN, `${at}.candidates`, 'distinct SIDs', raw(`${describeValue(dup)} twice`)).message;
   }
   if (typeof e.target !== 'string') return typeError(FN, `${at}.target`, 'a string', e.target).message;
   if (!c.includes(e.target)) return rangeError(FN, `${at}.target`, 'one of the candidates', e.target).message;

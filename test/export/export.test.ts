@@ -165,11 +165,11 @@ describe('writeSftParquet', () => {
       labels: 'INTEGER[]',
       weights: 'DOUBLE[]',
       text: 'VARCHAR',
-      spans: 'STRUCT(reasoning INTEGER[], ranking INTEGER[])',
+      spans: 'STRUCT(reasoning INTEGER[], ranking INTEGER[], think INTEGER[])',
     });
     const got = await rows(`SELECT * FROM read_parquet('${path}')`);
     expect(got).toEqual(
-      samples.map((s) => ({ id: s.id, input_ids: s.inputIds, labels: s.labels, weights: s.weights, text: s.text, spans: s.spans })),
+      samples.map((s) => ({ id: s.id, input_ids: s.inputIds, labels: s.labels, weights: s.weights, text: s.text, spans: { ...s.spans, think: null } })),
     );
     await expect(writeSftParquet(path, [{ ...samples[0]!, labels: [1] }])).rejects.toThrow(/'samples\[0\]\.labels' must be of length/);
     await expect(writeSftParquet(path, [{ ...samples[0]!, inputIds: [1.5] }])).rejects.toThrow(/'samples\[0\]\.inputIds\[0\]' must be an integer/);

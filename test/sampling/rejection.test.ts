@@ -406,6 +406,7 @@ describe('rejectionSample: input validation', () => {
       { ...b, id: 'x', target: 'not-a-candidate' },
       { ...b, id: 'y', messages: [{ role: 'robot', content: 'hi' }] },
       { ...b, id: 'z', meta: { n: 1n } },
+      { ...b, id: 'w', candidates: [b!.target, b!.target] },
       a,
     ] as unknown as SamplerExample[];
     const r = await rejectionSample(bad, seededTeacher());
@@ -416,10 +417,11 @@ describe('rejectionSample: input validation', () => {
       ['x', 'invalid_example', expect.stringMatching(/examples\[3\]\.target' must be one of the candidates/)],
       ['y', 'invalid_example', expect.stringMatching(/examples\[4\]\.messages\[0\]'/)],
       ['z', 'invalid_example', expect.stringMatching(/examples\[5\]\.meta' must be JSON-serialisable/)],
+      ['w', 'invalid_example', expect.stringMatching(/examples\[6\]\.candidates' must be distinct SIDs; got ".*" twice/)],
       [a!.id, 'duplicate_id', expect.stringMatching(/already read/)],
     ]);
-    expect(r.stats.examples).toBe(7);
-    expect(r.stats.accepted + r.stats.dropped).toBe(7);
+    expect(r.stats.examples).toBe(8);
+    expect(r.stats.accepted + r.stats.dropped).toBe(8);
   });
 
   it('validates its arguments with typed errors', async () => {
@@ -436,6 +438,7 @@ describe('rejectionSample: input validation', () => {
     await expect(rejectionSample([], g, { request: { temperature: -1 } })).rejects.toThrow(RangeError);
     await expect(rejectionSample([], g, { parse: { mode: 'lenient' } })).rejects.toThrow(/'options.parse.mode' must be 'strict'/);
     await expect(rejectionSample([], g, { accept: 'top1' as never })).rejects.toThrow(TypeError);
+    await expect(rejectionSample([], g, { parse: { rankingKey: 3 } as never })).rejects.toThrow(/rankingKey/);
     await expect(rejectionSample('abc' as never, g)).rejects.toThrow(TypeError);
     expect(() => readCheckpoint(3 as never)).toThrow(/readCheckpoint: 'paths'/);
   });
