@@ -13,30 +13,12 @@ import type { ChatMessage } from '../prompt/types.js';
 import { Random } from '../sampling/random.js';
 import { DEFAULT_SID_SPEC, renderSid, sidVocabulary, tryParseSid, validateSidSpec, type SidSpec } from '../sid/sid_string.js';
 import { RANKING_KEY, REASONING_KEY, SidAnswerAutomaton, maskRow, type AnswerSchemaTokens } from './constraint.js';
+import { loadTransformers, type Transformers } from './load_transformers.js';
 import { checkGenerateRequest, checkMessages, startDeadline } from './request.js';
 import type { GenerateRequest, GenerateResult, Generation, Generator } from './types.js';
 
-type Transformers = typeof import('@huggingface/transformers');
 type Tokenizer = Awaited<ReturnType<Transformers['AutoTokenizer']['from_pretrained']>>;
 type CausalLm = Awaited<ReturnType<Transformers['AutoModelForCausalLM']['from_pretrained']>>;
-
-/** The install command named when `@huggingface/transformers` is missing. */
-const INSTALL_HINT = 'npm install @huggingface/transformers@4.3.1 onnxruntime-node@1.30.0';
-
-/** @internal Imports `@huggingface/transformers` on first use, or throws a `Gr2Error` naming the install command. */
-export async function loadTransformers(fn: string, importer: () => Promise<unknown> = () => import('@huggingface/transformers')): Promise<Transformers> {
-  try {
-    return (await importer()) as Transformers;
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new Gr2Error(`${fn}: local generation needs the optional peer dependency '@huggingface/transformers'; run '${INSTALL_HINT}'.`, {
-        cause: err,
-      });
-    }
-    throw err;
-  }
-}
 
 /** Options of {@link createLocalGenerator}. */
 export interface LocalGeneratorOptions extends BackendOption {
