@@ -5,8 +5,8 @@
  *
  * @packageDocumentation
  */
-import { GeneratorError, assertFiniteNumber, checkOptions, typeError } from '../errors.js';
-import { isPermutation, parseRerankOutput, type RerankDiagnostics } from '../prompt/parse_output.js';
+import { GeneratorError, assertFiniteNumber, assertOneOf, checkOptions, typeError } from '../errors.js';
+import { RERANK_ANSWER_KEYS, isPermutation, parseRerankOutput, type RerankDiagnostics } from '../prompt/parse_output.js';
 import { buildRerankPrompt, type RerankPromptInput, type RerankPromptOptions } from '../prompt/rerank_prompt.js';
 import type { RerankItem } from '../prompt/types.js';
 import { DEFAULT_SID_SPEC } from '../sid/sid_string.js';
@@ -28,7 +28,11 @@ export interface RerankerOptions {
    * pre-rank order. With `false` (the paper's rule) anything but a full permutation falls back. @defaultValue `false`
    */
   readonly repair?: boolean;
-  /** Ask the generator to constrain decoding to the slate's SIDs (honoured by local generators). @defaultValue `true` */
+  /**
+   * Ask the generator to constrain decoding to the slate's SIDs (honoured by local generators). The constrained
+   * schema uses the default answer keys, so prompts with custom `reasoningKey`/`rankingKey` are sent unconstrained.
+   * @defaultValue `true`
+   */
   readonly constrained?: boolean;
   /** Sampling temperature. @defaultValue `0` (greedy) */
   readonly temperature?: number;
@@ -105,7 +109,7 @@ export function createReranker(options: RerankerOptions): Reranker {
   }
   const timeoutMs = o.timeoutMs ?? 2000;
   assertFiniteNumber(fn, 'options.timeoutMs', timeoutMs, { min: 0, minExclusive: true, max: 2 ** 31 - 1 });
-  if (o.fallback !== undefined && o.fallback !== 'pre-rank') throw typeError(fn, 'options.fallback', "'pre-rank'", o.fallback);
+  if (o.fallback !== undefined) assertOneOf(fn, 'options.fallback', o.fallback, ['pre-rank']);
   for (const k of ['repair', 'constrained'] as const) if (o[k] !== undefined && typeof o[k] !== 'boolean') throw typeError(fn, `options.${k}`, 'a boolean', o[k]);
   if (o.temperature !== undefined) assertFiniteNumber(fn, 'options.temperature', o.temperature, { min: 0 });
   if (o.seed !== undefined && (!Number.isInteger(o.seed) || o.seed < 0)) throw typeError(fn, 'options.seed', 'a non-negative integer', o.seed);
@@ -115,6 +119,10 @@ export function createReranker(options: RerankerOptions): Reranker {
   const probeSpec = promptOptions.spec ?? DEFAULT_SID_SPEC;
   buildRerankPrompt({ history: [], candidates: [{ id: 0, sid: new Array<number>(probeSpec.levels).fill(0) }] }, promptOptions);
   const generator = o.generator;
+  const defaultKeys =
+    (promptOptions.reasoningKey ?? RERANK_ANSWER_KEYS.reasoning) === RERANK_ANSWER_KEYS.reasoning &&
+    (promptOptions.rankingKey ?? RERANK_ANSWER_KEYS.ranking) === RERANK_ANSWER_KEYS.ranking;
+  const constrained = (o.constrained ?? true) && defaultKeys;
 
   return {
     async rerank(input, rerankOptions) {
@@ -157,7 +165,7 @@ export function createReranker(options: RerankerOptions): Reranker {
           temperature: o.temperature ?? 0,
           maxTokens: o.maxTokens ?? (reasoning ? 1024 : 48) + 16 * K,
           ...(o.seed !== undefined ? { seed: o.seed } : {}),
-          ...(o.constrained === false ? {} : { constraint: { candidates: prompt.sids, reasoning } }),
+          ...(constrained ? { constraint: { candidates: prompt.sids, reasoning } } : {}),
           signal: deadline.signal,
         });
         // a generator that ignores its signal must not hold the slate past the deadline

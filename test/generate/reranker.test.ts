@@ -108,6 +108,21 @@ describe('createReranker with scripted generators', () => {
     expect([ab.source, ab.diagnostics.reason]).toEqual(['fallback', 'aborted by the caller']);
   });
 
+  it('sends no constraint when the prompt uses custom answer keys, or when asked not to', async () => {
+    const cands = slate(3);
+    const answer = (key: string) => (req: GenerateRequest) => {
+      const sids = parseSids(req.messages.at(-1)!.content.split('Candidates')[1]!).map((m) => renderSid(m.codes));
+      return JSON.stringify({ [key]: sids });
+    };
+    const custom = scripted(answer('ranking'));
+    const res = await createReranker({ generator: custom, prompt: { rankingKey: 'ranking' } }).rerank({ history, candidates: cands });
+    expect(custom.calls[0]!.constraint).toBeUndefined();
+    expect([res.source, res.order]).toEqual(['model', [0, 1, 2]]);
+    const off = scripted(answer('recommendations'));
+    await createReranker({ generator: off, constrained: false }).rerank({ history, candidates: cands });
+    expect(off.calls[0]!.constraint).toBeUndefined();
+  });
+
   it('returns small slates without a model call', async () => {
     const gen = scripted(() => 'x');
     const r = createReranker({ generator: gen });
