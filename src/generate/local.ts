@@ -13,30 +13,12 @@ import type { ChatMessage } from '../prompt/types.js';
 import { Random } from '../sampling/random.js';
 import { DEFAULT_SID_SPEC, renderSid, sidVocabulary, tryParseSid, validateSidSpec, type SidSpec } from '../sid/sid_string.js';
 import { RANKING_KEY, REASONING_KEY, SidAnswerAutomaton, maskRow, type AnswerSchemaTokens } from './constraint.js';
+import { loadTransformers, type Transformers } from './load_transformers.js';
 import { checkGenerateRequest, checkMessages, startDeadline } from './request.js';
 import type { GenerateRequest, GenerateResult, Generation, Generator } from './types.js';
 
-type Transformers = typeof import('@huggingface/transformers');
 type Tokenizer = Awaited<ReturnType<Transformers['AutoTokenizer']['from_pretrained']>>;
 type CausalLm = Awaited<ReturnType<Transformers['AutoModelForCausalLM']['from_pretrained']>>;
-
-/** The install command named when `@huggingface/transformers` is missing. */
-const INSTALL_HINT = 'npm install @huggingface/transformers@4.3.1 onnxruntime-node@1.30.0';
-
-/** @internal Imports `@huggingface/transformers` on first use, or throws a `Gr2Error` naming the install command. */
-export async function loadTransformers(fn: string): Promise<Transformers> {
-  try {
-    return await import('@huggingface/transformers');
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new Gr2Error(`${fn}: local generation needs the optional peer dependency '@huggingface/transformers'; run '${INSTALL_HINT}'.`, {
-        cause: err,
-      });
-    }
-    throw err;
-  }
-}
 
 /** Options of {@link createLocalGenerator}. */
 export interface LocalGeneratorOptions extends BackendOption {
@@ -295,51 +277,72 @@ function logSumExp(row: Float32Array): number {
  * may be null): argmax at temperature 0, else softmax(row / temperature) truncated to the top-`topP` nucleus.
  */
 export function sampleToken(row: Float32Array, ids: readonly number[] | null, blocked: Uint8Array | null, s: SamplerSettings, rng: Random): number {
-  const n = ids ? ids.length : row.length;
-  const idAt = ids ? (k: number): number => ids[k]! : (k: number): number => k;
-  const ok = (k: number): boolean => ids !== null || blocked === null || blocked[k] === 0;
+  if (ids === null) return sampleFull(row, blocked, s, rng);
+  const n = ids.length;
+  let best = 0;
+  for (let k = 1; k < n; k++) if (row[ids[k]!]! > row[ids[best]!]!) best = k;
+  if (n === 0) throw new Gr2Error('constrained decoding: no token is allowed.');
+  if (s.temperature === 0 || n === 1) return ids[best]!;
+  const max = row[ids[best]!]!;
+  const p = new Float64Array(n);
+  for (let k = 0; k < n; k++) p[k] = Math.exp((row[ids[k]!]! - max) / s.temperature);
+  return ids[drawIndex(p, s.topP, rng)]!;
+}
+
+/** @internal {@link sampleToken} over a whole logits row (minus `blocked`), with plain loops for speed. */
+function sampleFull(row: Float32Array, blocked: Uint8Array | null, s: SamplerSettings, rng: Random): number {
+  const V = row.length;
   let best = -1;
   let max = -Infinity;
-  for (let k = 0; k < n; k++) {
-    if (!ok(k)) continue;
-    const v = row[idAt(k)]!;
-    if (best < 0 || v > max) [best, max] = [k, v];
+  for (let i = 0; i < V; i++) {
+    if (blocked !== null && blocked[i] === 1) continue;
+    if (best < 0 || row[i]! > max) {
+      best = i;
+      max = row[i]!;
+    }
   }
   if (best < 0) throw new Gr2Error('constrained decoding: no token is allowed.');
-  if (s.temperature === 0 || n === 1) return idAt(best);
-  const p = new Float64Array(n);
+  if (s.temperature === 0) return best;
+  const p = new Float64Array(V);
+  const inv = 1 / s.temperature;
+  for (let i = 0; i < V; i++) p[i] = blocked !== null && blocked[i] === 1 ? 0 : Math.exp((row[i]! - max) * inv);
+  return drawIndex(p, s.topP, rng);
+}
+
+/**
+ * @internal Draws index k with probability p[k] / Σp (weights ≥ 0), restricted to the top-`topP` nucleus when
+ * `topP < 1`: every weight ≤ (1 − topP)·Σp / n lies outside the nucleus (together they weigh < 1 − topP), so only
+ * the rest is sorted.
+ */
+function drawIndex(p: Float64Array, topP: number, rng: Random): number {
+  const n = p.length;
   let z = 0;
-  for (let k = 0; k < n; k++) if (ok(k)) z += p[k] = Math.exp((row[idAt(k)]! - max) / s.temperature);
-  let nucleus: number[] | null = null;
-  let mass = z;
-  if (s.topP < 1) {
-    // Every token with p ≤ (1 − topP)/n lies outside the nucleus (together they weigh < 1 − topP): sort only the rest.
-    const eps = ((1 - s.topP) / n) * z;
-    nucleus = [];
+  for (let k = 0; k < n; k++) z += p[k]!;
+  if (topP < 1) {
+    const eps = ((1 - topP) / n) * z;
+    const nucleus: number[] = [];
     for (let k = 0; k < n; k++) if (p[k]! > eps) nucleus.push(k);
     nucleus.sort((a, b) => p[b]! - p[a]!);
     let cum = 0;
     for (let j = 0; j < nucleus.length; j++) {
       cum += p[nucleus[j]!]!;
-      if (cum >= s.topP * z) {
+      if (cum >= topP * z) {
         nucleus.length = j + 1;
         break;
       }
     }
-    mass = cum;
+    let u = rng.random() * cum;
+    for (const k of nucleus) if ((u -= p[k]!) < 0) return k;
+    return nucleus[nucleus.length - 1]!;
   }
-  let u = rng.random() * mass;
-  if (nucleus) {
-    for (const k of nucleus) if ((u -= p[k]!) < 0) return idAt(k);
-    return idAt(nucleus[nucleus.length - 1]!);
-  }
-  let last = best;
+  let u = rng.random() * z;
+  let last = 0;
   for (let k = 0; k < n; k++) {
     if (p[k] === 0) continue;
     last = k;
-    if ((u -= p[k]!) < 0) return idAt(k);
+    if ((u -= p[k]!) < 0) return k;
   }
-  return idAt(last);
+  return last;
 }
 
 /** @internal The transformers.js logits processor: the SID constraint and gr2's seeded sampler in one step. */
@@ -404,15 +407,13 @@ async function generateLocal(name: string, ctx: LocalContext, req: GenerateReque
       done: false,
     }));
     const settings: SamplerSettings = { temperature: req.temperature ?? 1, topP: req.topP ?? 1, logprobs: req.logprobs ?? false };
-    const flat = new BigInt64Array(n * prompt.length);
-    for (let b = 0; b < n; b++) for (let t = 0; t < prompt.length; t++) flat[b * prompt.length + t] = BigInt(prompt[t]!);
     const maxTokens = req.maxTokens ?? maxNewTokens;
     try {
       if (cands && ctx.jumpForward && !(req.constraint!.reasoning ?? false)) await jumpForward(ctx, prompt, rows, settings, maxTokens, deadline.signal);
       else await stepwise(ctx, prompt, rows, settings, maxTokens, deadline.signal);
     } catch (err) {
       if (deadline.reason()) throw deadline.error(name, err);
-      if (err instanceof Gr2Error) throw err;
+      if (err instanceof GeneratorError) throw err;
       throw new GeneratorError('server', `${name}: generation failed (${err instanceof Error ? err.message : String(err)}).`, { cause: err });
     }
     if (deadline.reason()) throw deadline.error(name);

@@ -28,9 +28,14 @@ export interface OpenAIGeneratorOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** A name for logs. @defaultValue `'openai:<model>'` */
   readonly name?: string;
+  /**
+   * Send `request.constraint` as the extra body field `gr2_constraint: {candidates, reasoning}` (ours), which
+   * `startOpenAIServer` passes on to its generator; other servers may reject unknown fields. @defaultValue `false`
+   */
+  readonly sendConstraint?: boolean;
 }
 
-const OPTION_KEYS = ['baseURL', 'model', 'apiKey', 'timeoutMs', 'maxRetries', 'headers', 'name'] as const;
+const OPTION_KEYS = ['baseURL', 'model', 'apiKey', 'timeoutMs', 'maxRetries', 'headers', 'name', 'sendConstraint'] as const;
 const DEFAULT_TIMEOUT_MS = 600_000;
 
 /**
@@ -38,8 +43,8 @@ const DEFAULT_TIMEOUT_MS = 600_000;
  * `messages`, `n`, `temperature`, `top_p`, `seed`, `max_tokens`, `stop`, `logprobs` map one to one; the answer's
  * `choices` (ordered by `index`) become `generations` with `finish_reason`, `logprobs.content[].logprob` as
  * `tokenLogProbs` when the server returns them, and `usage` as `{promptTokens, completionTokens}`.
- * `request.constraint` cannot be enforced by a remote server and is not sent; parse its output leniently
- * (the re-ranker does).
+ * `request.constraint` cannot be enforced by a plain OpenAI server and is not sent (unless `sendConstraint`);
+ * parse the output leniently (the re-ranker does).
  *
  * Every failure rejects with a `GeneratorError`: `'timeout'` (deadline), `'aborted'` (the request's signal),
  * `'rate_limit'` (429, `retryAfterMs` from `Retry-After-Ms` / `Retry-After` seconds or HTTP date), `'server'` (5xx),
@@ -79,6 +84,8 @@ export function createOpenAIGenerator(options: OpenAIGeneratorOptions): Generato
     for (const [k, v] of Object.entries(o.headers)) if (typeof v !== 'string') throw typeError(fn, `options.headers.${k}`, 'a string', v);
   }
   if (o.name !== undefined && typeof o.name !== 'string') throw typeError(fn, 'options.name', 'a string', o.name);
+  if (o.sendConstraint !== undefined && typeof o.sendConstraint !== 'boolean') throw typeError(fn, 'options.sendConstraint', 'a boolean', o.sendConstraint);
+  const sendConstraint = o.sendConstraint ?? false;
 
   const apiKey = o.apiKey ?? process.env.OPENAI_API_KEY;
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...(o.headers ?? {}) };
@@ -93,7 +100,7 @@ export function createOpenAIGenerator(options: OpenAIGeneratorOptions): Generato
     try {
       let res: Response;
       try {
-        res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(requestBody(o.model, request)), signal: deadline.signal });
+        res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(requestBody(o.model, request, sendConstraint)), signal: deadline.signal });
       } catch (err) {
         if (deadline.reason()) throw deadline.error(name, err);
         throw new GeneratorError('network', `${name}: ${transportMessage(err)}`, { cause: err });
@@ -133,7 +140,7 @@ export function createOpenAIGenerator(options: OpenAIGeneratorOptions): Generato
 }
 
 /** @internal The chat-completions body of a request. */
-function requestBody(model: string, r: GenerateRequest): Record<string, unknown> {
+function requestBody(model: string, r: GenerateRequest, sendConstraint: boolean): Record<string, unknown> {
   const body: Record<string, unknown> = { model, messages: r.messages.map((m) => ({ role: m.role, content: m.content })) };
   if (r.n !== undefined) body.n = r.n;
   if (r.temperature !== undefined) body.temperature = r.temperature;
@@ -142,6 +149,7 @@ function requestBody(model: string, r: GenerateRequest): Record<string, unknown>
   if (r.maxTokens !== undefined) body.max_tokens = r.maxTokens;
   if (r.stop !== undefined) body.stop = [...r.stop];
   if (r.logprobs) body.logprobs = true;
+  if (sendConstraint && r.constraint) body.gr2_constraint = { candidates: [...r.constraint.candidates], reasoning: r.constraint.reasoning ?? false };
   return body;
 }
 

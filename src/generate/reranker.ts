@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import { GeneratorError, assertFiniteNumber, checkOptions, typeError } from '../errors.js';
+import { GeneratorError, assertFiniteNumber, assertOneOf, checkOptions, typeError } from '../errors.js';
 import { isPermutation, parseRerankOutput, type RerankDiagnostics } from '../prompt/parse_output.js';
 import { buildRerankPrompt, type RerankPromptInput, type RerankPromptOptions } from '../prompt/rerank_prompt.js';
 import type { RerankItem } from '../prompt/types.js';
@@ -105,7 +105,7 @@ export function createReranker(options: RerankerOptions): Reranker {
   }
   const timeoutMs = o.timeoutMs ?? 2000;
   assertFiniteNumber(fn, 'options.timeoutMs', timeoutMs, { min: 0, minExclusive: true, max: 2 ** 31 - 1 });
-  if (o.fallback !== undefined && o.fallback !== 'pre-rank') throw typeError(fn, 'options.fallback', "'pre-rank'", o.fallback);
+  if (o.fallback !== undefined) assertOneOf(fn, 'options.fallback', o.fallback, ['pre-rank']);
   for (const k of ['repair', 'constrained'] as const) if (o[k] !== undefined && typeof o[k] !== 'boolean') throw typeError(fn, `options.${k}`, 'a boolean', o[k]);
   if (o.temperature !== undefined) assertFiniteNumber(fn, 'options.temperature', o.temperature, { min: 0 });
   if (o.seed !== undefined && (!Number.isInteger(o.seed) || o.seed < 0)) throw typeError(fn, 'options.seed', 'a non-negative integer', o.seed);

@@ -91,7 +91,7 @@ class BadRequest extends Error {}
 /**
  * Starts a real HTTP server on 127.0.0.1 speaking `POST /v1/chat/completions` and `GET /v1/models`. A request's
  * `messages`, `n`, `temperature`, `top_p`, `seed`, `max_tokens` (or `max_completion_tokens`), `stop` (string or
- * array) and `logprobs` become a {@link GenerateRequest}; the generation comes back as a `chat.completion` with
+ * array), `logprobs` and gr2's extension `gr2_constraint: {candidates, reasoning}` become a {@link GenerateRequest}; the generation comes back as a `chat.completion` with
  * `choices[i].logprobs.content` when the generator returned token log-probs, and `usage`. A client that
  * disconnects aborts its generation. Generator failures answer as OpenAI errors (`client` → 400, `rate_limit` →
  * 429, `timeout` → 504, others → 500). Streaming is not supported (400).
@@ -325,6 +325,11 @@ function toGenerateRequest(raw: string): GenerateRequest {
   if (typeof body.stop === 'string') out.stop = [body.stop];
   else if (Array.isArray(body.stop)) out.stop = body.stop.map(String);
   if (body.logprobs === true) out.logprobs = true;
+  const c = body.gr2_constraint as { candidates?: unknown; reasoning?: unknown } | undefined;
+  if (c !== undefined && c !== null) {
+    if (!Array.isArray(c.candidates) || !c.candidates.every((x) => typeof x === 'string')) throw new BadRequest("'gr2_constraint.candidates' must be an array of strings.");
+    out.constraint = { candidates: c.candidates as string[], reasoning: c.reasoning === true };
+  }
   return out;
 }
 

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GeneratorError } from '../../src/errors.js';
+import { loadTransformers } from '../../src/generate/load_transformers.js';
 import { createLocalGenerator, type LocalGenerator } from '../../src/generate/local.js';
 import { createReranker } from '../../src/generate/reranker.js';
 import { isPermutation, parseRerankOutput } from '../../src/prompt/parse_output.js';
@@ -241,6 +242,15 @@ describe('createLocalGenerator: requests, failures and validation', () => {
     expect((aborted as GeneratorError).kind).toBe('aborted');
     const slow = await gen.generate({ messages, maxTokens: 400, timeoutMs: 1 }).catch((e: unknown) => e);
     expect((slow as GeneratorError).kind).toBe('timeout');
+  });
+
+  it('names the install command when @huggingface/transformers is missing, and passes other import failures on', async () => {
+    const missing = Object.assign(new Error("Cannot find package '@huggingface/transformers'"), { code: 'ERR_MODULE_NOT_FOUND' });
+    await expect(loadTransformers('createLocalGenerator', () => Promise.reject(missing))).rejects.toThrow(
+      /createLocalGenerator: local generation needs the optional peer dependency '@huggingface\/transformers'; run 'npm install @huggingface\/transformers@4.3.1 onnxruntime-node@1.30.0'/,
+    );
+    const broken = new Error('native binding failed');
+    await expect(loadTransformers('createLocalGenerator', () => Promise.reject(broken))).rejects.toBe(broken);
   });
 
   it('validates the model folder, options and constraint candidates with typed errors', async () => {
