@@ -31,7 +31,16 @@ import { deriveSeed, shardOf } from './shard.js';
 const FN = 'rejectionSample';
 const MAX_INT = 2 ** 31 - 1;
 
-/** One example for the sampler: a teacher prompt that does not reveal the target, its slate, and the target. */
+/**
+ * One example for the sampler: a teacher prompt that does not reveal the target, its slate, and the target.
+ *
+ * @example
+ * ```ts
+ * const p = buildTeacherPrompt({ history, candidates, target: 42 }, { strategy: 'rejection' });
+ * const ex: SamplerExample = { id: 'user-7', messages: p.messages, candidates: p.sids,
+ *   target: p.sids[p.candidates.findIndex((c) => c.id === 42)]! };
+ * ```
+ */
 export interface SamplerExample {
   /** Unique id (the checkpoint key; also decides the shard and the seeds). */
   readonly id: string;
@@ -45,7 +54,14 @@ export interface SamplerExample {
   readonly meta?: unknown;
 }
 
-/** What an acceptance predicate sees for one sample. */
+/**
+ * What an acceptance predicate sees for one sample.
+ *
+ * @example
+ * ```ts
+ * const accept = (c: AcceptContext) => topPickIsTarget(c) && c.parsed.valid && c.generation.finishReason === 'stop';
+ * ```
+ */
 export interface AcceptContext {
   readonly example: SamplerExample;
   readonly generation: Generation;
@@ -55,10 +71,24 @@ export interface AcceptContext {
   readonly attempt: number;
 }
 
-/** Decides whether a sample is kept. May be async. A predicate that throws fails the whole run. */
+/**
+ * Decides whether a sample is kept. May be async. A predicate that throws fails the whole run.
+ *
+ * @example
+ * ```ts
+ * const accept: AcceptPredicate = async (c) => topPickIsTarget(c) && (await judge(c.generation.text));
+ * ```
+ */
 export type AcceptPredicate = (context: AcceptContext) => boolean | Promise<boolean>;
 
-/** Snapshot of a run's progress, attached to every event. */
+/**
+ * Snapshot of a run's progress, attached to every event.
+ *
+ * @example
+ * ```ts
+ * onProgress: (e) => console.log(`${e.progress.accepted} accepted, ${e.progress.inFlight} in flight`)
+ * ```
+ */
 export interface SamplerProgress {
   /** Examples of this shard read from the input so far (including those skipped as finished). */
   readonly examples: number;
@@ -72,7 +102,14 @@ export interface SamplerProgress {
   readonly tokens: number;
 }
 
-/** A progress event. `'retry'` reports a transport failure that will be retried after `delayMs`. */
+/** A progress event. `'retry'` reports a transport failure that will be retried after `delayMs`. *
+ * @example
+ * ```ts
+ * onProgress: (e) => {
+ *   if (e.type === 'retry') console.warn(`${e.id}: ${e.kind}, retrying in ${Math.round(e.delayMs)} ms`);
+ * }
+ * ```
+ */
 export type SamplerEvent =
   | { readonly type: 'accepted'; readonly id: string; readonly attempt: number; readonly progress: SamplerProgress }
   | { readonly type: 'rejected'; readonly id: string; readonly attempt: number; readonly progress: SamplerProgress }
@@ -94,7 +131,15 @@ export type SamplerEvent =
     }
   | { readonly type: 'stopped'; readonly reason: 'budget' | 'aborted' | 'error'; readonly progress: SamplerProgress };
 
-/** Options of {@link rejectionSample}. Every field is optional. */
+/**
+ * Options of {@link rejectionSample}. Every field is optional.
+ *
+ * @example
+ * ```ts
+ * const options: RejectionSampleOptions = { concurrency: 32, maxAttempts: 8, checkpoint: 'traces.jsonl',
+ *   budget: { maxTokens: 50_000_000 }, retry: { maxRetries: 8 }, shard: { index: 0, count: 4 } };
+ * ```
+ */
 export interface RejectionSampleOptions {
   /** Examples worked on at once (each runs its attempts one after another). @defaultValue 8 */
   readonly concurrency?: number;
@@ -146,7 +191,14 @@ export interface RejectionSampleOptions {
   readonly keepRecords?: boolean;
 }
 
-/** An example given up in this run, with its reason. */
+/**
+ * An example given up in this run, with its reason.
+ *
+ * @example
+ * ```ts
+ * for (const d of report.dropped) console.warn(`${d.id}: ${d.reason} after ${d.attempts} attempts (${d.detail})`);
+ * ```
+ */
 export interface DroppedExample {
   readonly id: string;
   readonly reason: DropReason;
@@ -158,7 +210,15 @@ export interface DroppedExample {
   readonly final: boolean;
 }
 
-/** Statistics of one run. Rates are 0 when their denominator is 0. */
+/**
+ * Statistics of one run. Rates are 0 when their denominator is 0.
+ *
+ * @example
+ * ```ts
+ * const { acceptanceRate, attemptsHistogram, errorsByKind } = report.stats;
+ * console.log(acceptanceRate, attemptsHistogram.slice(1), errorsByKind.rate_limit ?? 0);
+ * ```
+ */
 export interface SamplerStats {
   /** Examples of this shard read from the input (including skipped ones). */
   readonly examples: number;
@@ -186,7 +246,15 @@ export interface SamplerStats {
   readonly elapsedMs: number;
 }
 
-/** The result of {@link rejectionSample}. */
+/**
+ * The result of {@link rejectionSample}.
+ *
+ * @example
+ * ```ts
+ * const report = await rejectionSample(examples, teacher, { checkpoint: 'traces.jsonl' });
+ * if (report.stopped === 'budget') console.log(`${report.unfinished.length} examples left for the next run`);
+ * ```
+ */
 export interface RejectionSampleReport {
   /** Records accepted in this run (empty when `keepRecords` is false; the checkpoint has them all). */
   readonly accepted: AcceptedRecord[];
