@@ -30,6 +30,8 @@ import { deriveSeed, shardOf } from './shard.js';
 
 const FN = 'rejectionSample';
 const MAX_INT = 2 ** 31 - 1;
+/** Upper bound of `maxAttempts` (the attempts histogram has one slot per attempt). */
+const MAX_ATTEMPTS = 1_000_000;
 
 /**
  * One example for the sampler: a teacher prompt that does not reveal the target, its slate, and the target.
@@ -144,8 +146,8 @@ export interface RejectionSampleOptions {
   /** Examples worked on at once (each runs its attempts one after another). @defaultValue 8 */
   readonly concurrency?: number;
   /**
-   * Samples per example before it is dropped with reason `'max_attempts'`. The paper does not give its budget;
-   * 8 is our default. @defaultValue 8
+   * Samples per example before it is dropped with reason `'max_attempts'` (at most 1,000,000). The paper does not
+   * give its budget; 8 is our default. @defaultValue 8
    */
   readonly maxAttempts?: number;
   /** The acceptance predicate. @defaultValue {@link topPickIsTarget} (GR2: the parsed top pick is the target) */
@@ -355,6 +357,8 @@ function resolveOptions(options: RejectionSampleOptions | undefined): Resolved {
     throw typeError(FN, 'options.request.stop', 'an array of strings', req.stop);
   }
   const seed = intOpt('options.seed', o.seed, 1234, 0);
+  const maxAttempts = intOpt('options.maxAttempts', o.maxAttempts, 8, 1);
+  if (maxAttempts > MAX_ATTEMPTS) throw rangeError(FN, 'options.maxAttempts', `at most ${MAX_ATTEMPTS}`, maxAttempts);
   const request: Resolved['request'] = { temperature: req.temperature ?? 1 };
   if (req.topP !== undefined) request.topP = req.topP;
   if (req.maxTokens !== undefined) request.maxTokens = intOpt('options.request.maxTokens', req.maxTokens, 0, 1);
@@ -367,7 +371,7 @@ function resolveOptions(options: RejectionSampleOptions | undefined): Resolved {
   assertFiniteNumber(FN, 'options.timeoutMs', timeoutMs, { min: 0, max: MAX_INT, minExclusive: true });
   return {
     concurrency: intOpt('options.concurrency', o.concurrency, 8, 1),
-    maxAttempts: intOpt('options.maxAttempts', o.maxAttempts, 8, 1),
+    maxAttempts,
     accept: o.accept ?? topPickIsTarget,
     parse: o.parse,
     request,
@@ -532,14 +536,14 @@ class Run {
     const o = this.o;
     const onAbort = (): void => this.stop('aborted');
     if (o.signal?.aborted) this.stop('aborted');
-    o.signal?.addEventListener('abort', onAbort, { once: true });
-    if (o.checkpoint !== undefined) this.ckpt = openCheckpoint(o.checkpoint, { fsync: o.fsync });
-    const iterator = isAsync
-      ? (examples as AsyncIterable<SamplerExample>)[Symbol.asyncIterator]()
-      : (examples as Iterable<SamplerExample>)[Symbol.iterator]();
     const running = new Set<Promise<void>>();
     let position = 0;
+    o.signal?.addEventListener('abort', onAbort, { once: true });
     try {
+      if (o.checkpoint !== undefined) this.ckpt = openCheckpoint(o.checkpoint, { fsync: o.fsync });
+      const iterator = isAsync
+        ? (examples as AsyncIterable<SamplerExample>)[Symbol.asyncIterator]()
+        : (examples as Iterable<SamplerExample>)[Symbol.iterator]();
       for (;;) {
         while (running.size >= o.concurrency) await Promise.race(running);
         if (this.stopped !== null) break;

@@ -431,6 +431,7 @@ describe('rejectionSample: input validation', () => {
     await expect(rejectionSample([], g, { concurency: 2 } as never)).rejects.toThrow(/Did you mean 'concurrency'/);
     await expect(rejectionSample([], g, { concurrency: 0 })).rejects.toThrow(RangeError);
     await expect(rejectionSample([], g, { maxAttempts: 1.5 })).rejects.toThrow(/'options.maxAttempts' must be a positive integer/);
+    await expect(rejectionSample([], g, { maxAttempts: 2 ** 31 - 1 })).rejects.toThrow(/'options.maxAttempts' must be at most 1000000/);
     await expect(rejectionSample([], g, { shard: { index: 2, count: 2 } })).rejects.toThrow(/'options.shard.index' must be below shard.count/);
     await expect(rejectionSample([], g, { retry: { maxRetries: -1 } })).rejects.toThrow(/options.retry.maxRetries/);
     await expect(rejectionSample([], g, { timeoutMs: NaN })).rejects.toThrow(/'options.timeoutMs' must be a finite number/);
