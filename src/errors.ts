@@ -47,7 +47,10 @@ export class RewardContractError extends Gr2Error {
   override readonly name = 'RewardContractError';
 }
 
-/** An API that promises a parse could not parse its input. Rewards never throw this: they score bad output. */
+/**
+ * An API that promises a parse could not parse its input (e.g. `buildSftSample` given a completion with no GR2
+ * answer object). Rewards never throw this: they score bad output.
+ */
 export class OutputParseError extends Gr2Error {
   override readonly name = 'OutputParseError';
 }

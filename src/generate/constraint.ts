@@ -12,11 +12,12 @@
  * @internal
  */
 import { Gr2Error } from '../errors.js';
+import { RERANK_ANSWER_KEYS } from '../prompt/parse_output.js';
 
-/** @internal The JSON key of the reasoning trace in the constrained answer (the parser's default). */
-export const REASONING_KEY = 'explanation';
-/** @internal The JSON key of the ranked list in the constrained answer (the parser's default). */
-export const RANKING_KEY = 'recommendations';
+/** @internal The JSON key of the reasoning trace in the constrained answer (the parser's and builders' key). */
+export const REASONING_KEY = RERANK_ANSWER_KEYS.reasoning;
+/** @internal The JSON key of the ranked list in the constrained answer. */
+export const RANKING_KEY = RERANK_ANSWER_KEYS.ranking;
 
 /** @internal Token ids of the fixed pieces of the answer schema, tokenized once per tokenizer. */
 export interface AnswerSchemaTokens {

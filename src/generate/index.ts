@@ -18,3 +18,10 @@ export {
   type LocalGenerator,
   type LocalGeneratorOptions,
 } from './local.js';
+export {
+  createReranker,
+  type Reranker,
+  type RerankerDiagnostics,
+  type RerankerOptions,
+  type RerankResult,
+} from './reranker.js';

@@ -52,6 +52,13 @@ export interface LocalGeneratorOptions extends BackendOption {
   readonly spec?: SidSpec;
   /** Budget of the explanation in constrained answers with reasoning; then the explanation is closed. Ours. @defaultValue `256` */
   readonly maxReasoningTokens?: number;
+  /**
+   * Jump-forward decoding of constrained answers without reasoning (ours): the forced text between SIDs is fed to
+   * the model in one forward pass instead of one pass per token, so a K-candidate answer costs about one pass per
+   * SID choice. Same tokens as step-by-step decoding (the same sampler draws at the same choice points); `false`
+   * decodes every token through transformers.js `generate()` and the logits processor. @defaultValue `true`
+   */
+  readonly jumpForward?: boolean;
   /** Passed to the chat template (Qwen3's `enable_thinking`). @defaultValue `false` */
   readonly enableThinking?: boolean;
 }
@@ -85,7 +92,7 @@ export interface LocalGenerator extends Generator {
   readonly vocabSize: number;
 }
 
-const OPTION_KEYS = ['name', 'dtype', 'device', 'maxNewTokens', 'spec', 'maxReasoningTokens', 'enableThinking', 'backend'] as const;
+const OPTION_KEYS = ['name', 'dtype', 'device', 'maxNewTokens', 'spec', 'maxReasoningTokens', 'jumpForward', 'enableThinking', 'backend'] as const;
 
 /**
  * Loads a causal LM from a local folder (`config.json`, tokenizer files, `onnx/model.onnx`; never the hub) and
@@ -126,6 +133,7 @@ export async function createLocalGenerator(modelDir: string, options?: LocalGene
     if (typeof v !== 'number') throw typeError(fn, `options.${k}`, 'a number', v);
     if (!Number.isInteger(v) || v < 1 || v > 2 ** 31 - 1) throw rangeError(fn, `options.${k}`, 'a positive integer', v);
   }
+  if (o.jumpForward !== undefined && typeof o.jumpForward !== 'boolean') throw typeError(fn, 'options.jumpForward', 'a boolean', o.jumpForward);
   if (o.enableThinking !== undefined && typeof o.enableThinking !== 'boolean') throw typeError(fn, 'options.enableThinking', 'a boolean', o.enableThinking);
   if (o.name !== undefined && typeof o.name !== 'string') throw typeError(fn, 'options.name', 'a string', o.name);
   if (o.device !== undefined && typeof o.device !== 'string') throw typeError(fn, 'options.device', 'a string', o.device);
@@ -145,7 +153,7 @@ export async function createLocalGenerator(modelDir: string, options?: LocalGene
   } catch (err) {
     throw new Gr2Error(`${fn}: could not load a causal LM from '${dir}' (${err instanceof Error ? err.message : String(err)}).`, { cause: err });
   }
-  const ctx = buildContext(fn, T, tokenizer, model, spec, o.enableThinking ?? false);
+  const ctx = buildContext(fn, T, tokenizer, model, spec, o.enableThinking ?? false, o.jumpForward ?? true);
   const name = o.name ?? `local:${dir.split(/[\\/]/).filter(Boolean).at(-1) ?? dir}`;
   let chain: Promise<unknown> = Promise.resolve();
   const serial = <R>(job: () => Promise<R>): Promise<R> => {
@@ -156,11 +164,11 @@ export async function createLocalGenerator(modelDir: string, options?: LocalGene
   return {
     name,
     vocabSize: ctx.vocabSize,
-    generate(request: GenerateRequest): Promise<GenerateResult> {
+    async generate(request: GenerateRequest): Promise<GenerateResult> {
       checkGenerateRequest(`${name}.generate`, request);
       return serial(() => generateLocal(name, ctx, request, maxNewTokens, maxReasoningTokens));
     },
-    logProbsOf(messages, completions) {
+    async logProbsOf(messages, completions) {
       const f = `${name}.logProbsOf`;
       checkMessages(f, 'messages', messages);
       if (!Array.isArray(completions)) throw typeError(f, 'completions', 'an array of strings', completions);
@@ -189,10 +197,11 @@ interface LocalContext {
   readonly eos: number;
   readonly pad: number;
   readonly enableThinking: boolean;
+  readonly jumpForward: boolean;
   encode(text: string): number[];
 }
 
-function buildContext(fn: string, T: Transformers, tokenizer: Tokenizer, model: CausalLm, spec: SidSpec, enableThinking: boolean): LocalContext {
+function buildContext(fn: string, T: Transformers, tokenizer: Tokenizer, model: CausalLm, spec: SidSpec, enableThinking: boolean, jumpForward: boolean): LocalContext {
   const cfg = model.config as unknown as { vocab_size?: number; eos_token_id?: number | number[]; pad_token_id?: number | null };
   const vocab = tokenizer.get_vocab();
   const vocabSize = cfg.vocab_size ?? Math.max(...vocab.values()) + 1;
@@ -231,7 +240,7 @@ function buildContext(fn: string, T: Transformers, tokenizer: Tokenizer, model: 
     notInReasoning,
     blockedInReasoning: blocked,
   };
-  return { T, tokenizer, model, spec, vocabSize, schema, sidIds, eos, pad, enableThinking, encode };
+  return { T, tokenizer, model, spec, vocabSize, schema, sidIds, eos, pad, enableThinking, jumpForward, encode };
 }
 
 /** @internal The prompt token ids of a conversation (chat template + generation prompt). */
@@ -397,20 +406,13 @@ async function generateLocal(name: string, ctx: LocalContext, req: GenerateReque
     const settings: SamplerSettings = { temperature: req.temperature ?? 1, topP: req.topP ?? 1, logprobs: req.logprobs ?? false };
     const flat = new BigInt64Array(n * prompt.length);
     for (let b = 0; b < n; b++) for (let t = 0; t < prompt.length; t++) flat[b * prompt.length + t] = BigInt(prompt[t]!);
-    const { Tensor } = ctx.T;
+    const maxTokens = req.maxTokens ?? maxNewTokens;
     try {
-      await ctx.model.generate({
-        input_ids: new Tensor('int64', flat, [n, prompt.length]),
-        attention_mask: new Tensor('int64', new BigInt64Array(n * prompt.length).fill(1n), [n, prompt.length]),
-        max_new_tokens: req.maxTokens ?? maxNewTokens,
-        do_sample: false,
-        num_beams: 1,
-        repetition_penalty: 1,
-        logits_processor: [makeProcessor(ctx, rows, settings)],
-        stopping_criteria: [makeStopper(ctx, rows, deadline.signal)],
-      } as never);
+      if (cands && ctx.jumpForward && !(req.constraint!.reasoning ?? false)) await jumpForward(ctx, prompt, rows, settings, maxTokens, deadline.signal);
+      else await stepwise(ctx, prompt, rows, settings, maxTokens, deadline.signal);
     } catch (err) {
       if (deadline.reason()) throw deadline.error(name, err);
+      if (err instanceof Gr2Error) throw err;
       throw new GeneratorError('server', `${name}: generation failed (${err instanceof Error ? err.message : String(err)}).`, { cause: err });
     }
     if (deadline.reason()) throw deadline.error(name);
@@ -423,6 +425,94 @@ async function generateLocal(name: string, ctx: LocalContext, req: GenerateReque
     };
   } finally {
     deadline.dispose();
+  }
+}
+
+/** @internal Step-by-step decoding of all rows as one batch through transformers.js `generate()` and the processor. */
+async function stepwise(ctx: LocalContext, prompt: number[], rows: RowState[], settings: SamplerSettings, maxTokens: number, signal: AbortSignal): Promise<void> {
+  const n = rows.length;
+  const flat = new BigInt64Array(n * prompt.length);
+  for (let b = 0; b < n; b++) for (let t = 0; t < prompt.length; t++) flat[b * prompt.length + t] = BigInt(prompt[t]!);
+  const { Tensor } = ctx.T;
+  await ctx.model.generate({
+    input_ids: new Tensor('int64', flat, [n, prompt.length]),
+    attention_mask: new Tensor('int64', new BigInt64Array(n * prompt.length).fill(1n), [n, prompt.length]),
+    max_new_tokens: maxTokens,
+    do_sample: false,
+    num_beams: 1,
+    repetition_penalty: 1,
+    logits_processor: [makeProcessor(ctx, rows, settings)],
+    stopping_criteria: [makeStopper(ctx, rows, signal)],
+  } as never);
+}
+
+type Past = Record<string, unknown>;
+
+/** @internal One forward pass over `ids` after `pastLen` cached tokens; the last `keep` logit rows and the new cache. */
+async function forwardChunk(ctx: LocalContext, ids: readonly number[], past: Past | null, pastLen: number, keep: number): Promise<{ rows: Float32Array[]; past: Past }> {
+  const { Tensor } = ctx.T;
+  const S = ids.length;
+  const out = (await ctx.model.forward({
+    input_ids: new Tensor('int64', BigInt64Array.from(ids, (t) => BigInt(t)), [1, S]),
+    attention_mask: new Tensor('int64', new BigInt64Array(pastLen + S).fill(1n), [1, pastLen + S]),
+    num_logits_to_keep: new Tensor('int64', [BigInt(keep)], []),
+    ...(past ? { past_key_values: past } : {}),
+  })) as Record<string, { data: Float32Array; dims: number[] }>;
+  const logits = out.logits!;
+  const V = logits.dims[2]!;
+  const kept = logits.dims[1]!;
+  const rows: Float32Array[] = [];
+  for (let j = kept - keep; j < kept; j++) rows.push(logits.data.subarray(j * V, (j + 1) * V));
+  const next: Past = {};
+  for (const [k, v] of Object.entries(out)) if (k.startsWith('present')) next[k.replace('present', 'past_key_values')] = v;
+  return { rows, past: next };
+}
+
+/**
+ * @internal Jump-forward constrained decoding, row by row from one shared prefill: forced tokens are appended
+ * without a model call and fed together at the next choice point, whose logits come from that one pass.
+ */
+async function jumpForward(ctx: LocalContext, prompt: number[], rows: RowState[], s: SamplerSettings, maxTokens: number, signal: AbortSignal): Promise<void> {
+  const pre = await forwardChunk(ctx, prompt, null, 0, 1);
+  for (const r of rows) {
+    const a = r.automaton!;
+    let last = pre.rows[0]!;
+    let past = pre.past;
+    let pastLen = prompt.length;
+    let pending: number[] = [];
+    let pendingAt = 0; // index in r.logProbs of pending[0]
+    const flush = async (): Promise<void> => {
+      const keep = s.logprobs ? pending.length : 1;
+      const res = await forwardChunk(ctx, pending, past, pastLen, keep);
+      if (s.logprobs) for (let j = 0; j + 1 < pending.length; j++) r.logProbs[pendingAt + j + 1] = res.rows[j]![pending[j + 1]!]! - logSumExp(res.rows[j]!);
+      last = res.rows[res.rows.length - 1]!;
+      past = res.past;
+      pastLen += pending.length;
+      pending = [];
+    };
+    for (let count = 0; count < maxTokens && !r.done; count++) {
+      if (signal.aborted) return;
+      const allowed = a.allowed();
+      if (allowed.kind !== 'tokens') throw new Gr2Error('jump-forward decoding reached free text.');
+      let token: number;
+      if (allowed.ids.length === 1) token = allowed.ids[0]!;
+      else {
+        if (pending.length > 0) await flush();
+        token = sampleToken(last, allowed.ids, null, s, r.rng);
+      }
+      a.advance(token);
+      if (token === ctx.eos) {
+        r.done = true;
+        break;
+      }
+      if (pending.length === 0) {
+        pendingAt = r.logProbs.length;
+        if (s.logprobs) r.logProbs.push(last[token]! - logSumExp(last));
+      } else if (s.logprobs) r.logProbs.push(Number.NaN); // filled by the next flush
+      pending.push(token);
+      r.tokens.push(token);
+    }
+    if (s.logprobs && pending.length > 1) await flush();
   }
 }
 

@@ -75,7 +75,14 @@ export interface NextSidOptions {
   readonly template?: string;
 }
 
-/** Default prompt of {@link nextSidSamples} (ours). */
+/**
+ * Default prompt of {@link nextSidSamples} (our wording); `{history}` is replaced by the history SIDs.
+ *
+ * @example
+ * ```ts
+ * nextSidSamples(seqs, { sidOf, template: DEFAULT_NEXT_SID_TEMPLATE.replace('The next item', 'Next') });
+ * ```
+ */
 export const DEFAULT_NEXT_SID_TEMPLATE = 'A user interacted with these items, in order: {history}\nThe next item is: ';
 
 /**
@@ -135,7 +142,14 @@ export interface CaptionOptions {
   readonly maxFieldChars?: number;
 }
 
-/** P1's dense-captioning prompt (digest §3). */
+/**
+ * P1's dense-captioning prompt (digest §3); `{sid}` is replaced by the item's SID.
+ *
+ * @example
+ * ```ts
+ * DEFAULT_CAPTION_TEMPLATE.replace('{sid}', renderSid([1, 2, 3, 4]));
+ * ```
+ */
 export const DEFAULT_CAPTION_TEMPLATE = 'Given an itemic token, generate a concise and accurate textual description. Token: {sid}';
 
 /**

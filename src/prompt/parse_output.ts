@@ -78,7 +78,8 @@ export interface ParseRerankOptions {
    */
   readonly rankingKey?: string;
   /**
-   * Formats that count as valid in strict mode (lenient mode reads all of them).
+   * Formats that count as valid in strict mode (lenient mode reads all of them). A RankGPT chain refers to
+   * candidates by index, so it is valid in strict mode only with `allowIndices` as well.
    * @defaultValue `['json', 'rankgpt']`
    */
   readonly formats?: readonly RerankFormat[];

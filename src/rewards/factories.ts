@@ -6,7 +6,13 @@
  * @packageDocumentation
  */
 import { assertFiniteNumber, rangeError, raw, typeError } from '../errors.js';
-import { indexCandidates, parseRerankOutput, type ParseRerankOptions, type RerankParseResult } from '../prompt/parse_output.js';
+import {
+  indexCandidates,
+  parseRerankOutput,
+  type CandidateIndex,
+  type ParseRerankOptions,
+  type RerankParseResult,
+} from '../prompt/parse_output.js';
 import { toTokenMatrix, type TokenMatrixLike } from '../rl/tokens.js';
 import {
   compressorScore,
@@ -60,8 +66,11 @@ const REASONING_FREE_OMEGA: ParseRerankOptions = Object.freeze({ ...PAPER_OMEGA,
 interface CachedParse {
   readonly completion: unknown;
   readonly candidates: unknown;
-  /** The candidates' contents when parsed: an array mutated in place must not serve a stale parse. */
-  readonly snapshot: readonly unknown[];
+  /**
+   * The candidate index the parse used. `indexCandidates` returns the same index for an array only while its
+   * contents are unchanged (it keeps its own snapshot), so an array mutated in place gets a new index: a miss.
+   */
+  readonly index: CandidateIndex;
   readonly result: RerankParseResult;
 }
 const parseCache = new WeakMap<object, Map<object, CachedParse>>();
@@ -93,18 +102,14 @@ export function omegaOptions(fn: string, options: ParsingRewardOptions | undefin
 }
 
 /** Whether `candidates` is the array a parse was computed from, with the same contents. */
-function sameCandidates(hit: CachedParse, candidates: readonly string[]): boolean {
-  if (hit.candidates !== candidates) return false;
-  const snap = hit.snapshot;
-  if (snap.length !== candidates.length) return false;
-  for (let i = 0; i < snap.length; i++) if (snap[i] !== candidates[i]) return false;
-  return true;
+function sameCandidates(hit: CachedParse, candidates: readonly string[], opts: ParseRerankOptions): boolean {
+  return hit.candidates === candidates && indexCandidates(candidates, opts.spec) === hit.index;
 }
 
 function parseOne(sample: RerankSample, opts: ParseRerankOptions): CachedParse {
   const candidates = sample.candidates;
-  const result = parseRerankOutput(sample.completion, indexCandidates(candidates, opts.spec), opts);
-  return { completion: sample.completion, candidates, snapshot: Array.isArray(candidates) ? candidates.slice() : [], result };
+  const index = indexCandidates(candidates, opts.spec);
+  return { completion: sample.completion, candidates, index, result: parseRerankOutput(sample.completion, index, opts) };
 }
 
 /**
@@ -126,7 +131,7 @@ export function parseSample(sample: RerankSample, options?: ParsingRewardOptions
   const opts = omegaOptions('parseSample', options);
   let perSample = parseCache.get(sample);
   const hit = perSample?.get(opts);
-  if (hit && hit.completion === sample.completion && sameCandidates(hit, sample.candidates)) return hit.result;
+  if (hit && hit.completion === sample.completion && sameCandidates(hit, sample.candidates, opts)) return hit.result;
   const entry = parseOne(sample, opts);
   if (!perSample) {
     perSample = new Map();
@@ -144,12 +149,12 @@ interface CachedBatch {
 }
 const batchCache = new WeakMap<object, Map<object, CachedBatch>>();
 
-function batchStillValid(hit: CachedBatch, samples: readonly RerankSample[]): boolean {
+function batchStillValid(hit: CachedBatch, samples: readonly RerankSample[], opts: ParseRerankOptions): boolean {
   if (hit.samples.length !== samples.length) return false;
   for (let i = 0; i < samples.length; i++) {
     const s = samples[i]!;
     const e = hit.entries[i]!;
-    if (s !== hit.samples[i] || s.completion !== e.completion || !sameCandidates(e, s.candidates)) return false;
+    if (s !== hit.samples[i] || s.completion !== e.completion || !sameCandidates(e, s.candidates, opts)) return false;
   }
   return true;
 }
@@ -178,7 +183,7 @@ export function parseBatch(samples: readonly RerankSample[], options?: ParsingRe
 function parseBatchWith(samples: readonly RerankSample[], opts: ParseRerankOptions): RerankParseResult[] {
   let perBatch = batchCache.get(samples);
   const hit = perBatch?.get(opts);
-  if (hit && batchStillValid(hit, samples)) return hit.results;
+  if (hit && batchStillValid(hit, samples, opts)) return hit.results;
   const entries = samples.map((s) => parseOne(s, opts));
   const results = entries.map((e) => e.result);
   if (!perBatch) {
