@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { env } from '../../src/env.js';
 import { DataFormatError, GeneratorError } from '../../src/errors.js';
 import type { GenerateRequest, GenerateResult, Generator } from '../../src/generate/types.js';
 import {
@@ -136,13 +137,22 @@ describe('rejectionSample: acceptance and statistics', () => {
     expect(r.stats.retries).toBeGreaterThan(0);
     const last = events.at(-1)!;
     expect(last.progress.accepted + last.progress.dropped).toBe(30);
-    // a throwing listener is ignored
-    const r2 = await rejectionSample(makeExamples(5), seededTeacher(), {
-      onProgress: () => {
-        throw new Error('listener bug');
-      },
-    });
-    expect(r2.stats.accepted + r2.stats.dropped).toBe(5);
+    // a throwing listener is logged and ignored
+    const logged: string[] = [];
+    const sink = env.sink;
+    env.sink = (_level, message) => logged.push(message);
+    try {
+      const r2 = await rejectionSample(makeExamples(5), seededTeacher(), {
+        onProgress: () => {
+          throw new Error('listener bug');
+        },
+      });
+      expect(r2.stats.accepted + r2.stats.dropped).toBe(5);
+    } finally {
+      env.sink = sink;
+    }
+    expect(logged.length).toBeGreaterThan(0);
+    expect(logged[0]).toMatch(/onProgress threw on a '\w+' event \(ignored\): listener bug/);
   });
 });
 
