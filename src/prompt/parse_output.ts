@@ -84,11 +84,12 @@ export interface ParseRerankOptions {
    */
   readonly formats?: readonly RerankFormat[];
   /**
-   * Strict validity also requires a non-empty reasoning trace (the JSON reasoning field or a `<think>` block), as
-   * P1's Ω does. Leave `false` for the reasoning-free variant.
+   * Strict validity also requires a non-empty reasoning trace: `true` — the JSON reasoning field or a `<think>`
+   * block; `'json'` — the JSON reasoning field itself, as P1's Ω reads it ("extracted from the JSON"; the rewards'
+   * default). Leave `false` for the reasoning-free variant.
    * @defaultValue `false`
    */
-  readonly requireReasoning?: boolean;
+  readonly requireReasoning?: boolean | 'json';
   /**
    * Whether non-whitespace text outside the answer (other than a `<think>` block and code fences) is allowed in
    * strict mode. It is always reported in `diagnostics.extraText`.
@@ -205,7 +206,7 @@ interface ResolvedOptions {
   reasoningKey: string;
   rankingKey: string;
   formats: ReadonlySet<RerankFormat>;
-  requireReasoning: boolean;
+  requireReasoning: boolean | 'json';
   allowExtraText: boolean;
   allowIndices: boolean;
   indexBase: number;
@@ -216,6 +217,12 @@ interface ResolvedOptions {
 }
 
 const FN = 'parseRerankOutput';
+
+function resolveRequireReasoning(v: unknown): boolean | 'json' {
+  if (v === undefined) return false;
+  if (v !== true && v !== false && v !== 'json') throw rangeError(FN, 'options.requireReasoning', "true, false or 'json'", v);
+  return v;
+}
 const defaultResolved = new WeakMap<object, ResolvedOptions>();
 const EMPTY_OPTIONS: ParseRerankOptions = Object.freeze({});
 
@@ -255,7 +262,7 @@ function resolveOptions(options: ParseRerankOptions): ResolvedOptions {
     reasoningKey,
     rankingKey,
     formats: new Set(formats),
-    requireReasoning: options.requireReasoning ?? false,
+    requireReasoning: resolveRequireReasoning(options.requireReasoning),
     allowExtraText: options.allowExtraText ?? true,
     allowIndices: options.allowIndices ?? false,
     indexBase,
@@ -915,7 +922,9 @@ function parseWithIndex(text: string, index: CandidateIndex, o: ResolvedOptions,
   if (acc.count > 0) addMessage(ex, `${acc.count} out-of-set entries (${acc.sidCount} well-formed SIDs)`);
   if (!unparsable && !formatOk) addMessage(ex, `format '${ex.format}' not accepted`);
   if (!indicesOk) addMessage(ex, 'numeric indices not accepted (allowIndices: false)');
-  if (o.requireReasoning && missingReasoning) addMessage(ex, 'no reasoning');
+  const reasoningOk =
+    o.requireReasoning === false || (o.requireReasoning === 'json' ? ex.reasoning !== null && ex.reasoning.trim().length > 0 : !missingReasoning);
+  if (!reasoningOk) addMessage(ex, o.requireReasoning === 'json' ? 'no reasoning in the JSON answer' : 'no reasoning');
   if (!o.allowExtraText && extraText) addMessage(ex, 'extra text outside the answer');
   const valid =
     !unparsable &&
@@ -925,7 +934,7 @@ function parseWithIndex(text: string, index: CandidateIndex, o: ResolvedOptions,
     missing.length === 0 &&
     acc.count === 0 &&
     parsedOrder.length === K &&
-    (!o.requireReasoning || !missingReasoning) &&
+    reasoningOk &&
     (o.allowExtraText || !extraText);
   const repaired = valid || o.strict ? null : repairOrder(parsedOrder, K);
   return {

@@ -32,7 +32,7 @@ import { defineReward, type RerankSample, type RewardValue, type SyncReward } fr
 /**
  * Options shared by the rewards that parse the completion. By default Ω is the paper's format reward (P1 §6.2, TR
  * §6.4): the completion is one JSON answer (optionally after a `<think>` block or inside a code fence) with a
- * non-empty reasoning trace and a ranked list of the candidates' SIDs that is a permutation of them — no numeric
+ * non-empty reasoning field (a `<think>` block alone does not count) and a ranked list of the candidates' SIDs that is a permutation of them — no numeric
  * indices, no RankGPT chain, no prose around the answer.
  */
 export interface ParsingRewardOptions {
@@ -45,7 +45,7 @@ export interface ParsingRewardOptions {
   /**
    * Parser options layered over the paper's Ω (the mode is always `'strict'`): key names, SID spec, or — as our
    * own, looser variants — `formats`, `allowIndices`, `allowExtraText`, `requireReasoning`.
-   * @defaultValue `{}` (the paper's Ω: `formats: ['json']`, `requireReasoning: true`, `allowIndices: false`,
+   * @defaultValue `{}` (the paper's Ω: `formats: ['json']`, `requireReasoning: 'json'`, `allowIndices: false`,
    *   `allowExtraText: false`)
    */
   readonly parse?: Omit<ParseRerankOptions, 'mode'>;
@@ -55,7 +55,7 @@ export interface ParsingRewardOptions {
 const PAPER_OMEGA: ParseRerankOptions = Object.freeze({
   mode: 'strict' as const,
   formats: Object.freeze(['json'] as const),
-  requireReasoning: true,
+  requireReasoning: 'json',
   allowIndices: false,
   allowExtraText: false,
 });

@@ -50,6 +50,13 @@ describe('parseRerankOutput: formats', () => {
     expect(r.reasoning).toBeNull();
     expect(r.diagnostics.missingReasoning).toBe(true);
     expect(parseRerankOutput(obj, C, { requireReasoning: true }).valid).toBe(false);
+    // 'json': the reasoning must be the JSON answer's own field (P1's Ω); a <think> block alone does not count
+    const thinkOnly = `<think>${C[3]} completes the set</think>` + obj;
+    expect(parseRerankOutput(thinkOnly, C, { requireReasoning: true }).valid).toBe(true);
+    expect(parseRerankOutput(thinkOnly, C, { requireReasoning: 'json' }).valid).toBe(false);
+    expect(parseRerankOutput(thinkOnly, C, { requireReasoning: 'json' }).diagnostics.messages).toContain('no reasoning in the JSON answer');
+    expect(parseRerankOutput(json([0, 1, 2, 3, 4]), C, { requireReasoning: 'json' }).valid).toBe(true);
+    expect(() => parseRerankOutput(obj, C, { requireReasoning: 'yes' as unknown as boolean })).toThrow(/'options.requireReasoning'/);
     const bare = JSON.stringify([C[3], C[2], C[1], C[0], C[4]]);
     expect(parseRerankOutput(bare, C).order).toEqual([3, 2, 1, 0, 4]);
   });

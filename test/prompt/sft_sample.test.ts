@@ -31,7 +31,7 @@ const items = (salt: number, n: number, base: number, titled: boolean): RerankIt
   }));
 
 describe('buildSftSample with the real Qwen3 chat template', () => {
-  it('on 300 generated traces: decoded weighted spans equal the reasoning and ranking texts; sftLoss accepts the sample', () => {
+  it('on 200 generated traces: decoded weighted spans equal the reasoning and ranking texts; sftLoss accepts the sample', () => {
     const trace = fc.record({
       salt: fc.nat(255),
       perm: fc.array(fc.nat(), { minLength: K, maxLength: K }),
@@ -119,12 +119,12 @@ describe('buildSftSample with the real Qwen3 chat template', () => {
         expect(parsed.diagnostics.fallback).toBe(false);
         expect(parsed.order).toEqual(pi);
       }),
-      { numRuns: 300, seed: 4242 },
+      { numRuns: 200, seed: 4242 },
     );
-    expect(n).toBe(300);
+    expect(n).toBe(200);
     // many samples tokenize exactly like whole-text BPE (the piecewise cuts change a token only at some
     // reasoning boundaries, e.g. a final '.' that BPE would merge with the '",' after it)
-    expect(canonical).toBeGreaterThan(60);
+    expect(canonical).toBeGreaterThan(40);
   });
 
   it('teacher traces (targeted and rejection) feed it with the student prompt', () => {

@@ -84,6 +84,7 @@ describe('P1 batch rewards', () => {
       ['numeric indices', JSON.stringify({ explanation: 'e', recommendations: nums })],
       ['surrounding prose', `Sure! ${JSON.stringify({ explanation: 'e', recommendations: ids })} Hope this helps.`],
       ['titles in entries', JSON.stringify({ explanation: 'e', recommendations: ids.map((c) => `${c} (lip balm)`) })],
+      ['reasoning only in a <think> block', `<think>${C[2]} first</think>` + JSON.stringify({ recommendations: ids })],
     ];
     const format = createFormatReward();
     const cond = createConditionalReward();
