@@ -8,6 +8,7 @@ import { createReadStream, createWriteStream, statSync, type WriteStream } from 
 import { mkdir, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
+import { InvalidArgumentError } from 'commander';
 import { CliError, EXIT, dataError } from './errors.js';
 
 /** Fails with exit 66 and one line when `path` is not a readable regular file. @internal */
@@ -113,7 +114,7 @@ export function intOption(option: string, min: number, max = 2 ** 31 - 1): (valu
   return (value: string) => {
     const n = Number(value);
     if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-      throw new CliError(`${option} must be an integer in [${min}, ${max}]; got ${JSON.stringify(value)}.`, EXIT.usage);
+      throw new InvalidArgumentError(`${option} must be an integer in [${min}, ${max}]; got ${JSON.stringify(value)}.`);
     }
     return n;
   };

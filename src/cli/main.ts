@@ -19,7 +19,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     const code = (e as { exitCode?: unknown; code?: unknown }).exitCode;
     if (typeof code === 'number') {
       const c = (e as { code?: string }).code;
-      return c === 'commander.helpDisplayed' || c === 'commander.version' || c === 'commander.help' ? 0 : code === 0 ? 0 : 2;
+      // --help / --version: 0; everything else (bad options, unknown command, no command: help on stderr): 2
+      return c === 'commander.helpDisplayed' || c === 'commander.version' ? 0 : 2;
     }
     throw e;
   }

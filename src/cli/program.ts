@@ -47,16 +47,18 @@ export function createProgram(): { program: Command; outcome: { exitCode: number
     .option('--json', 'machine-readable output: one JSON document on stdout')
     .option('--verbose', 'print the stack of an error')
     .option('--no-progress', 'no progress bars (they are off anyway when stderr is not a terminal)')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .enablePositionalOptions(false);
   const commands = [sidCommand(action), slatesCommand(action), evalCommand(action), auditRewardCommand(action), demoCommand(action)];
   for (const c of commands) program.addCommand(c);
+  // usage errors: one line `gr2 <command>: error: …` (commander's text), exit code 2 (see main.ts)
   const override = (c: Command) => {
+    const path: string[] = [];
+    for (let x: Command | null = c; x; x = x.parent) path.unshift(x.name());
     c.exitOverride();
-    c.showHelpAfterError('(run with --help for usage)');
+    c.configureOutput({ outputError: (text, write) => write(`${path.join(' ')}: ${text.replace(/^error: option '([^']+)' argument '[^']*' is invalid\. /, 'error: ')}`) });
     c.commands.forEach(override);
   };
-  commands.forEach(override);
+  override(program);
   return { program, outcome };
 }

@@ -12,7 +12,7 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { buildSlates, leaveOneOut, loadBeauty, type Slate, type UserSequence } from '../data/index.js';
+import { buildSlates, leaveOneOut, loadBeauty, type SequenceDataset, type Slate, type UserSequence } from '../data/index.js';
 import { compareEvaluations, evaluateRanks, type EvaluationResult } from '../metrics/index.js';
 import { conditionalRewardFromOrder, naiveReward } from '../rewards/index.js';
 import { BatchFiller } from '../rl/dynamic_sampling.js';
@@ -432,9 +432,11 @@ export interface ListwiseData {
  * leave-one-out TRAINING sequences only (each user's items without the last two), so no validation or test target
  * leaks into a feature. Non-positional features are z-scored with training-set statistics.
  */
-export async function beautyListwiseData(options: { seed?: number; trainShare?: number; maxTrain?: number } = {}): Promise<ListwiseData> {
+export async function beautyListwiseData(
+  options: { seed?: number; trainShare?: number; maxTrain?: number; dataset?: SequenceDataset } = {},
+): Promise<ListwiseData> {
   const seed = options.seed ?? 1234;
-  const ds = await loadBeauty();
+  const ds = options.dataset ?? (await loadBeauty());
   const split = leaveOneOut(ds.sequences);
   const cooc = new Cooccurrence(split.train);
   const val = buildSlates(ds, { split: 'validation', policy: 'filter' }).slates;

@@ -8,9 +8,9 @@
 import { env } from '../env.js';
 import { ready } from '../backend/index.js';
 import { Tensor } from '../backend/tensor.js';
-import { leaveOneOut, loadBeauty, buildSlates, itemVectorsFromSequences, type Slate } from '../data/index.js';
+import { leaveOneOut, loadBeauty, buildSlates, itemVectorsFromSequences, type SequenceDataset, type Slate } from '../data/index.js';
 import { compareEvaluations, evaluateRanks, type EvaluationResult } from '../metrics/index.js';
-import { ResidualQuantizer, SidIndex, sidCollisionGroups, type SidStatistics } from '../sid/index.js';
+import { ResidualQuantizer, SidCollisionError, SidIndex, sidCollisionGroups, type SidStatistics } from '../sid/index.js';
 import {
   auditReward,
   createConditionalReward,
@@ -38,6 +38,8 @@ export interface DemoOptions {
   readonly quick: boolean;
   /** RL steps (default 200, 40 with `quick`). */
   readonly steps?: number;
+  /** Use only the first n users of the data set (a smoke-test size; ours, not the paper's setting). */
+  readonly maxUsers?: number;
   readonly progress: Progress;
   /** Prints one line of the running summary. */
   readonly log: (line: string) => void;
@@ -70,8 +72,20 @@ function collisionHistogram(codes: Tensor<'int32'>): { size: number; groups: num
 const usage = (s: SidStatistics) =>
   s.levels.map((l, i) => ({ level: i + 1, codebookSize: l.codebookSize, used: l.used, dead: l.dead, entropy: l.entropy, perplexity: l.perplexity, counts: Array.from(l.counts) }));
 
+function subset(ds: SequenceDataset, users: number): SequenceDataset {
+  const sequences = ds.sequences.slice(0, users);
+  let numItems = 0;
+  let numInteractions = 0;
+  for (const s of sequences) {
+    for (const it of s.items) if (it > numItems) numItems = it;
+    numInteractions += s.items.length;
+  }
+  return { sequences, numUsers: sequences.length, numItems, numInteractions };
+}
+
 async function stageData(o: DemoOptions) {
-  const dataset = await loadBeauty();
+  const full = await loadBeauty();
+  const dataset = o.maxUsers === undefined || o.maxUsers >= full.numUsers ? full : subset(full, o.maxUsers);
   const split = leaveOneOut(dataset.sequences);
   const vectors = await itemVectorsFromSequences(split.train, { dim: 64, seed: o.seed });
   o.log(`[2] Amazon Beauty: ${dataset.numUsers} users, ${dataset.numItems} items, ${dataset.numInteractions} interactions; item vectors ${vectors.shape[0]} × ${vectors.shape[1]} (PPMI + randomized SVD of training interactions)`);
@@ -93,20 +107,31 @@ async function stageSid(o: DemoOptions, vectors: Awaited<ReturnType<typeof itemV
   o.progress.stop();
   const greedy = await rq.assignSids(vectors, { lastLevel: 'greedy' });
   const random = await rq.assignSids(vectors, { lastLevel: 'random', seed: o.seed });
-  const unique = await rq.assignSids(vectors, { lastLevel: 'collision-aware' });
+  // collision-aware uniqueness is impossible when a prefix holds more items than the last codebook has codes
+  // (it happens on small subsets, where many items share near-identical vectors): report it, keep the random SIDs
+  let unique: Awaited<ReturnType<typeof rq.assignSids>> | null = null;
+  let impossible: string | null = null;
+  try {
+    unique = await rq.assignSids(vectors, { lastLevel: 'collision-aware' });
+  } catch (e) {
+    if (!(e instanceof SidCollisionError)) throw e;
+    impossible = `a prefix holds ${e.overfullPrefixes[0]?.load} items, more than the ${codebookSize} last-level codes`;
+  }
+  const final = unique ?? random;
   const mse = (await rq.reconstructionError(vectors, { codes: greedy.codes })).meanSquaredError;
-  const index = SidIndex.fromCodes(Array.from(vectors.ids), unique.codes);
+  const index = SidIndex.fromCodes(Array.from(vectors.ids), final.codes, { allowCollisions: unique === null });
   o.log(
     `[3] semantic IDs ${levels} × ${codebookSize}: uniqueness ${pct(greedy.statistics.uniqueness)} greedy, ${pct(random.statistics.uniqueness)} random last level, ` +
-      `${pct(unique.statistics.uniqueness)} collision-aware; reconstruction MSE ${f4(mse)}; item 1 → ${index.sidOf(1)}`,
+      `${unique ? pct(unique.statistics.uniqueness) : `impossible (${impossible})`} collision-aware; reconstruction MSE ${f4(mse)}; item 1 → ${index.sidOf(1)}`,
   );
   const summary = {
     levels,
     codebookSize,
     kmeansIterations: iterations,
     reconstructionMse: mse,
-    uniqueness: { greedy: greedy.statistics.uniqueness, random: random.statistics.uniqueness, collisionAware: unique.statistics.uniqueness },
-    collisionGroups: { greedy: greedy.statistics.collisionGroups, random: random.statistics.collisionGroups, collisionAware: unique.statistics.collisionGroups },
+    uniqueness: { greedy: greedy.statistics.uniqueness, random: random.statistics.uniqueness, collisionAware: unique ? unique.statistics.uniqueness : null },
+    collisionAwareImpossible: impossible,
+    collisionGroups: { greedy: greedy.statistics.collisionGroups, random: random.statistics.collisionGroups, collisionAware: unique ? unique.statistics.collisionGroups : null },
     levelUsage: usage(greedy.statistics),
     collisionHistogram: { greedy: collisionHistogram(greedy.codes), random: collisionHistogram(random.codes) },
     exampleSid: { item: 1, sid: index.sidOf(1) },
@@ -169,9 +194,9 @@ function ndcgOf(policy: LinearPlackettLuce, examples: readonly ListwiseExample[]
   return s / ev.ndcg5.length;
 }
 
-async function stageRl(o: DemoOptions) {
+async function stageRl(o: DemoOptions, dataset: SequenceDataset) {
   const steps = o.steps ?? (o.quick ? 40 : 200);
-  const data = await beautyListwiseData({ seed: o.seed, trainShare: 0.5 });
+  const data = await beautyListwiseData({ seed: o.seed, trainShare: 0.5, dataset });
   const heldOut = data.test.slice(0, o.quick ? 500 : 2000);
   const evalEvery = Math.max(1, Math.round(steps / 20));
   const curve: { step: number; meanReward: number; heldOutNdcg5: number | null }[] = [];
@@ -232,7 +257,7 @@ export async function runDemo(o: DemoOptions) {
   const sid = await timed('sid', () => stageSid(o, data.vectors));
   const prerank = await timed('prerank', () => stagePrerank(o, data.dataset));
   const rewards = await timed('rewards', () => stageRewards(o, prerank.inject, sid.index));
-  const rl = await timed('rl', () => stageRl(o));
+  const rl = await timed('rl', () => stageRl(o, data.dataset));
   return { backend: info, data: data.summary, sid: sid.summary, prerank: prerank.summary, rewards, rl, timings };
 }
 

@@ -60,7 +60,7 @@ Example: item ${esc(s.sid.exampleSid.item)} → <code>${esc(s.sid.exampleSid.sid
 ${htmlTable(['last level', 'uniqueness', 'collision groups'], [
     ['greedy (plain RQ-KMeans)', pct(u.greedy), s.sid.collisionGroups.greedy],
     ['random (GR2)', pct(u.random), s.sid.collisionGroups.random],
-    ['collision-aware', pct(u.collisionAware), s.sid.collisionGroups.collisionAware],
+    ['collision-aware', u.collisionAware === null ? `impossible: ${s.sid.collisionAwareImpossible}` : pct(u.collisionAware), s.sid.collisionGroups.collisionAware ?? '–'],
   ], 'sid-uniqueness')}
 ${htmlTable(['level', 'codebook', 'used', 'dead', 'entropy (bits)', 'perplexity'], s.sid.levelUsage.map((l) => [l.level, l.codebookSize, l.used, l.dead, l.entropy.toFixed(3), l.perplexity.toFixed(1)]), 'sid-usage')}
 <div class="charts">${figure('chart-codebook-usage', c.usage, 'Items per code at each level, codes sorted by usage (greedy codes): dead codes show as zeros at the right.')}${figure('chart-collisions', c.collisions, 'How many SIDs are shared by 1, 2, 3 … items, before and after the random last level.')}</div></section>`;

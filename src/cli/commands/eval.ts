@@ -56,7 +56,9 @@ const f4 = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : 'n/a');
 
 async function runEval(ctx: CliContext, o: EvalOptions): Promise<void> {
   const metrics = [...new Set(o.metric.map(normalizeMetric))];
-  const [qrels, run, baseline] = await Promise.all([readQrels(o.qrels), readRun(o.run), o.baseline ? readRun(o.baseline) : null]);
+  const run = await readRun(o.run);
+  const qrels = await readQrels(o.qrels);
+  const baseline = o.baseline ? await readRun(o.baseline) : null;
   // trec_eval's query set: judged queries that the run answers (all judged queries with --complete, as trec_eval -c)
   const queries = [...qrels.keys()].filter((q) => o.complete || run.has(q));
   if (queries.length === 0) throw new CliError(`no query of '${o.run}' is judged in '${o.qrels}'`, EXIT.dataError);

@@ -7,7 +7,7 @@
 import { Command, Option } from 'commander';
 import { ResidualQuantizer, type LastLevelMethod } from '../../sid/residual_quantizer.js';
 import { sidStatistics, type SidStatistics } from '../../sid/sid_stats.js';
-import { renderSid } from '../../sid/sid_string.js';
+import { createSidSpec, renderSid } from '../../sid/sid_string.js';
 import { writeFileAtomic } from '../../sid/persistence.js';
 import { Tensor } from '../../backend/tensor.js';
 import { CliError, EXIT, dataError } from '../errors.js';
@@ -70,10 +70,11 @@ async function encode(ctx: CliContext, vectorsPath: string, o: { model: string; 
   const matrix = new Tensor('float32', v.data, [v.rows, v.dim]);
   const { codes, statistics } = await rq.assignSids(matrix, { lastLevel: o.lastLevel, seed: o.seed });
   const L = rq.levels;
+  const spec = createSidSpec({ levels: L, codebookSizes: rq.codebookSizes });
   await writeAtomically(o.output, async (w) => {
     for (let i = 0; i < v.rows; i++) {
       const row = Array.from(codes.data.subarray(i * L, (i + 1) * L));
-      await w.write(`${JSON.stringify({ id: v.ids[i], codes: row, sid: renderSid(row) })}\n`);
+      await w.write(`${JSON.stringify({ id: v.ids[i], codes: row, sid: renderSid(row, spec) })}\n`);
     }
   });
   ctx.result({ output: o.output, items: v.rows, lastLevel: o.lastLevel, statistics: statsJson(statistics) }, () => `encoded ${v.rows} items (last level '${o.lastLevel}'); wrote ${o.output}\n${formatSidStats(statistics)}`);
