@@ -36,7 +36,7 @@ export async function renderChart(spec: VegaLiteSpec): Promise<string> {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     width: 420,
     height: 220,
-    config: { font: 'Helvetica, Arial, sans-serif', view: { stroke: null } },
+    config: { font: 'Helvetica, Arial, sans-serif', view: { stroke: null }, legend: { labelLimit: 320 } },
     ...spec,
   };
   const compiled = vl.compile(full as never).spec;
@@ -59,7 +59,7 @@ export function codebookUsageSpec(levels: readonly { level: number; counts: read
     mark: { type: 'line', interpolate: 'step-after' },
     encoding: {
       x: { field: 'rank', type: 'quantitative', title: 'codes, most used first' },
-      y: { field: 'items', type: 'quantitative', title: 'items per code' },
+      y: { field: 'items', type: 'quantitative', title: 'items per code (symlog)', scale: { type: 'symlog' } },
       color: { field: 'level', type: 'nominal', title: null },
     },
   };

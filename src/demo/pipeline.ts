@@ -156,8 +156,11 @@ function auditSummary(r: RewardAuditReport) {
   return { reward: r.reward, slates: r.slates, table: r.table, passed: r.passed, copyMeanOnNonOptimal: r.copyMeanOnNonOptimal, rankCurve: r.rankCurve, findings: r.findings };
 }
 
-async function stageRewards(o: DemoOptions, slates: readonly Slate[], index: SidIndex) {
+async function stageRewards(o: DemoOptions, allSlates: readonly Slate[], index: SidIndex) {
   const sidOf = (id: number) => index.sidOf(id)!;
+  // a completion names candidates by SID: slates whose candidates share a SID (possible only when the SIDs are not
+  // unique, see stageSid) cannot be scored and are left out
+  const slates = allSlates.filter((s) => new Set(s.candidates.map(sidOf)).size === s.candidates.length);
   const sample = samplesFromSlates(slates.slice(0, 1), { sidOf })[0]!;
   const targetIdx = slates[0]!.targetRank! - 1;
   const promoted = [sample.candidates[targetIdx]!, ...sample.candidates.filter((_, i) => i !== targetIdx)];
@@ -184,6 +187,7 @@ async function stageRewards(o: DemoOptions, slates: readonly Slate[], index: Sid
       copyInputReward: rCopy as number,
     },
     audit: { naive, conditional: cond },
+    slatesWithSharedSids: allSlates.length - slates.length,
   };
 }
 

@@ -29,7 +29,9 @@ export async function ensureBuilt(): Promise<void> {
     try {
       mkdirSync(lock);
     } catch {
-      await new Promise((r) => setTimeout(r, 500)); // another test file is building
+      // another test file is building; a lock left by a killed run (older than 5 minutes) is removed
+      if (Date.now() - statSync(lock, { throwIfNoEntry: false })!?.mtimeMs > 300_000) rmdirSync(lock);
+      await new Promise((r) => setTimeout(r, 500));
       continue;
     }
     try {
