@@ -27,7 +27,7 @@ function runExample(file: string, args: string[], env: Record<string, string> = 
 
 const FAST: Record<string, { args?: string[]; env?: Record<string, string>; expect: RegExp[] }> = {
   'prerank_baseline.ts': { expect: [/Amazon Beauty \(bundled\): 22363 users/, /filter \(target retrieved\)/] },
-  'reward_audit.ts': { env: { GR2_AUDIT_SLATES: '60' }, expect: [/Reward 'conditional'/, /copy_input/] },
+  'reward_audit.ts': { env: { GR2_AUDIT_SLATES: '60' }, expect: [/## P1 conditional verifiable reward/, /\| copy_input \| valid \| 60 \|/] },
   'sid_beauty.ts': { env: { GR2_SID_ITERS: '2' }, expect: [/uniqueness/i, /collision-aware/] },
   'dapo_listwise.ts': { args: ['--quick', '--steps', '3', '--seeds', '1', '--reward', 'conditional', '--out', join(dir, 'dapo')], expect: [/conditional/, /report:/] },
 };
