@@ -20,5 +20,6 @@ export * from './prompt/index.js';
 export * from './rewards/index.js';
 export * from './rl/index.js';
 export * from './generate/index.js';
+export * from './export/index.js';
 /** Item identifiers (`number | string`), as used by metrics and `SidIndex`. */
 export type { ItemId } from './metrics/index.js';

@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { buildSlates, leaveOneOut, loadBeauty, type SequenceDataset, type Slate, type UserSequence } from '../data/index.js';
 import { compareEvaluations, evaluateRanks, type EvaluationResult } from '../metrics/index.js';
-import { conditionalRewardFromOrder, naiveReward } from '../rewards/index.js';
+import { conditionalScore, naiveScore, outputRank } from '../rewards/index.js';
 import { BatchFiller } from '../rl/dynamic_sampling.js';
 import { groupAdvantages } from '../rl/advantages.js';
 import { dapoLoss, type PolicyLossOptions } from '../rl/policy_loss.js';
@@ -39,10 +39,11 @@ export interface ListwiseExample {
 export type OrderReward = (order: Int32Array, example: ListwiseExample) => number;
 
 /** GR2's conditional verifiable reward (P1, strict reading, α = 0.2) on a permutation. */
-export const conditionalOrderReward: OrderReward = (order, ex) => conditionalRewardFromOrder(order, ex.targetIndex, ex.k);
+export const conditionalOrderReward: OrderReward = (order, ex) =>
+  conditionalScore(ex.targetIndex + 1, outputRank(order, ex.targetIndex, ex.k), ex.k);
 
 /** The naive reward R_rank + α·Ω (P1), which the paper shows is hacked by copying the input order. */
-export const naiveOrderReward: OrderReward = (order, ex) => naiveReward(ex.targetIndex + 1, order.indexOf(ex.targetIndex) + 1, ex.k);
+export const naiveOrderReward: OrderReward = (order, ex) => naiveScore(ex.targetIndex + 1, order.indexOf(ex.targetIndex) + 1, ex.k);
 
 /** The rank-promotion reward alone, R_rank = (r^D − r^o)/K (P1): the naive reward minus its constant α·Ω. */
 export const rankOrderReward: OrderReward = (order, ex) => (ex.targetIndex - order.indexOf(ex.targetIndex)) / ex.k;

@@ -11,3 +11,10 @@ export type {
   Generation,
   Generator,
 } from './types.js';
+export { createOpenAIGenerator, type OpenAIGeneratorOptions } from './openai.js';
+export {
+  createLocalGenerator,
+  type CompletionLogProbs,
+  type LocalGenerator,
+  type LocalGeneratorOptions,
+} from './local.js';
