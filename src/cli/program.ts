@@ -13,6 +13,7 @@ import { slatesCommand } from './commands/slates.js';
 import { evalCommand } from './commands/eval.js';
 import { auditRewardCommand } from './commands/audit_reward.js';
 import { demoCommand } from './commands/demo.js';
+import { promptCommand } from './commands/prompt.js';
 
 /** Wraps a command body: context, one-line errors (stack with --verbose), exit code. @internal */
 export type Action = (name: string, body: (ctx: CliContext, args: unknown[]) => Promise<void>) => (...args: unknown[]) => Promise<void>;
@@ -49,7 +50,7 @@ export function createProgram(): { program: Command; outcome: { exitCode: number
     .option('--no-progress', 'no progress bars (they are off anyway when stderr is not a terminal)')
     .exitOverride()
     .enablePositionalOptions(false);
-  const commands = [sidCommand(action), slatesCommand(action), evalCommand(action), auditRewardCommand(action), demoCommand(action)];
+  const commands = [sidCommand(action), slatesCommand(action), promptCommand(action), evalCommand(action), auditRewardCommand(action), demoCommand(action)];
   for (const c of commands) program.addCommand(c);
   // usage errors: one line `gr2 <command>: error: …` (commander's text), exit code 2 (see main.ts)
   const override = (c: Command) => {

@@ -122,3 +122,46 @@ describe('gr2 audit-reward', () => {
     expect(errorLines(ragged)).toEqual([`gr2 audit-reward: error: ${p('ragged.jsonl')}:1: wrong dimensions: "relevance" must hold 3 grades >= 0, one per candidate`]);
   });
 });
+
+describe('gr2 prompt', () => {
+  const rows = (f: string) => readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const slates = () => readFileSync(p('slates.jsonl'), 'utf8').trim().split('\n').slice(0, 30).map((l) => JSON.parse(l) as SlateRow);
+
+  it('renders [system, user] messages naming every candidate by its SID (from a --sids file); shuffled prompts map back through "order"', async () => {
+    const items = new Set(slates().flatMap((s) => [...s.candidates, ...s.history]));
+    const sidOf = (id: number) => [id % 256, (id >> 8) % 256, 7, 9];
+    writeFileSync(p('item_sids.jsonl'), [...items].map((id) => JSON.stringify({ id, codes: sidOf(id) })).join('\n'));
+    const sid = (id: number) => `<|sid_begin|>${sidOf(id).map((c, l) => `<s_${'abcd'[l]}_${c}>`).join('')}<|sid_end|>`;
+    const r = await gr2(['prompt', p('slates.jsonl'), '-o', p('prompts.jsonl'), '--sids', p('item_sids.jsonl'), '--limit', '30', '--shuffle-seed', '3']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = rows(p('prompts.jsonl'));
+    expect(out).toHaveLength(30);
+    slates().forEach((s, i) => {
+      const row = out[i];
+      expect(row.messages.map((m: { role: string }) => m.role)).toEqual(['system', 'user']);
+      expect([...row.order].sort((a: number, b: number) => a - b)).toEqual([...Array(10).keys()]);
+      expect(row.candidates).toEqual(row.order.map((j: number) => sid(s.candidates[j]!)));
+      for (const c of row.candidates) expect(row.messages[1].content).toContain(c);
+      expect(row.target).toBe(sid(s.target));
+    });
+    expect(out.some((row) => row.order.some((j: number, i: number) => j !== i))).toBe(true);
+  });
+
+  it('--no-reasoning renders the reasoning-free variant (a different, shorter instruction)', async () => {
+    await gr2(['prompt', p('slates.jsonl'), '-o', p('with.jsonl'), '--limit', '3']);
+    const r = await gr2(['--json', 'prompt', p('slates.jsonl'), '-o', p('without.jsonl'), '--limit', '3', '--no-reasoning']);
+    expect(JSON.parse(r.stdout)).toMatchObject({ prompts: 3, reasoning: false });
+    const a = rows(p('with.jsonl'));
+    const b = rows(p('without.jsonl'));
+    expect(b[0].candidates).toEqual(a[0].candidates);
+    expect(JSON.stringify(b[0].messages)).not.toBe(JSON.stringify(a[0].messages));
+  });
+
+  it('an item without a SID → exit 65 naming the SIDs file; nothing written', async () => {
+    writeFileSync(p('few_sids.jsonl'), '{"id": 1, "codes": [1, 2, 3, 4]}\n');
+    const r = await gr2(['prompt', p('slates.jsonl'), '-o', p('never.jsonl'), '--sids', p('few_sids.jsonl')]);
+    expect(r.code).toBe(65);
+    expect(errorLines(r)).toEqual([expect.stringMatching(new RegExp(`^gr2 prompt: error: ${p('few_sids.jsonl')}: item \\d+ \\(of '.*slates\\.jsonl'\\) has no SID$`))]);
+    expect(existsSync(p('never.jsonl'))).toBe(false);
+  });
+});
