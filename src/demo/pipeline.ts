@@ -22,6 +22,7 @@ import {
 import { parseRerankOutput } from '../prompt/index.js';
 import { LinearPlackettLuce } from '../rl/plackett_luce.js';
 import type { Progress } from '../cli/progress.js';
+import { promptStage } from './llm.js';
 import {
   beautyListwiseData,
   conditionalOrderReward,
@@ -175,7 +176,10 @@ async function stageRewards(o: DemoOptions, allSlates: readonly Slate[], index: 
   const naive = auditSummary(await auditReward(createNaiveReward(), auditSlates, { sidOf, seed: o.seed }));
   const cond = auditSummary(await auditReward(conditional, auditSlates, { sidOf, seed: o.seed }));
   o.log(`[5] a trace promoting the target from rank ${targetIdx + 1} to 1 earns ${f4(rTrace as number)}, copying the input ${f4(rCopy as number)}; audit on ${auditSlates.length} slates: copying earns ${f4(naive.copyMeanOnNonOptimal ?? NaN)} under the naive reward, ${f4(cond.copyMeanOnNonOptimal ?? NaN)} under the conditional one`);
+  const item = (id: number) => ({ id, sid: sidOf(id) });
+  const promptInput = { history: slates[0]!.history.slice(-10).map(item), candidates: slates[0]!.candidates.map(item) };
   return {
+    promptInput,
     example: {
       user: slates[0]!.user,
       history: slates[0]!.history.slice(-5).map((id) => ({ item: id, sid: index.sidOf(id) })),
@@ -260,9 +264,15 @@ export async function runDemo(o: DemoOptions) {
   const data = await timed('data', () => stageData(o));
   const sid = await timed('sid', () => stageSid(o, data.vectors));
   const prerank = await timed('prerank', () => stagePrerank(o, data.dataset));
-  const rewards = await timed('rewards', () => stageRewards(o, prerank.inject, sid.index));
+  const { promptInput, ...rewards } = await timed('rewards', () => stageRewards(o, prerank.inject, sid.index));
+  const prompt = await timed('prompt', () => promptStage(promptInput, rewards.example.completion));
+  o.log(
+    prompt.stage
+      ? `[5b] the GR2 prompt of user ${rewards.example.user}: ${prompt.stage.prompt.tokens} Qwen3 tokens (${prompt.stage.reasoningFree.tokens} reasoning-free); its SFT sample: ${prompt.stage.sft.tokens} tokens, ${prompt.stage.sft.reasoningTokens} reasoning tokens at λ_r = 0.5, ${prompt.stage.sft.rankingTokens} ranking tokens at λ_o = 1`
+      : `[5b] prompt token counts skipped: ${prompt.skipped}`,
+  );
   const rl = await timed('rl', () => stageRl(o, data.dataset));
-  return { backend: info, data: data.summary, sid: sid.summary, prerank: prerank.summary, rewards, rl, timings };
+  return { backend: info, data: data.summary, sid: sid.summary, prerank: prerank.summary, rewards, prompt: prompt.stage, promptSkipped: prompt.skipped, rl, timings };
 }
 
 /** The summary returned by {@link runDemo}. @internal */

@@ -95,6 +95,20 @@ ${htmlTable(['check', 'naive', 'conditional'], checks, 'audit-checks')}
 <p>Copying the input order on slates where it is not optimal earns ${f4(a.naive.copyMeanOnNonOptimal)} under the naive reward and ${f4(a.conditional.copyMeanOnNonOptimal)} under the conditional one.</p></section>`;
 }
 
+function promptSection(s: DemoSummary): string {
+  const p = s.prompt;
+  if (!p) return `<section id="prompt"><h2>The GR2 prompt</h2><p>Not rendered: ${esc(s.promptSkipped)}.</p></section>`;
+  const tokens = p.sft.completionTokens
+    .map((t) => `<span class="tok w${String(t.weight).replace('.', '_')}" title="weight ${t.weight}">${esc(t.token)}</span>`)
+    .join('');
+  return `<section id="prompt"><h2>The GR2 prompt and its SFT sample</h2>
+${htmlTable(['prompt', 'Qwen3 tokens (with SID tokens)'], [['with reasoning', p.prompt.tokens], ['reasoning-free (TR §9.4)', p.reasoningFree.tokens]], 'prompt-tokens')}
+<details open><summary>System message</summary><pre id="prompt-system">${esc(p.prompt.system)}</pre></details>
+<details open><summary>User message</summary><pre id="prompt-user">${esc(p.prompt.user)}</pre></details>
+<p>SFT sample of the trace above: ${p.sft.tokens} tokens, ${p.sft.promptTokens} of them prompt (label −100), ${p.sft.reasoningTokens} reasoning tokens at weight λ_r = ${p.sft.weights.reasoning}, ${p.sft.rankingTokens} ranking tokens at λ_o = ${p.sft.weights.ranking}. The first completion tokens, shaded by weight:</p>
+<p class="tokens" id="sft-tokens">${tokens}</p></section>`;
+}
+
 function rlSection(s: DemoSummary, c: Awaited<ReturnType<typeof charts>>): string {
   const r = s.rl;
   const rows = Object.keys(r.metrics.prerank).map((m) => {
@@ -116,7 +130,8 @@ table{border-collapse:collapse;margin:.8em 0}th,td{border:1px solid #ccc;padding
 td:first-child,th:first-child{text-align:left}code,pre{font-family:Menlo,Consolas,monospace;font-size:.85em}
 pre{background:#f7f7f7;padding:.8em;white-space:pre-wrap;border:1px solid #e3e3e3}
 .charts{display:flex;flex-wrap:wrap;gap:1.5em}.chart{margin:0}.chart figcaption{font-size:.85em;color:#555;max-width:640px}
-.settings{color:#555;font-size:.9em}`;
+.settings{color:#555;font-size:.9em}.tokens{font-family:Menlo,Consolas,monospace;font-size:.8em;line-height:1.9}
+.tok{border:1px solid #ddd;padding:0 2px;margin:0 1px;white-space:pre}.w0_5{background:#fde9c8}.w1{background:#c9e3f7}.w0{background:#eee}`;
 
 /** Builds the report's HTML. @internal */
 export async function buildReport(s: DemoSummary, settings: ReportSettings): Promise<string> {
@@ -130,6 +145,7 @@ export async function buildReport(s: DemoSummary, settings: ReportSettings): Pro
 ${sidSection(s, c)}
 ${prerankSection(s)}
 ${rewardSection(s)}
+${promptSection(s)}
 ${rlSection(s, c)}
 </body></html>
 `;

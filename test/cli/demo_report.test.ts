@@ -28,7 +28,7 @@ describe('gr2 demo', () => {
   it('prints every stage and writes report.html and summary.json', () => {
     for (const r of runs) {
       expect(r.code, r.stderr).toBe(0);
-      for (const stage of ['[1] backend', '[2] Amazon Beauty', '[3] semantic IDs', '[4] pre-rank baseline', '[5] a trace', '[6] DAPO listwise re-ranker']) expect(r.stdout).toContain(stage);
+      for (const stage of ['[1] backend', '[2] Amazon Beauty', '[3] semantic IDs', '[4] pre-rank baseline', '[5] a trace', '[5b] the GR2 prompt', '[6] DAPO listwise re-ranker']) expect(r.stdout).toContain(stage);
     }
     expect(existsSync(join(dir, 'a', 'report.html'))).toBe(true);
   });
@@ -55,6 +55,10 @@ describe('gr2 demo', () => {
     }
     expect(s.rewards.audit.conditional.passed.order_copying).toBe(true);
     expect(s.rewards.audit.naive.passed.order_copying).toBe(false);
+    // the prompt stage: the reasoning-free prompt is shorter; the SFT sample weighs reasoning below the ranking
+    expect(s.prompt.reasoningFree.tokens).toBeLessThan(s.prompt.prompt.tokens);
+    expect(s.prompt.sft.reasoningTokens).toBeGreaterThan(0);
+    expect(s.prompt.sft.completionTokens.map((t: { weight: number }) => t.weight)).toEqual(expect.arrayContaining([0.5, 1]));
   });
 
   it.skipIf(!haveChromium && !process.env.GR2_REQUIRE_CHROMIUM)(
@@ -97,6 +101,7 @@ describe('gr2 demo', () => {
           'prerank-table': 2,
           'metrics-table': 3,
           'audit-checks': 4,
+          'prompt-tokens': 2,
         });
         expect(dom.tables.find((t) => t.id === 'audit-table')!.rows).toBeGreaterThan(8);
         expect(dom.tables.every((t) => t.visible)).toBe(true);
