@@ -128,6 +128,7 @@ async function stageSid(o: DemoOptions, vectors: Awaited<ReturnType<typeof itemV
   const summary = {
     levels,
     codebookSize,
+    items: greedy.statistics.items,
     kmeansIterations: iterations,
     reconstructionMse: mse,
     uniqueness: { greedy: greedy.statistics.uniqueness, random: random.statistics.uniqueness, collisionAware: unique ? unique.statistics.uniqueness : null },
