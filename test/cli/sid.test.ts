@@ -19,7 +19,7 @@ const p = (f: string) => join(dir, f);
 
 beforeAll(async () => {
   const rng = new Random(7);
-  // anisotropic Gaussian item vectors (spread enough that a collision-aware last level exists for 3 × 8 codes)
+  // anisotropic Gaussian item vectors (4 levels × 8 codes: 512 prefixes, so a collision-aware last level exists)
   for (let i = 0; i < N; i++) vectors.push(Array.from({ length: D }, (_, j) => (3 - j / 3) * rng.gauss()));
   writeFileSync(p('vectors.jsonl'), vectors.map((v, i) => JSON.stringify({ id: 1000 + i, vector: v })).join('\n') + '\n');
   await ensureBuilt();
@@ -47,12 +47,12 @@ function greedyCodes(rq: ResidualQuantizer, x: readonly number[]): number[] {
 
 describe('gr2 sid', () => {
   it('train → encode --last-level greedy gives the hand-computed residual codes; --json reports the MSE of those codes', async () => {
-    const t = await gr2(['--json', 'sid', 'train', p('vectors.jsonl'), '-o', p('rq.bin'), '--levels', '3', '--codebook-size', '8', '--iterations', '10', '--seed', '3']);
+    const t = await gr2(['--json', 'sid', 'train', p('vectors.jsonl'), '-o', p('rq.bin'), '--levels', '4', '--codebook-size', '8', '--iterations', '10', '--seed', '3']);
     expect(t.stderr).not.toMatch(/error/);
     expect(t.code, t.stderr).toBe(0);
     expect(t.code).toBe(0);
     const report = JSON.parse(t.stdout);
-    expect(report).toMatchObject({ vectors: N, dim: D, levels: 3, codebookSize: 8 });
+    expect(report).toMatchObject({ vectors: N, dim: D, levels: 4, codebookSize: 8 });
     const rq = await ResidualQuantizer.load(p('rq.bin'));
     const expected = vectors.map((v) => greedyCodes(rq, v));
     // MSE of the greedy reconstruction, by hand
@@ -69,7 +69,7 @@ describe('gr2 sid', () => {
     const rows = readJsonl(p('greedy.jsonl'));
     expect(rows.map((r) => r.id)).toEqual(vectors.map((_, i) => 1000 + i));
     expect(rows.map((r) => r.codes)).toEqual(expected);
-    expect(rows[0]!.sid).toBe(`<|sid_begin|><s_a_${expected[0]![0]}><s_b_${expected[0]![1]}><s_c_${expected[0]![2]}><|sid_end|>`);
+    expect(rows[0]!.sid).toBe(`<|sid_begin|><s_a_${expected[0]![0]}><s_b_${expected[0]![1]}><s_c_${expected[0]![2]}><s_d_${expected[0]![3]}><|sid_end|>`);
   });
 
   it('encode (collision-aware) → unique SIDs; stats agrees with SIDs counted here', async () => {
@@ -86,7 +86,7 @@ describe('gr2 sid', () => {
     expect(stats.items).toBe(N);
     expect(stats.distinct).toBe(distinct);
     expect(stats.uniqueness).toBeCloseTo(distinct / N, 12);
-    for (let l = 0; l < 3; l++) {
+    for (let l = 0; l < 4; l++) {
       const counts = new Array(8).fill(0);
       for (const r of greedy) counts[r.codes[l]!]++;
       expect(stats.levels[l].counts).toEqual(counts);
