@@ -14,8 +14,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { AutoTokenizer, env as hfEnv } from '@huggingface/transformers';
-import { buildSlates, itemVectorsFromSequences, leaveOneOut, loadBeauty } from '../src/data/index.js';
-import { ResidualQuantizer, SidIndex, writeExtendedTokenizer } from '../src/sid/index.js';
+import { buildSlates, itemVectorsFromSequences, leaveOneOut, loadBeauty } from 'gr2/data';
+import { ResidualQuantizer, SidIndex, writeExtendedTokenizer } from 'gr2/sid';
 import {
   buildRerankPrompt,
   buildSftSample,
@@ -24,9 +24,9 @@ import {
   type ChatMessage,
   type RerankItem,
   type RerankPromptOptions,
-} from '../src/prompt/index.js';
-import { sftLoss } from '../src/rl/index.js';
-import { env } from '../src/env.js';
+} from 'gr2/prompt';
+import { sftLoss } from 'gr2/rl';
+import { env } from 'gr2';
 
 env.logLevel = 'error';
 const budgets = process.argv.includes('--budgets');

@@ -19,13 +19,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildSlates, loadBeauty } from '../src/data/index.js';
-import { toVerlRow, writeTrlJsonl, writeVerlParquet } from '../src/export/index.js';
-import { createOpenAIGenerator, type GenerateRequest, type GenerateResult, type Generator } from '../src/generate/index.js';
-import { base256Sid, buildTeacherPrompt, renderRerankCompletion } from '../src/prompt/index.js';
-import { Random, readCheckpoint, rejectionSample, type SamplerExample } from '../src/sampling/index.js';
-import { parseSids } from '../src/sid/sid_string.js';
-import { startOpenAIServer } from '../src/testing/index.js';
+import { buildSlates, loadBeauty } from 'gr2/data';
+import { toVerlRow, writeTrlJsonl, writeVerlParquet } from 'gr2/export';
+import { createOpenAIGenerator, type GenerateRequest, type GenerateResult, type Generator } from 'gr2/generate';
+import { base256Sid, buildTeacherPrompt, renderRerankCompletion } from 'gr2/prompt';
+import { Random, readCheckpoint, rejectionSample, type SamplerExample } from 'gr2/sampling';
+import { parseSids } from 'gr2/sid';
+import { startOpenAIServer } from 'gr2/testing';
 
 const { values: args } = parseArgs({
   options: {

@@ -13,9 +13,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLocalGenerator, createOpenAIGenerator, createReranker } from '../src/generate/index.js';
-import type { RerankItem } from '../src/prompt/index.js';
-import { startOpenAIServer, writeTinyCausalLm } from '../src/testing/index.js';
+import { createLocalGenerator, createOpenAIGenerator, createReranker } from 'gr2/generate';
+import type { RerankItem } from 'gr2/prompt';
+import { startOpenAIServer, writeTinyCausalLm } from 'gr2/testing';
 
 const history: RerankItem[] = [
   { id: 'B001', sid: [12, 40, 7, 3], title: 'Rose water facial toner', categories: ['Beauty', 'Skin Care'] },

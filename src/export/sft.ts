@@ -11,7 +11,14 @@ import { checkObject } from './validate.js';
 
 const FN = 'writeSftParquet';
 
-/** A tokenized SFT sample, as `buildSftSample` (gr2/prompt) returns it, optionally with an id. */
+/**
+ * A tokenized SFT sample, as `buildSftSample` (gr2/prompt) returns it, optionally with an id.
+ *
+ * @example
+ * ```ts
+ * const row: SftSampleRow = { ...buildSftSample({ messages, completion }, tokenizer), id: 'user-7' };
+ * ```
+ */
 export interface SftSampleRow {
   /** Example id, when known. */
   readonly id?: string;

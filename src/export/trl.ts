@@ -11,7 +11,14 @@ import { checkMessages, checkObject, checkString } from './validate.js';
 
 const FN = 'writeTrlJsonl';
 
-/** A prompt and its assistant completion, e.g. an accepted sampler record (`AcceptedRecord` fits as is). */
+/**
+ * A prompt and its assistant completion, e.g. an accepted sampler record (`AcceptedRecord` fits as is).
+ *
+ * @example
+ * ```ts
+ * const row: ConversationRow = { messages: [{ role: 'user', content: 'Rank…' }], completion: '{"recommendations": […]}' };
+ * ```
+ */
 export interface ConversationRow {
   /** The prompt messages (system, user, …). */
   readonly messages: readonly ChatMessage[];
@@ -19,7 +26,12 @@ export interface ConversationRow {
   readonly completion: string;
 }
 
-/** Options of {@link writeTrlJsonl}. */
+/** Options of {@link writeTrlJsonl}. *
+ * @example
+ * ```ts
+ * await writeTrlJsonl('sft.jsonl', rows, { format: 'prompt-completion' });
+ * ```
+ */
 export interface TrlJsonlOptions {
   /**
    * `'messages'`: `{"messages": [...prompt, {"role": "assistant", "content": completion}]}` (TRL "conversational

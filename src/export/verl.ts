@@ -13,13 +13,35 @@ import { checkMessages, checkObject, checkString } from './validate.js';
 
 const FN = 'writeVerlParquet';
 
-/** A value of `extra_info`. */
+/**
+ * A value of `extra_info`.
+ *
+ * @example
+ * ```ts
+ * const extra: Record<string, ExtraInfoValue> = { split: 'train', index: 3, candidates: ['<|sid_begin|>…'] };
+ * ```
+ */
 export type ExtraInfoValue = string | number | boolean | readonly string[] | null;
 
-/** Parquet type of an `extra_info` field. */
+/**
+ * Parquet type of an `extra_info` field.
+ *
+ * @example
+ * ```ts
+ * await writeVerlParquet('rl.parquet', rows, { extraInfoTypes: { score: 'double' } });
+ * ```
+ */
 export type ExtraInfoType = 'string' | 'int64' | 'double' | 'boolean' | 'string[]';
 
-/** One row of verl's RL dataset, with verl's own (snake_case) field names. */
+/**
+ * One row of verl's RL dataset, with verl's own (snake_case) field names.
+ *
+ * @example
+ * ```ts
+ * const row: VerlRow = { data_source: 'gr2/rerank', prompt: messages, ability: 'rerank',
+ *   reward_model: { style: 'rule', ground_truth: targetSid }, extra_info: { split: 'train', index: 0 } };
+ * ```
+ */
 export interface VerlRow {
   /** Names the dataset; verl picks the reward function by it. */
   readonly data_source: string;
@@ -33,7 +55,14 @@ export interface VerlRow {
   readonly extra_info: Readonly<Record<string, ExtraInfoValue | undefined>>;
 }
 
-/** Options of {@link writeVerlParquet}. */
+/**
+ * Options of {@link writeVerlParquet}.
+ *
+ * @example
+ * ```ts
+ * await writeVerlParquet('rl.parquet', rows, { rowGroupSize: 50_000 });
+ * ```
+ */
 export interface VerlParquetOptions {
   /** Rows per Parquet row group (also the memory bound of the writer). @defaultValue 10000 */
   readonly rowGroupSize?: number;
@@ -223,7 +252,14 @@ export async function writeVerlParquet(
   );
 }
 
-/** Options of {@link toVerlRow}. */
+/**
+ * Options of {@link toVerlRow}.
+ *
+ * @example
+ * ```ts
+ * toVerlRow(example, { dataSource: 'beauty', split: 'test', index: 17 });
+ * ```
+ */
 export interface ToVerlRowOptions {
   /** @defaultValue `'gr2/rerank'` */
   readonly dataSource?: string;

@@ -29,10 +29,23 @@ import type { ChatMessage } from '../prompt/types.js';
  *   something other than a `GeneratorError`). Not final.
  * - `'invalid_example'`: the example's structure is wrong (`detail` says how); no request was sent. Not final.
  * - `'duplicate_id'`: an earlier example of this run had the same id. Not final.
+ *
+ * @example
+ * ```ts
+ * const final = report.dropped.filter((d) => d.reason === 'max_attempts'); // the hard examples (TR)
+ * ```
  */
 export type DropReason = 'max_attempts' | 'retries_exhausted' | 'generator_error' | 'invalid_example' | 'duplicate_id';
 
-/** One accepted teacher trace, as written to the checkpoint (one JSON line). */
+/**
+ * One accepted teacher trace, as written to the checkpoint (one JSON line).
+ *
+ * @example
+ * ```ts
+ * const { accepted } = readCheckpoint('traces.jsonl');
+ * accepted[0].candidates[accepted[0].order[0]] === accepted[0].target; // true with the default predicate
+ * ```
+ */
 export interface AcceptedRecord {
   /** The example's id. */
   readonly id: string;
@@ -61,7 +74,14 @@ export interface AcceptedRecord {
   readonly meta?: unknown;
 }
 
-/** A finally dropped example, as written to the checkpoint (only `'max_attempts'` drops are written). */
+/**
+ * A finally dropped example, as written to the checkpoint (only `'max_attempts'` drops are written).
+ *
+ * @example
+ * ```ts
+ * readCheckpoint('traces.jsonl').dropped; // [{ id: 'user-9', status: 'dropped', reason: 'max_attempts', attempts: 8 }]
+ * ```
+ */
 export interface DroppedRecord {
   readonly id: string;
   readonly status: 'dropped';
@@ -71,10 +91,25 @@ export interface DroppedRecord {
   readonly meta?: unknown;
 }
 
-/** A line of the checkpoint. */
+/**
+ * A line of the checkpoint.
+ *
+ * @example
+ * ```ts
+ * const line: CheckpointRecord = JSON.parse(text);
+ * if (line.status === 'accepted') console.log(line.completion);
+ * ```
+ */
 export type CheckpointRecord = AcceptedRecord | DroppedRecord;
 
-/** What a checkpoint holds after last-record-wins resolution. */
+/**
+ * What a checkpoint holds after last-record-wins resolution.
+ *
+ * @example
+ * ```ts
+ * const { accepted, dropped, tornBytes } = readCheckpoint(['a.jsonl', 'b.jsonl']);
+ * ```
+ */
 export interface CheckpointContents {
   /** Accepted records, in file order, one per id. */
   readonly accepted: AcceptedRecord[];

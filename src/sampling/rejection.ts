@@ -30,8 +30,19 @@ import { deriveSeed, shardOf } from './shard.js';
 
 const FN = 'rejectionSample';
 const MAX_INT = 2 ** 31 - 1;
+/** Upper bound of `maxAttempts` (the attempts histogram has one slot per attempt). */
+const MAX_ATTEMPTS = 1_000_000;
 
-/** One example for the sampler: a teacher prompt that does not reveal the target, its slate, and the target. */
+/**
+ * One example for the sampler: a teacher prompt that does not reveal the target, its slate, and the target.
+ *
+ * @example
+ * ```ts
+ * const p = buildTeacherPrompt({ history, candidates, target: 42 }, { strategy: 'rejection' });
+ * const ex: SamplerExample = { id: 'user-7', messages: p.messages, candidates: p.sids,
+ *   target: p.sids[p.candidates.findIndex((c) => c.id === 42)]! };
+ * ```
+ */
 export interface SamplerExample {
   /** Unique id (the checkpoint key; also decides the shard and the seeds). */
   readonly id: string;
@@ -45,7 +56,14 @@ export interface SamplerExample {
   readonly meta?: unknown;
 }
 
-/** What an acceptance predicate sees for one sample. */
+/**
+ * What an acceptance predicate sees for one sample.
+ *
+ * @example
+ * ```ts
+ * const accept = (c: AcceptContext) => topPickIsTarget(c) && c.parsed.valid && c.generation.finishReason === 'stop';
+ * ```
+ */
 export interface AcceptContext {
   readonly example: SamplerExample;
   readonly generation: Generation;
@@ -55,10 +73,24 @@ export interface AcceptContext {
   readonly attempt: number;
 }
 
-/** Decides whether a sample is kept. May be async. A predicate that throws fails the whole run. */
+/**
+ * Decides whether a sample is kept. May be async. A predicate that throws fails the whole run.
+ *
+ * @example
+ * ```ts
+ * const accept: AcceptPredicate = async (c) => topPickIsTarget(c) && (await judge(c.generation.text));
+ * ```
+ */
 export type AcceptPredicate = (context: AcceptContext) => boolean | Promise<boolean>;
 
-/** Snapshot of a run's progress, attached to every event. */
+/**
+ * Snapshot of a run's progress, attached to every event.
+ *
+ * @example
+ * ```ts
+ * onProgress: (e) => console.log(`${e.progress.accepted} accepted, ${e.progress.inFlight} in flight`)
+ * ```
+ */
 export interface SamplerProgress {
   /** Examples of this shard read from the input so far (including those skipped as finished). */
   readonly examples: number;
@@ -72,7 +104,14 @@ export interface SamplerProgress {
   readonly tokens: number;
 }
 
-/** A progress event. `'retry'` reports a transport failure that will be retried after `delayMs`. */
+/** A progress event. `'retry'` reports a transport failure that will be retried after `delayMs`. *
+ * @example
+ * ```ts
+ * onProgress: (e) => {
+ *   if (e.type === 'retry') console.warn(`${e.id}: ${e.kind}, retrying in ${Math.round(e.delayMs)} ms`);
+ * }
+ * ```
+ */
 export type SamplerEvent =
   | { readonly type: 'accepted'; readonly id: string; readonly attempt: number; readonly progress: SamplerProgress }
   | { readonly type: 'rejected'; readonly id: string; readonly attempt: number; readonly progress: SamplerProgress }
@@ -94,13 +133,21 @@ export type SamplerEvent =
     }
   | { readonly type: 'stopped'; readonly reason: 'budget' | 'aborted' | 'error'; readonly progress: SamplerProgress };
 
-/** Options of {@link rejectionSample}. Every field is optional. */
+/**
+ * Options of {@link rejectionSample}. Every field is optional.
+ *
+ * @example
+ * ```ts
+ * const options: RejectionSampleOptions = { concurrency: 32, maxAttempts: 8, checkpoint: 'traces.jsonl',
+ *   budget: { maxTokens: 50_000_000 }, retry: { maxRetries: 8 }, shard: { index: 0, count: 4 } };
+ * ```
+ */
 export interface RejectionSampleOptions {
   /** Examples worked on at once (each runs its attempts one after another). @defaultValue 8 */
   readonly concurrency?: number;
   /**
-   * Samples per example before it is dropped with reason `'max_attempts'`. The paper does not give its budget;
-   * 8 is our default. @defaultValue 8
+   * Samples per example before it is dropped with reason `'max_attempts'` (at most 1,000,000). The paper does not
+   * give its budget; 8 is our default. @defaultValue 8
    */
   readonly maxAttempts?: number;
   /** The acceptance predicate. @defaultValue {@link topPickIsTarget} (GR2: the parsed top pick is the target) */
@@ -146,7 +193,14 @@ export interface RejectionSampleOptions {
   readonly keepRecords?: boolean;
 }
 
-/** An example given up in this run, with its reason. */
+/**
+ * An example given up in this run, with its reason.
+ *
+ * @example
+ * ```ts
+ * for (const d of report.dropped) console.warn(`${d.id}: ${d.reason} after ${d.attempts} attempts (${d.detail})`);
+ * ```
+ */
 export interface DroppedExample {
   readonly id: string;
   readonly reason: DropReason;
@@ -158,7 +212,15 @@ export interface DroppedExample {
   readonly final: boolean;
 }
 
-/** Statistics of one run. Rates are 0 when their denominator is 0. */
+/**
+ * Statistics of one run. Rates are 0 when their denominator is 0.
+ *
+ * @example
+ * ```ts
+ * const { acceptanceRate, attemptsHistogram, errorsByKind } = report.stats;
+ * console.log(acceptanceRate, attemptsHistogram.slice(1), errorsByKind.rate_limit ?? 0);
+ * ```
+ */
 export interface SamplerStats {
   /** Examples of this shard read from the input (including skipped ones). */
   readonly examples: number;
@@ -186,7 +248,15 @@ export interface SamplerStats {
   readonly elapsedMs: number;
 }
 
-/** The result of {@link rejectionSample}. */
+/**
+ * The result of {@link rejectionSample}.
+ *
+ * @example
+ * ```ts
+ * const report = await rejectionSample(examples, teacher, { checkpoint: 'traces.jsonl' });
+ * if (report.stopped === 'budget') console.log(`${report.unfinished.length} examples left for the next run`);
+ * ```
+ */
 export interface RejectionSampleReport {
   /** Records accepted in this run (empty when `keepRecords` is false; the checkpoint has them all). */
   readonly accepted: AcceptedRecord[];
@@ -287,6 +357,8 @@ function resolveOptions(options: RejectionSampleOptions | undefined): Resolved {
     throw typeError(FN, 'options.request.stop', 'an array of strings', req.stop);
   }
   const seed = intOpt('options.seed', o.seed, 1234, 0);
+  const maxAttempts = intOpt('options.maxAttempts', o.maxAttempts, 8, 1);
+  if (maxAttempts > MAX_ATTEMPTS) throw rangeError(FN, 'options.maxAttempts', `at most ${MAX_ATTEMPTS}`, maxAttempts);
   const request: Resolved['request'] = { temperature: req.temperature ?? 1 };
   if (req.topP !== undefined) request.topP = req.topP;
   if (req.maxTokens !== undefined) request.maxTokens = intOpt('options.request.maxTokens', req.maxTokens, 0, 1);
@@ -299,7 +371,7 @@ function resolveOptions(options: RejectionSampleOptions | undefined): Resolved {
   assertFiniteNumber(FN, 'options.timeoutMs', timeoutMs, { min: 0, max: MAX_INT, minExclusive: true });
   return {
     concurrency: intOpt('options.concurrency', o.concurrency, 8, 1),
-    maxAttempts: intOpt('options.maxAttempts', o.maxAttempts, 8, 1),
+    maxAttempts,
     accept: o.accept ?? topPickIsTarget,
     parse: o.parse,
     request,
@@ -464,14 +536,14 @@ class Run {
     const o = this.o;
     const onAbort = (): void => this.stop('aborted');
     if (o.signal?.aborted) this.stop('aborted');
-    o.signal?.addEventListener('abort', onAbort, { once: true });
-    if (o.checkpoint !== undefined) this.ckpt = openCheckpoint(o.checkpoint, { fsync: o.fsync });
-    const iterator = isAsync
-      ? (examples as AsyncIterable<SamplerExample>)[Symbol.asyncIterator]()
-      : (examples as Iterable<SamplerExample>)[Symbol.iterator]();
     const running = new Set<Promise<void>>();
     let position = 0;
+    o.signal?.addEventListener('abort', onAbort, { once: true });
     try {
+      if (o.checkpoint !== undefined) this.ckpt = openCheckpoint(o.checkpoint, { fsync: o.fsync });
+      const iterator = isAsync
+        ? (examples as AsyncIterable<SamplerExample>)[Symbol.asyncIterator]()
+        : (examples as Iterable<SamplerExample>)[Symbol.iterator]();
       for (;;) {
         while (running.size >= o.concurrency) await Promise.race(running);
         if (this.stopped !== null) break;

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { env } from '../../src/env.js';
 import { DataFormatError, GeneratorError } from '../../src/errors.js';
 import type { GenerateRequest, GenerateResult, Generator } from '../../src/generate/types.js';
 import {
@@ -136,13 +137,22 @@ describe('rejectionSample: acceptance and statistics', () => {
     expect(r.stats.retries).toBeGreaterThan(0);
     const last = events.at(-1)!;
     expect(last.progress.accepted + last.progress.dropped).toBe(30);
-    // a throwing listener is ignored
-    const r2 = await rejectionSample(makeExamples(5), seededTeacher(), {
-      onProgress: () => {
-        throw new Error('listener bug');
-      },
-    });
-    expect(r2.stats.accepted + r2.stats.dropped).toBe(5);
+    // a throwing listener is logged and ignored
+    const logged: string[] = [];
+    const sink = env.sink;
+    env.sink = (_level, message) => logged.push(message);
+    try {
+      const r2 = await rejectionSample(makeExamples(5), seededTeacher(), {
+        onProgress: () => {
+          throw new Error('listener bug');
+        },
+      });
+      expect(r2.stats.accepted + r2.stats.dropped).toBe(5);
+    } finally {
+      env.sink = sink;
+    }
+    expect(logged.length).toBeGreaterThan(0);
+    expect(logged[0]).toMatch(/onProgress threw on a '\w+' event \(ignored\): listener bug/);
   });
 });
 
@@ -431,6 +441,7 @@ describe('rejectionSample: input validation', () => {
     await expect(rejectionSample([], g, { concurency: 2 } as never)).rejects.toThrow(/Did you mean 'concurrency'/);
     await expect(rejectionSample([], g, { concurrency: 0 })).rejects.toThrow(RangeError);
     await expect(rejectionSample([], g, { maxAttempts: 1.5 })).rejects.toThrow(/'options.maxAttempts' must be a positive integer/);
+    await expect(rejectionSample([], g, { maxAttempts: 2 ** 31 - 1 })).rejects.toThrow(/'options.maxAttempts' must be at most 1000000/);
     await expect(rejectionSample([], g, { shard: { index: 2, count: 2 } })).rejects.toThrow(/'options.shard.index' must be below shard.count/);
     await expect(rejectionSample([], g, { retry: { maxRetries: -1 } })).rejects.toThrow(/options.retry.maxRetries/);
     await expect(rejectionSample([], g, { timeoutMs: NaN })).rejects.toThrow(/'options.timeoutMs' must be a finite number/);
