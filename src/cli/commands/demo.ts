@@ -15,7 +15,7 @@ import { buildReport } from '../../demo/report.js';
 import { CliError, EXIT } from '../errors.js';
 import { intOption } from '../io.js';
 import { jsonReplacer, type CliContext } from '../context.js';
-import type { Action } from '../program.js';
+import type { Action } from '../context.js';
 
 function packageVersion(): string {
   return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;

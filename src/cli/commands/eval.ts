@@ -10,7 +10,7 @@ import { CliError, EXIT } from '../errors.js';
 import { intOption } from '../io.js';
 import { rankDocs, readQrels, readRun, type DocScores } from '../run_files.js';
 import type { CliContext } from '../context.js';
-import type { Action } from '../program.js';
+import type { Action } from '../context.js';
 
 const TREC_NAMES: [RegExp, (m: RegExpExecArray) => string][] = [
   [/^ndcg_cut_(\d+)$/i, (m) => `ndcg@${m[1]}`],

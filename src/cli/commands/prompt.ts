@@ -10,7 +10,7 @@ import { dataError } from '../errors.js';
 import { assertInputFile, intOption, readJsonl, writeAtomically } from '../io.js';
 import { readSlates } from '../slate_files.js';
 import type { CliContext } from '../context.js';
-import type { Action } from '../program.js';
+import type { Action } from '../context.js';
 
 interface PromptOptions {
   output: string;

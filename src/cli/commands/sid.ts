@@ -14,7 +14,7 @@ import { CliError, EXIT, dataError } from '../errors.js';
 import { assertInputFile, intOption, readJsonl, writeAtomically } from '../io.js';
 import { readVectors } from '../vectors.js';
 import type { CliContext } from '../context.js';
-import type { Action } from '../program.js';
+import type { Action } from '../context.js';
 
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
 

@@ -12,7 +12,7 @@ import { assertInputFile, intOption, writeAtomically } from '../io.js';
 import { dataError } from '../errors.js';
 import { DataFormatError } from '../../errors.js';
 import type { CliContext } from '../context.js';
-import type { Action } from '../program.js';
+import type { Action } from '../context.js';
 
 interface SlatesOptions {
   output: string;
