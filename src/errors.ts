@@ -12,7 +12,7 @@
 export class Gr2Error extends Error {
   override readonly name: string = 'Gr2Error';
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(typeof message === 'string' ? message : describeValue(message), options);
   }
 }
 
@@ -104,7 +104,7 @@ export class GeneratorError extends Gr2Error {
   }
 }
 
-/** Renders a value for an error message: short, unambiguous, never throws. */
+/** @internal Renders a value for an error message: short, unambiguous, never throws. */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? value.slice(0, 57) + '...' : value);
   if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
@@ -120,7 +120,7 @@ export function describeValue(value: unknown): string {
 }
 
 /**
- * Builds a `RangeError` in the library's message format.
+ * @internal Builds a `RangeError` in the library's message format.
  *
  * @example
  * ```ts
@@ -133,32 +133,32 @@ export function rangeError(fn: string, arg: string, rule: string, got: unknown, 
   return new RangeError(`${fn}: '${arg}' must be ${rule}; got ${gotText}.${hint ? ' ' + hint : ''}`);
 }
 
-/** Builds a `TypeError` in the library's message format (see {@link rangeError}). */
+/** @internal Builds a `TypeError` in the library's message format (see {@link rangeError}). */
 export function typeError(fn: string, arg: string, rule: string, got: unknown, hint?: string): TypeError {
   return new TypeError(`${fn}: '${arg}' must be ${rule}; got ${describeValue(got)}.${hint ? ' ' + hint : ''}`);
 }
 
 /**
- * Marks a pre-rendered description for {@link rangeError}'s `got` (used when the value is a computed
+ * @internal Marks a pre-rendered description for {@link rangeError}'s `got` (used when the value is a computed
  * fact such as "length 3 vs 4" rather than the argument itself).
  */
 export function raw(text: string): string {
   return '\u0000' + text;
 }
 
-/** Asserts a positive integer, throwing the standard `TypeError`/`RangeError`. */
+/** @internal Asserts a positive integer, throwing the standard `TypeError`/`RangeError`. */
 export function assertPositiveInteger(fn: string, arg: string, value: unknown): asserts value is number {
   if (typeof value !== 'number') throw typeError(fn, arg, 'a number', value);
   if (!Number.isInteger(value) || value < 1) throw rangeError(fn, arg, 'a positive integer', value);
 }
 
-/** Asserts a non-negative integer. */
+/** @internal Asserts a non-negative integer. */
 export function assertNonNegativeInteger(fn: string, arg: string, value: unknown): asserts value is number {
   if (typeof value !== 'number') throw typeError(fn, arg, 'a number', value);
   if (!Number.isInteger(value) || value < 0) throw rangeError(fn, arg, 'a non-negative integer', value);
 }
 
-/** Asserts a finite number, optionally within `[min, max]`. */
+/** @internal Asserts a finite number, optionally within `[min, max]`. */
 export function assertFiniteNumber(
   fn: string,
   arg: string,
@@ -177,7 +177,7 @@ export function assertFiniteNumber(
   }
 }
 
-/** Asserts that `value` is one of `choices`, listing them in the message. */
+/** @internal Asserts that `value` is one of `choices`, listing them in the message. */
 export function assertOneOf<T extends string>(
   fn: string,
   arg: string,
@@ -189,7 +189,7 @@ export function assertOneOf<T extends string>(
   }
 }
 
-/** Exhaustiveness guard for `switch` over a union. */
+/** @internal Exhaustiveness guard for `switch` over a union. */
 export function assertUnreachable(value: never, message = 'unreachable'): never {
   throw new Gr2Error(`${message}: ${describeValue(value)}`);
 }

@@ -5,7 +5,8 @@
  */
 import { toMatrix, type MatrixLike } from '../backend/tensor.js';
 import type { BackendOption } from '../backend/types.js';
-import { assertFiniteNumber, assertPositiveInteger, rangeError, raw, typeError } from '../errors.js';
+import { assertFiniteNumber, assertPositiveInteger, checkOptions, rangeError, raw, typeError } from '../errors.js';
+import { checkSequences } from '../validate.js';
 import { resolveNumItems } from './pre_ranker.js';
 import { randomizedSvd, type SparseMatrix } from './svd.js';
 import type { SequenceDataset, UserSequence } from './types.js';
@@ -190,8 +191,8 @@ export async function itemVectorsFromSequences(
   options: ItemVectorsOptions = {},
 ): Promise<ItemVectors> {
   const fn = 'itemVectorsFromSequences';
-  const sequences = Array.isArray(data) ? (data as readonly UserSequence[]) : (data as SequenceDataset)?.sequences;
-  if (!Array.isArray(sequences)) throw typeError(fn, 'data', 'an array of {user, items} or a SequenceDataset', data);
+  const sequences = checkSequences<UserSequence>(fn, 'data', data);
+  checkOptions(fn, options, ['dim', 'window', 'seed', 'smoothing', 'eigenWeight', 'normalize', 'powerIterations', 'numItems', 'backend']);
   const dim = options.dim ?? 64;
   const window = options.window ?? 3;
   const seed = options.seed ?? 1234;
