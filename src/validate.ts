@@ -9,6 +9,12 @@ import { rangeError, raw, typeError } from './errors.js';
 /** @internal Largest size or id the library accepts (int32 buffers, typed-array lengths): 2^31 − 1. */
 export const MAX_INT32 = 2147483647;
 
+/**
+ * @internal Largest JS `number[]` the library builds from a size argument (2^26 elements, 512 MB as doubles):
+ * beyond it a size is taken as a mistake and refused at once rather than allocated for seconds.
+ */
+export const MAX_ARRAY_ELEMENTS = 2 ** 26;
+
 /** @internal Whether `v` is a non-null object that is not an array or typed array. */
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v);
@@ -32,12 +38,17 @@ export function checkString(fn: string, arg: string, value: unknown): string {
   return value;
 }
 
+function intRule(min: number, max: number): string {
+  const hi = max === MAX_INT32 ? '2^31 − 1' : String(max);
+  if (min === 1) return `a positive integer (at most ${hi})`;
+  if (min === 0) return `a non-negative integer (at most ${hi})`;
+  return `an integer in [${min}, ${hi}]`;
+}
+
 /** @internal Throws unless `value` is an integer in `[min, MAX_INT32]` (sizes, counts, ids). */
 export function checkInt(fn: string, arg: string, value: unknown, min = 0, max = MAX_INT32): number {
   if (typeof value !== 'number') throw typeError(fn, arg, 'a number', value);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw rangeError(fn, arg, `an integer in [${min}, ${max === MAX_INT32 ? '2^31 − 1' : max}]`, value);
-  }
+  if (!Number.isInteger(value) || value < min || value > max) throw rangeError(fn, arg, intRule(min, max), value);
   return value;
 }
 
@@ -53,7 +64,7 @@ export function checkIntArray(fn: string, arg: string, value: unknown, min = 0, 
     const v = a[i];
     if (typeof v !== 'number') throw typeError(fn, `${arg}[${i}]`, 'a number', v);
     if (!Number.isInteger(v) || v < min || v > max) {
-      throw rangeError(fn, `${arg}[${i}]`, `an integer in [${min}, ${max === MAX_INT32 ? '2^31 − 1' : max}]`, v);
+      throw rangeError(fn, `${arg}[${i}]`, intRule(min, max), v);
     }
   }
   return a as ArrayLike<number>;

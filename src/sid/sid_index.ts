@@ -18,8 +18,9 @@ import {
   type SidSpec,
 } from './sid_string.js';
 
-/** An item identifier: a number (e.g. 1-based dataset id) or a string. */
-export type ItemId = number | string;
+import type { ItemId } from '../metrics/types.js';
+/** An item identifier: a number (e.g. 1-based dataset id) or a string (one type for the whole library). */
+export type { ItemId };
 
 /** Widens literal id types (`101 | 102` → `number`) so an index built from literals accepts any id. */
 export type WidenItemId<Id extends ItemId> = Id extends number ? number : Id extends string ? string : Id;
@@ -84,7 +85,15 @@ export class SidIndex<Id extends ItemId = ItemId> {
     if (options === null || typeof options !== 'object') throw typeError('SidIndex', 'options', 'an object', options);
     this.spec = validateSidSpec(options.spec ?? DEFAULT_SID_SPEC, 'SidIndex');
     this.allowCollisions = options.allowCollisions ?? false;
-    for (const [id, codes] of entries) this.add(id, codes);
+    if (entries === null || typeof (entries as Iterable<unknown>)?.[Symbol.iterator] !== 'function' || typeof entries === 'string') {
+      throw typeError('SidIndex', 'entries', 'an iterable of [id, sid] pairs', entries);
+    }
+    let i = 0;
+    for (const entry of entries) {
+      if (!Array.isArray(entry) || entry.length !== 2) throw typeError('SidIndex', `entries[${i}]`, 'an [id, sid] pair', entry);
+      this.add(entry[0] as Id, entry[1] as SemanticId);
+      i++;
+    }
   }
 
   /**
