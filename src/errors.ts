@@ -232,7 +232,20 @@ export function checkOptions<T extends object>(
       const d = editDistance(key.toLowerCase(), k.toLowerCase());
       if (d < bestD) [best, bestD] = [k, d];
     }
-    const hint = best && bestD <= Math.max(2, Math.floor(best.length / 3)) ? ` Did you mean '${best}'?` : '';
+    if (!(best && bestD <= Math.max(2, Math.floor(best.length / 3)))) {
+      // an abbreviation (its letters in order inside a known key, same first letter): epsLow → epsilonLow
+      const k = key.toLowerCase();
+      const abbr = known.find((c) => {
+        const cl = c.toLowerCase();
+        if (k.length < 3 || cl[0] !== k[0]) return false;
+        let j = 0;
+        for (let i = 0; i < cl.length && j < k.length; i++) if (cl[i] === k[j]) j++;
+        return j === k.length;
+      });
+      best = abbr ?? '';
+      bestD = abbr ? 0 : Infinity;
+    }
+    const hint = best ? ` Did you mean '${best}'?` : '';
     throw rangeError(fn, `${arg}.${key}`, `a known option (${known.join(', ')})`, raw('an unknown key'), hint.trim());
   }
   return options;

@@ -122,3 +122,60 @@ export function checkSequences<S extends { readonly user: number; readonly items
 export function checkAllocation(fn: string, arg: string, elements: number, limit = MAX_INT32): void {
   if (!(elements <= limit)) throw rangeError(fn, arg, `small enough to allocate (at most ${limit} elements)`, raw(`${elements} elements`));
 }
+
+/**
+ * @internal Checks a rerank sample's structure: an object with a string `completion`, a `candidates` array of
+ * strings, a `relevance` object of numbers, and an optional string `target` / `prompt`.
+ */
+export function checkRerankSample(fn: string, arg: string, sample: unknown): void {
+  if (!isPlainObject(sample)) throw typeError(fn, arg, 'a rerank sample {prompt, completion, candidates, relevance}', sample);
+  if (typeof sample['completion'] !== 'string') throw typeError(fn, `${arg}.completion`, 'a string', sample['completion']);
+  if (sample['prompt'] !== undefined && typeof sample['prompt'] !== 'string') throw typeError(fn, `${arg}.prompt`, 'a string', sample['prompt']);
+  const candidates = sample['candidates'];
+  if (!Array.isArray(candidates)) throw typeError(fn, `${arg}.candidates`, 'an array of SID strings', candidates);
+  for (let i = 0; i < candidates.length; i++) {
+    if (typeof candidates[i] !== 'string') throw typeError(fn, `${arg}.candidates[${i}]`, 'a string', candidates[i]);
+  }
+  const relevance = sample['relevance'];
+  if (!isPlainObject(relevance) && !(relevance !== null && typeof relevance === 'object' && Object.getPrototypeOf(relevance) === null)) {
+    throw typeError(fn, `${arg}.relevance`, 'an object of SID → grade', relevance);
+  }
+  for (const c of candidates as string[]) {
+    const v = (relevance as Record<string, unknown>)[c];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) {
+      throw rangeError(fn, `${arg}.relevance[${JSON.stringify(c).slice(0, 40)}]`, 'a finite number', v);
+    }
+  }
+  if (sample['target'] !== undefined && typeof sample['target'] !== 'string') throw typeError(fn, `${arg}.target`, 'a string', sample['target']);
+}
+
+/** @internal Throws unless `value` is an array or typed array (`ArrayLike<number>` inputs such as orders and labels). */
+export function checkArrayLike(fn: string, arg: string, value: unknown): ArrayLike<unknown> {
+  if (!Array.isArray(value) && !(ArrayBuffer.isView(value) && !(value instanceof DataView))) {
+    throw typeError(fn, arg, 'an array of numbers', value);
+  }
+  return value as ArrayLike<unknown>;
+}
+
+/** @internal Throws unless `options` is undefined or an object (for options whose keys are checked downstream). */
+export function checkOptionsObject(fn: string, options: unknown, arg = 'options'): void {
+  if (options !== undefined && !isPlainObject(options)) throw typeError(fn, arg, 'an options object or undefined', options);
+}
+
+/**
+ * @internal Checks a `{data, dims}` of full-vocabulary log-probabilities (a float `Tensor` qualifies): float data
+ * whose length is the product of `dims`, rank ≥ 1.
+ */
+export function checkFullLogProbs(fn: string, arg: string, x: unknown): void {
+  if (x === null || typeof x !== 'object') throw typeError(fn, arg, 'a {data, dims} of float log-probabilities (or a float32 Tensor)', x);
+  const { data, dims } = x as { data: unknown; dims: unknown };
+  if (!(data instanceof Float32Array) && !(data instanceof Float64Array)) throw typeError(fn, `${arg}.data`, 'a Float32Array or Float64Array', data);
+  if (!Array.isArray(dims) || dims.length < 1) throw typeError(fn, `${arg}.dims`, 'an array of dimensions [..., vocab]', dims);
+  let size = 1;
+  for (let i = 0; i < dims.length; i++) {
+    const d = dims[i] as unknown;
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) throw rangeError(fn, `${arg}.dims[${i}]`, 'a non-negative integer', d);
+    size *= d;
+  }
+  if (size !== data.length) throw rangeError(fn, `${arg}.data`, `of length ${size} (the product of dims)`, raw(`length ${data.length}`));
+}

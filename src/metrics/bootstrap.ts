@@ -7,11 +7,19 @@ import { assertFiniteNumber, assertOneOf, assertPositiveInteger, rangeError, raw
 import { Random } from '../sampling/random.js';
 
 function toValues(fn: string, arg: string, x: ArrayLike<number>): Float64Array {
-  if (x == null || typeof x !== 'object' || typeof x.length !== 'number') throw typeError(fn, arg, 'an array of numbers', x);
-  return x instanceof Float64Array ? x : Float64Array.from(x);
+  if (!Array.isArray(x) && !(ArrayBuffer.isView(x) && !(x instanceof DataView))) throw typeError(fn, arg, 'an array of numbers', x);
+  if (x instanceof Float64Array) return x;
+  const out = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i] as unknown;
+    if (typeof v !== 'number') throw typeError(fn, `${arg}[${i}]`, 'a number (NaN marks a skipped query)', v);
+    out[i] = v;
+  }
+  return out;
 }
 
 /**
+ * @internal
  * Mean of the non-NaN entries (NaN marks a skipped query).
  *
  * @param x - values.

@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 import { assertFiniteNumber, typeError } from '../errors.js';
+import { checkArray, checkOptionsObject, checkRerankSample } from '../validate.js';
 import { indexCandidates, parseRerankOutput, type ParseRerankOptions, type RerankParseResult } from '../prompt/parse_output.js';
 import {
   compressorReward,
@@ -75,6 +76,8 @@ function strictOptions(parse: Omit<ParseRerankOptions, 'mode'> | undefined): Par
  * ```
  */
 export function parseSample(sample: RerankSample, parse?: Omit<ParseRerankOptions, 'mode'>): RerankParseResult {
+  checkRerankSample('parseSample', 'sample', sample);
+  checkOptionsObject('parseSample', parse, 'parse');
   const opts = strictOptions(parse);
   let perSample: Map<object, CachedParse> | undefined;
   const hit = parse === undefined ? defaultParseCache.get(sample) : (perSample = parseCache.get(sample))?.get(opts);
@@ -118,6 +121,9 @@ const batchCache = new WeakMap<object, Map<object, CachedBatch>>();
  * ```
  */
 export function parseBatch(samples: readonly RerankSample[], parse?: Omit<ParseRerankOptions, 'mode'>): RerankParseResult[] {
+  checkArray('parseBatch', 'samples', samples, 'an array of rerank samples');
+  samples.forEach((s, i) => checkRerankSample('parseBatch', `samples[${i}]`, s));
+  checkOptionsObject('parseBatch', parse, 'parse');
   const opts = strictOptions(parse);
   let perBatch = batchCache.get(samples);
   const hit = perBatch?.get(opts);
@@ -159,6 +165,7 @@ export function parseBatch(samples: readonly RerankSample[], parse?: Omit<ParseR
  * ```
  */
 export function targetIndexOf(sample: RerankSample): number {
+  checkRerankSample('targetIndexOf', 'sample', sample);
   const c = sample.candidates;
   if (sample.target !== undefined) return c.indexOf(sample.target);
   let best = -1;
@@ -184,11 +191,13 @@ export function targetIndexOf(sample: RerankSample): number {
  * ```
  */
 export function labelsOf(sample: RerankSample): number[] {
+  checkRerankSample('labelsOf', 'sample', sample);
   return sample.candidates.map((c) => sample.relevance[c] ?? 0);
 }
 
 function checkSamples(name: string, samples: unknown): asserts samples is readonly RerankSample[] {
   if (!Array.isArray(samples)) throw typeError(name, 'samples', 'an array of samples', samples);
+  samples.forEach((s, i) => checkRerankSample(name, `samples[${i}]`, s));
 }
 
 /**
@@ -203,6 +212,7 @@ function checkSamples(name: string, samples: unknown): asserts samples is readon
  * ```
  */
 export function createFormatReward(options: ParsingRewardOptions = {}): SyncReward {
+  checkOptionsObject('createFormatReward', options);
   const parse = options.parse;
   return defineReward('format', (samples: readonly RerankSample[]): RewardValue[] => {
     checkSamples('format', samples);
@@ -245,6 +255,7 @@ function p1Reward(
  * ```
  */
 export function createRankPromotionReward(options: Pick<P1RewardOptions, 'invalidReward'> & ParsingRewardOptions = {}): SyncReward {
+  checkOptionsObject('createRankPromotionReward', options);
   return p1Reward('rank_promotion', options, (pre, out, n) => (pre - out) / n);
 }
 
@@ -260,6 +271,7 @@ export function createRankPromotionReward(options: Pick<P1RewardOptions, 'invali
  * ```
  */
 export function createNaiveReward(options: Omit<P1RewardOptions, 'variant'> & ParsingRewardOptions = {}): SyncReward {
+  checkOptionsObject('createNaiveReward', options);
   const { alpha } = resolveAlphaVariant('createNaiveReward', options);
   return p1Reward('naive_rank_format', options, (pre, out, n) => (pre - out) / n + alpha);
 }
@@ -277,6 +289,7 @@ export function createNaiveReward(options: Omit<P1RewardOptions, 'variant'> & Pa
  * ```
  */
 export function createConditionalReward(options: P1RewardOptions & ParsingRewardOptions = {}): SyncReward {
+  checkOptionsObject('createConditionalReward', options);
   const o = resolveAlphaVariant('createConditionalReward', options);
   return p1Reward('conditional_verifiable', options, (pre, out, n) => conditionalCore(pre, out, n, o));
 }
@@ -296,6 +309,7 @@ export function createConditionalReward(options: P1RewardOptions & ParsingReward
  * ```
  */
 export function createSlateReward(options: SlateRewardOptions & ParsingRewardOptions = {}): SyncReward {
+  checkOptionsObject('createSlateReward', options);
   const o = resolveSlate('createSlateReward', {
     ...options,
     alpha: options.alpha ?? 0,
@@ -317,6 +331,7 @@ export function createSlateReward(options: SlateRewardOptions & ParsingRewardOpt
  * ```
  */
 export function createConditionalSlateReward(options: SlateRewardOptions & ParsingRewardOptions = {}): SyncReward {
+  checkOptionsObject('createConditionalSlateReward', options);
   const o = resolveSlate('createConditionalSlateReward', options);
   return slateReward(`conditional_slate_${o.metric}`, o, options.parse);
 }
@@ -375,6 +390,7 @@ export interface OverlongPenaltyOptions {
  * ```
  */
 export function createOverlongPenalty(options: OverlongPenaltyOptions = {}): SyncReward {
+  checkOptionsObject('createOverlongPenalty', options);
   const maxLength = options.maxLength ?? 1024;
   const cacheLength = options.cacheLength ?? 256;
   const factor = options.factor ?? 1;

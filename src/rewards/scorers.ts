@@ -5,7 +5,8 @@
  *
  * @packageDocumentation
  */
-import { assertFiniteNumber, assertPositiveInteger, rangeError, raw, typeError } from '../errors.js';
+import { assertFiniteNumber, assertPositiveInteger, checkOptions, rangeError, raw, typeError } from '../errors.js';
+import { checkArrayLike, checkOptionsObject } from '../validate.js';
 import { auc } from '../metrics/auc.js';
 import { ndcgAtK } from '../metrics/ndcg.js';
 import { isIdentityOrder, isPermutation } from '../prompt/parse_output.js';
@@ -224,6 +225,8 @@ function assertOrder(fn: string, order: ArrayLike<number>, k: number): void {
  * ```
  */
 export function slateAuc(order: ArrayLike<number>, labels: ArrayLike<number>): number | null {
+  checkArrayLike('slateAuc', 'order', order);
+  checkArrayLike('slateAuc', 'labels', labels);
   const m = labelsToMap('slateAuc', labels);
   assertOrder('slateAuc', order, labels.length);
   return aucOrNull(order, m);
@@ -250,6 +253,8 @@ function aucOrNull(order: ArrayLike<number>, m: Map<number, number>): number | n
  * ```
  */
 export function slateNdcg(order: ArrayLike<number>, grades: ArrayLike<number>, k?: number): number {
+  checkArrayLike('slateNdcg', 'order', order);
+  checkArrayLike('slateNdcg', 'grades', grades);
   const m = labelsToMap('slateNdcg', grades);
   assertOrder('slateNdcg', order, grades.length);
   const kk = k ?? Math.max(1, grades.length);
@@ -315,6 +320,9 @@ export function conditionalSlateReward(
   options: SlateRewardOptions = {},
 ): number | null {
   const fn = 'conditionalSlateReward';
+  if (order !== null) checkArrayLike(fn, 'order', order);
+  checkArrayLike(fn, 'labels', labels);
+  checkOptions(fn, options, ['metric', 'alpha', 'identityZeroing', 'invalidReward', 'k']);
   const o = resolveSlate(fn, options);
   const K = labels.length;
   const m = labelsToMap(fn, labels);

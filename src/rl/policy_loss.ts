@@ -18,7 +18,8 @@
  * @packageDocumentation
  */
 import '../backend/register_builtins.js';
-import { assertFiniteNumber, assertOneOf, NumericError, rangeError, raw, typeError } from '../errors.js';
+import { assertFiniteNumber, assertOneOf, checkOptions, NumericError, rangeError, raw, typeError } from '../errors.js';
+import { checkFiniteArray, checkFullLogProbs } from '../validate.js';
 import { createRegistry } from '../registry.js';
 import { runKernel } from '../backend/ops.js';
 import { resolveBackend } from '../backend/registry.js';
@@ -138,6 +139,23 @@ export interface PolicyLossOptions extends BackendOption {
   readonly checkFinite?: boolean;
 }
 
+/** @internal The keys of {@link PolicyLossOptions} (unknown keys are refused with a "did you mean" hint). */
+const POLICY_LOSS_OPTION_KEYS: readonly string[] = [
+  'epsilonLow',
+  'epsilonHigh',
+  'dualClip',
+  'aggregation',
+  'klCoef',
+  'klEstimator',
+  'logRatioClamp',
+  'globalTokenCount',
+  'globalSequenceCount',
+  'normConstant',
+  'dtype',
+  'checkFinite',
+  'backend',
+];
+
 /** Metrics of a policy loss (means over the masked-in tokens of this call; 0 when there are none). */
 export interface PolicyLossMetrics {
   /** Fraction of tokens whose clipped branch is active (`clipFractionLow + clipFractionHigh`; verl `pg_clipfrac`). */
@@ -205,7 +223,9 @@ const KL_ESTIMATORS = ['k1', 'k2', 'k3', 'full'] as const;
 
 function isMatrixLike(x: unknown): boolean {
   if (Array.isArray(x)) return x.length > 0 && typeof x[0] === 'object' && x[0] !== null;
-  return typeof x === 'object' && x !== null && 'shape' in x && !ArrayBuffer.isView(x);
+  if (typeof x !== 'object' || x === null || ArrayBuffer.isView(x)) return false;
+  if ('dims' in x) return Array.isArray((x as { dims: unknown }).dims) && (x as { dims: unknown[] }).dims.length === 2;
+  return 'shape' in x;
 }
 
 function checkFull(fn: string, name: string, x: FullLogProbs, b: number, t: number): number {
@@ -272,6 +292,8 @@ function meanEntropy(x: FullLogProbs, mask: FloatArray, v: number, isLogProbs: b
  */
 export function logProbGradToLogitGrad(fullLogProbs: FullLogProbs, gradFullLogProbs: ArrayLike<number>): Float64Array {
   const fn = 'logProbGradToLogitGrad';
+  checkFullLogProbs(fn, 'fullLogProbs', fullLogProbs);
+  checkFiniteArray(fn, 'gradFullLogProbs', gradFullLogProbs);
   const d = fullLogProbs.data;
   if (gradFullLogProbs.length !== d.length) {
     throw rangeError(fn, 'gradFullLogProbs', `of length ${d.length} (as fullLogProbs)`, raw(`length ${gradFullLogProbs.length}`));
@@ -287,6 +309,7 @@ export function logProbGradToLogitGrad(fullLogProbs: FullLogProbs, gradFullLogPr
 }
 
 /**
+ * @internal
  * Per-sequence aggregation weights `c_b` such that a loss reduces as `Σ_{b,t} c_b·m_{b,t}·ℓ_{b,t}` (the
  * `seq_weights` input of the `policyLoss` kernel and of the graph written by `exportPolicyLossOnnx`):
  * `'token-mean'` `1/N`; `'seq-mean-token-mean'` `1/(L_b·S)`; `'seq-mean-token-sum'` `1/S`;
@@ -617,6 +640,7 @@ async function clippedPolicyLoss(fn: string, defaults: LossDefaults, inputs: Pol
  * ```
  */
 export function dapoLoss(inputs: PolicyLossInputs, options: PolicyLossOptions = {}): Promise<PolicyLossResult> {
+  checkOptions('dapoLoss', options, POLICY_LOSS_OPTION_KEYS);
   return clippedPolicyLoss('dapoLoss', { epsilonHigh: 'dapo', aggregation: 'token-mean', klCoef: 0, teacher: false }, inputs, options);
 }
 
@@ -640,6 +664,7 @@ export function dapoLoss(inputs: PolicyLossInputs, options: PolicyLossOptions = 
  * ```
  */
 export function grpoLoss(inputs: PolicyLossInputs, options: PolicyLossOptions = {}): Promise<PolicyLossResult> {
+  checkOptions('grpoLoss', options, POLICY_LOSS_OPTION_KEYS);
   return clippedPolicyLoss('grpoLoss', { epsilonHigh: 'symmetric', aggregation: 'seq-mean-token-mean', klCoef: 0, teacher: false }, inputs, options);
 }
 
@@ -662,6 +687,7 @@ export function grpoLoss(inputs: PolicyLossInputs, options: PolicyLossOptions = 
  * ```
  */
 export function drGrpoLoss(inputs: PolicyLossInputs, options: PolicyLossOptions = {}): Promise<PolicyLossResult> {
+  checkOptions('drGrpoLoss', options, POLICY_LOSS_OPTION_KEYS);
   return clippedPolicyLoss('drGrpoLoss', { epsilonHigh: 'symmetric', aggregation: 'seq-mean-token-sum-norm', klCoef: 0, teacher: false }, inputs, options);
 }
 
@@ -700,6 +726,7 @@ export function drGrpoLoss(inputs: PolicyLossInputs, options: PolicyLossOptions 
  * ```
  */
 export function opdLoss(inputs: PolicyLossInputs, options: PolicyLossOptions = {}): Promise<PolicyLossResult> {
+  checkOptions('opdLoss', options, POLICY_LOSS_OPTION_KEYS);
   return clippedPolicyLoss('opdLoss', { epsilonHigh: 'dapo', aggregation: 'token-mean', klCoef: 1, teacher: true }, inputs, options);
 }
 

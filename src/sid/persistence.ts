@@ -126,6 +126,7 @@ export function decodeQuantizer(bytes: Uint8Array, fn: string): QuantizerState {
 let tmpCounter = 0;
 
 /**
+ * @internal
  * Writes `data` to `path` atomically: a temporary file in the same folder is written, flushed with
  * `fsync` and renamed over `path`, so readers see the old or the new file, never a partial one.
  *

@@ -87,6 +87,29 @@ function internalExports(): Set<string> {
 }
 const INTERNAL = internalExports();
 
+/** Classes whose constructor is `private`/`protected` or `@internal` (built by their static factories only). */
+function hiddenConstructors(): Set<string> {
+  const names = new Set<string>();
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.ts')) {
+        const text = readFileSync(p, 'utf8');
+        for (const m of text.matchAll(/\bclass (\w+)[^{]*\{/g)) {
+          const rest = text.slice(m.index! + m[0].length);
+          const stop = rest.search(/\n(?:export |class |function )/);
+          const body = stop < 0 ? rest : rest.slice(0, stop);
+          if (/(?:private|protected)\s+constructor\s*\(|@internal[^/]*\*\/\s*constructor\s*\(/.test(body)) names.add(m[1]!);
+        }
+      }
+    }
+  };
+  walk(join(repoRoot, 'src'));
+  return names;
+}
+const HIDDEN_CONSTRUCTORS = hiddenConstructors();
+
 const isClass = (f: unknown): f is new (...a: unknown[]) => unknown =>
   typeof f === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(f));
 
@@ -105,7 +128,9 @@ async function collectTargets(): Promise<{ targets: Target[]; modules: Record<st
       seen.add(value);
       if (isClass(value)) {
         const C = value;
-        targets.push({ name: `new ${name}`, arity: Math.max(C.length, 2), call: (a) => new C(...a) });
+        if (!HIDDEN_CONSTRUCTORS.has(name)) {
+          targets.push({ name: `new ${name}`, arity: Math.max(C.length, 2), call: (a) => new C(...a) });
+        }
         for (const key of Object.getOwnPropertyNames(C)) {
           if (['length', 'name', 'prototype'].includes(key) || NON_API.has(key)) continue;
           const d = Object.getOwnPropertyDescriptor(C, key);
