@@ -68,6 +68,7 @@ export const env: Gr2Env = {
 };
 
 /**
+ * @internal
  * Logs `message` at `level` through `env.sink` when `level >= env.logLevel` (a function message is only
  * built when it will be logged).
  *

@@ -19,6 +19,7 @@ export interface Registry<T> {
 }
 
 /**
+ * @internal
  * Creates a registry. The registry is stored on `globalThis` under `Symbol.for('gr2.<kind>')` so that
  * duplicate copies of the package share it.
  *

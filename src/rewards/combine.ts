@@ -71,6 +71,7 @@ export function combineRewards<S>(
   if (!Array.isArray(terms)) throw typeError(fn, 'terms', 'an array of rewards', terms);
   if (terms.length === 0) throw rangeError(fn, 'terms', 'non-empty', terms);
   const parts = terms.map((t, i) => {
+    if (typeof t !== 'function' && (t === null || typeof t !== 'object')) throw typeError(fn, `terms[${i}]`, 'a reward or {reward, weight}', t);
     const reward = typeof t === 'function' ? t : (t as WeightedReward<S>)?.reward;
     const weight = typeof t === 'function' ? 1 : ((t as WeightedReward<S>).weight ?? 1);
     if (typeof reward !== 'function') throw typeError(fn, `terms[${i}].reward`, 'a reward function', reward);

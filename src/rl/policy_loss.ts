@@ -639,7 +639,7 @@ async function clippedPolicyLoss(fn: string, defaults: LossDefaults, inputs: Pol
  * // loss = -1 (ρ = 1, mean of −A·ρ), grad = Float64Array [-0.5, -0.5]
  * ```
  */
-export function dapoLoss(inputs: PolicyLossInputs, options: PolicyLossOptions = {}): Promise<PolicyLossResult> {
+export async function dapoLoss(inputs: PolicyLossInputs, options: PolicyLossOptions = {}): Promise<PolicyLossResult> {
   checkOptions('dapoLoss', options, POLICY_LOSS_OPTION_KEYS);
   return clippedPolicyLoss('dapoLoss', { epsilonHigh: 'dapo', aggregation: 'token-mean', klCoef: 0, teacher: false }, inputs, options);
 }
@@ -663,7 +663,7 @@ export function dapoLoss(inputs: PolicyLossInputs, options: PolicyLossOptions = 
  * // r.loss = 0 ((−1 + 1)/2), r.grad = [-0.25, -0.25, 0.5, 0]
  * ```
  */
-export function grpoLoss(inputs: PolicyLossInputs, options: PolicyLossOptions = {}): Promise<PolicyLossResult> {
+export async function grpoLoss(inputs: PolicyLossInputs, options: PolicyLossOptions = {}): Promise<PolicyLossResult> {
   checkOptions('grpoLoss', options, POLICY_LOSS_OPTION_KEYS);
   return clippedPolicyLoss('grpoLoss', { epsilonHigh: 'symmetric', aggregation: 'seq-mean-token-mean', klCoef: 0, teacher: false }, inputs, options);
 }
@@ -686,7 +686,7 @@ export function grpoLoss(inputs: PolicyLossInputs, options: PolicyLossOptions = 
  * // r.loss = -0.5 ((−1 − 1)/4), r.grad = [-0.25, -0.25]
  * ```
  */
-export function drGrpoLoss(inputs: PolicyLossInputs, options: PolicyLossOptions = {}): Promise<PolicyLossResult> {
+export async function drGrpoLoss(inputs: PolicyLossInputs, options: PolicyLossOptions = {}): Promise<PolicyLossResult> {
   checkOptions('drGrpoLoss', options, POLICY_LOSS_OPTION_KEYS);
   return clippedPolicyLoss('drGrpoLoss', { epsilonHigh: 'symmetric', aggregation: 'seq-mean-token-sum-norm', klCoef: 0, teacher: false }, inputs, options);
 }
@@ -725,7 +725,7 @@ export function drGrpoLoss(inputs: PolicyLossInputs, options: PolicyLossOptions 
  * // f.loss ≈ 0.14384 (½·ln(4/3)), f.gradFullLogProbs ≈ [0.84657, 0.29727], f.metrics.entropy ≈ 0.69315 (ln 2)
  * ```
  */
-export function opdLoss(inputs: PolicyLossInputs, options: PolicyLossOptions = {}): Promise<PolicyLossResult> {
+export async function opdLoss(inputs: PolicyLossInputs, options: PolicyLossOptions = {}): Promise<PolicyLossResult> {
   checkOptions('opdLoss', options, POLICY_LOSS_OPTION_KEYS);
   return clippedPolicyLoss('opdLoss', { epsilonHigh: 'dapo', aggregation: 'token-mean', klCoef: 1, teacher: true }, inputs, options);
 }
