@@ -33,8 +33,13 @@ export class KernelNotImplementedError extends Gr2Error {
     readonly kernelName: string,
     readonly backendName: string,
   ) {
-    super(`Kernel '${kernelName}' not implemented for backend '${backendName}'.`);
+    super(`Kernel '${describeName(kernelName)}' not implemented for backend '${describeName(backendName)}'.`);
   }
+}
+
+/** A name for a message: strings as they are, anything else described (never throws). */
+function describeName(v: unknown): string {
+  return typeof v === 'string' ? v : describeValue(v);
 }
 
 /** A model (quantizer, policy) was used before it was trained or loaded. */
@@ -93,7 +98,8 @@ export class GeneratorError extends Gr2Error {
     message: string,
     options: { status?: number; retryAfterMs?: number; cause?: unknown } = {},
   ) {
-    super(message, { cause: options.cause });
+    super(message, { cause: options?.cause });
+    options ??= {};
     this.kind = kind;
     this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;

@@ -184,7 +184,7 @@ export function toTensor<D extends DType = 'float32'>(
   options: { rank?: number; dtype?: D; checkFinite?: boolean } = {},
 ): Tensor<D> {
   if (typeof fn !== 'string' || !FN_NAME.test(fn)) fn = 'toTensor';
-  if (typeof name !== 'string' || name.length === 0) name = 'x';
+  if (typeof name !== 'string' || !/^[^\s'"]{1,100}$/.test(name)) name = 'x';
   const rank = options.rank;
   const dtype = (options.dtype ?? 'float32') as D;
   let data: Float32Array | Float64Array | Int32Array | readonly unknown[];

@@ -6,7 +6,7 @@
 import { toMatrix, type MatrixLike } from '../backend/tensor.js';
 import type { BackendOption } from '../backend/types.js';
 import { assertFiniteNumber, assertPositiveInteger, checkOptions, rangeError, raw, typeError } from '../errors.js';
-import { checkSequences } from '../validate.js';
+import { checkIntArray, checkSequences, MAX_INT32 } from '../validate.js';
 import { resolveNumItems } from './pre_ranker.js';
 import { randomizedSvd, type SparseMatrix } from './svd.js';
 import type { SequenceDataset, UserSequence } from './types.js';
@@ -40,7 +40,9 @@ export class ItemVectors {
     ids: ArrayLike<number>,
   ) {
     const fn = 'ItemVectors';
+    if (!(data instanceof Float32Array)) throw typeError(fn, 'data', 'a Float32Array', data);
     assertPositiveInteger(fn, 'dim', dim);
+    checkIntArray(fn, 'ids', ids, -MAX_INT32);
     if (data.length !== ids.length * dim) {
       throw rangeError(fn, 'data', `of length ids.length × dim = ${ids.length * dim}`, raw(`length ${data.length}`));
     }

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import { assertFiniteNumber, assertPositiveInteger, checkOptions, rangeError, typeError } from '../errors.js';
-import { checkInt, checkIntArray, checkSequences, MAX_INT32 } from '../validate.js';
+import { checkInt, checkIntArray, checkSequences, MAX_ARRAY_ELEMENTS, MAX_INT32 } from '../validate.js';
 import type { UserSequence } from './types.js';
 
 /** Options of {@link TransitionPreRanker.train}. */
@@ -320,7 +320,8 @@ export function resolveNumItems(fn: string, arg: string, sequences: readonly Use
     }
   }
   const n = numItems ?? maxId;
-  assertPositiveInteger(fn, 'options.numItems', n);
+  // id-indexed tables of numItems + 1 entries are built: beyond 2^26 items they would not fit comfortably
+  checkInt(fn, numItems === undefined ? `${arg} (largest item id)` : 'options.numItems', n, 1, MAX_ARRAY_ELEMENTS);
   if (maxId > n) throw rangeError(fn, 'options.numItems', `at least the largest item id ${maxId}`, n);
   return n;
 }

@@ -92,7 +92,8 @@ export interface EvaluationResult {
 
 function parseAll(fn: string, metrics: readonly string[]): MetricSpec[] {
   if (!Array.isArray(metrics) || metrics.length === 0) throw typeError(fn, 'metrics', 'a non-empty array of metric strings', metrics);
-  const specs = metrics.map((s) => parseMetric(s));
+  const specs: MetricSpec[] = [];
+  for (let i = 0; i < metrics.length; i++) specs.push(parseMetric(metrics[i]!));
   const keys = new Set<string>();
   for (const s of specs) {
     if (keys.has(s.key)) throw rangeError(fn, 'metrics', 'distinct', s.key);

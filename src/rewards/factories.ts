@@ -122,7 +122,7 @@ const batchCache = new WeakMap<object, Map<object, CachedBatch>>();
  */
 export function parseBatch(samples: readonly RerankSample[], parse?: Omit<ParseRerankOptions, 'mode'>): RerankParseResult[] {
   checkArray('parseBatch', 'samples', samples, 'an array of rerank samples');
-  samples.forEach((s, i) => checkRerankSample('parseBatch', `samples[${i}]`, s));
+  for (let i = 0; i < samples.length; i++) checkRerankSample('parseBatch', `samples[${i}]`, samples[i]);
   checkOptionsObject('parseBatch', parse, 'parse');
   const opts = strictOptions(parse);
   let perBatch = batchCache.get(samples);
@@ -197,7 +197,7 @@ export function labelsOf(sample: RerankSample): number[] {
 
 function checkSamples(name: string, samples: unknown): asserts samples is readonly RerankSample[] {
   if (!Array.isArray(samples)) throw typeError(name, 'samples', 'an array of samples', samples);
-  samples.forEach((s, i) => checkRerankSample(name, `samples[${i}]`, s));
+  for (let i = 0; i < samples.length; i++) checkRerankSample(name, `samples[${i}]`, samples[i]);
 }
 
 /**

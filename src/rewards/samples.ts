@@ -151,6 +151,10 @@ export interface RenderCompletionOptions {
  */
 export function renderRerankCompletion(ranking: readonly string[], options: RenderCompletionOptions = {}): string {
   if (!Array.isArray(ranking)) throw typeError('renderRerankCompletion', 'ranking', 'an array of strings', ranking);
+  for (let i = 0; i < ranking.length; i++) {
+    if (typeof ranking[i] !== 'string') throw typeError('renderRerankCompletion', `ranking[${i}]`, 'a string', ranking[i]);
+  }
+  if (options === null || typeof options !== 'object') throw typeError('renderRerankCompletion', 'options', 'an options object or undefined', options);
   const explanation = options.explanation === undefined ? '…' : options.explanation;
   const obj: Record<string, unknown> = {};
   if (explanation !== null) obj[options.reasoningKey ?? 'explanation'] = explanation;

@@ -449,6 +449,7 @@ export interface CompressorRewardOptions {
 export function compressorReward(judgement: CompressorJudgement, options: CompressorRewardOptions = {}): number {
   const fn = 'compressorReward';
   if (judgement === null || typeof judgement !== 'object') throw typeError(fn, 'judgement', 'an object', judgement);
+  checkOptions(fn, options, ['alpha', 'ellipsisPenalty', 'scoreScale', 'normalisation']);
   const alpha = options.alpha ?? 0.5;
   const scale = options.scoreScale ?? 10;
   const norm = options.normalisation ?? 'divide';

@@ -766,6 +766,7 @@ export function registerPolicyLoss(name: string, fn: PolicyLossFn, options: { re
  * ```
  */
 export function getPolicyLoss(name: string): PolicyLossFn {
+  if (typeof name !== 'string') throw typeError('getPolicyLoss', 'name', 'a policy-loss name (string)', name);
   return registry.get(name);
 }
 

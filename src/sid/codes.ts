@@ -30,6 +30,7 @@ export type SidCodesLike =
  * ```
  */
 export function toSidCodes(codes: SidCodesLike, name: string, fn: string): SidCodes {
+  if (typeof name !== 'string' || !/^[^\s'"]{1,100}$/.test(name)) name = 'codes';
   if (codes instanceof Tensor && codes.dtype !== 'int32') {
     throw typeError(typeof fn === 'string' ? fn : 'toSidCodes', typeof name === 'string' ? name : 'codes', 'an int32 tensor', codes.dtype);
   }

@@ -18,7 +18,7 @@
  *
  * @packageDocumentation
  */
-import { rangeError, raw } from '../../errors.js';
+import { rangeError, raw, typeError } from '../../errors.js';
 import { ProtoWriter, littleEndianBytes } from './proto.js';
 
 /** Element types a gr2 graph can declare (ONNX `TensorProto.DataType`). */
@@ -155,7 +155,7 @@ function fail(method: string, arg: string, rule: string, got: string): never {
 
 function checkName(method: string, arg: string, name: unknown): string {
   if (typeof name !== 'string' || name.length === 0) {
-    throw new TypeError(`GraphBuilder.${method}: '${arg}' must be a non-empty string; got ${String(name)}.`);
+    throw typeError(`GraphBuilder.${method}`, arg, 'a non-empty string', name);
   }
   return name;
 }
