@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import { Tensor, toMatrix, type MatrixLike } from '../backend/tensor.js';
-import { assertOneOf, assertPositiveInteger, rangeError, raw, typeError } from '../errors.js';
+import { assertOneOf, assertPositiveInteger, rangeError, raw, typeError, checkOptions } from '../errors.js';
 import { bootstrapCi, nanMean, pairedTest, type BootstrapOptions, type PairedTestOptions, type PairedTestResult } from './bootstrap.js';
 import { aucKernel, discounts, hitKernel, hitsKernel, ndcgKernel, rrKernel, type RowView } from './kernels.js';
 import { AUC_NEEDS, aucPairs, noRelevantValue, prepare, resolveCommon, resolveK, toRowView } from './prepare.js';
@@ -386,6 +386,7 @@ export interface EvaluateRanksOptions {
  */
 export function evaluateRanks(ranks: ArrayLike<number>, metrics: readonly string[], options: EvaluateRanksOptions = {}): EvaluationResult {
   const fn = 'evaluateRanks';
+  checkOptions(fn, options, ['listSize', 'ci']);
   const specs = parseAll(fn, metrics);
   if (ranks == null || typeof ranks !== 'object' || typeof ranks.length !== 'number') throw typeError(fn, 'ranks', 'an Int32Array of 1-based ranks', ranks);
   const K = options.listSize ?? 10;

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import type { Slate } from '../data/types.js';
-import { rangeError, typeError } from '../errors.js';
+import { rangeError, typeError, checkOptions } from '../errors.js';
 import { DEFAULT_SID_SPEC, renderSid, type SidSpec } from '../sid/sid_string.js';
 import type { RerankSample } from './types.js';
 
@@ -72,6 +72,7 @@ export interface SamplesFromSlatesOptions {
 export function samplesFromSlates(slates: readonly Slate[], options: SamplesFromSlatesOptions = {}): RerankSample[] {
   const fn = 'samplesFromSlates';
   if (!Array.isArray(slates)) throw typeError(fn, 'slates', 'an array of slates', slates);
+  checkOptions(fn, options, ['sidOf', 'spec', 'completion', 'prompt']);
   const sidOf = options.sidOf ?? base256Sid;
   const spec = options.spec ?? DEFAULT_SID_SPEC;
   const completion = options.completion ?? '';

@@ -130,6 +130,7 @@ export function samplePlackettLuce(
   options: PlackettLuceOptions & { readonly random?: Random | number } = {},
 ): PlackettLuceSample {
   const fn = 'samplePlackettLuce';
+  checkOptions(fn, options, ['temperature', 'steps', 'random']);
   const s = checkScores(fn, scores);
   const { tau, steps } = resolve(fn, s.length, options);
   const rng = toRandom(options.random);

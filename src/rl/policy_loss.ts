@@ -751,6 +751,7 @@ registry.register('opd', opdLoss);
  * ```
  */
 export function registerPolicyLoss(name: string, fn: PolicyLossFn, options: { readonly override?: boolean } = {}): void {
+  checkOptions('registerPolicyLoss', options, ['override']);
   if (typeof fn !== 'function') throw typeError('registerPolicyLoss', 'fn', 'a function', fn);
   registry.register(name, fn, options);
 }

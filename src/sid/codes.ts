@@ -31,6 +31,7 @@ export type SidCodesLike =
  */
 export function toSidCodes(codes: SidCodesLike, name: string, fn: string): SidCodes {
   if (typeof name !== 'string' || !/^[^\s'"]{1,100}$/.test(name)) name = 'codes';
+  if (typeof fn !== 'string' || !/^(?:new )?[A-Za-z_$][\w$.#]*$/.test(fn)) fn = 'toSidCodes';
   if (codes instanceof Tensor && codes.dtype !== 'int32') {
     throw typeError(typeof fn === 'string' ? fn : 'toSidCodes', typeof name === 'string' ? name : 'codes', 'an int32 tensor', codes.dtype);
   }

@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-import { Gr2Error, rangeError, raw, typeError } from '../errors.js';
+import { Gr2Error, rangeError, raw, typeError, checkOptions } from '../errors.js';
 import { codeRow, toSidCodes, type SidCodesLike } from './codes.js';
 import {
   DEFAULT_SID_SPEC,
@@ -82,7 +82,7 @@ export class SidIndex<Id extends ItemId = ItemId> {
    *   duplicate SID unless `allowCollisions`.
    */
   constructor(entries: Iterable<readonly [Id, SemanticId]> = [], options: SidIndexOptions = {}) {
-    if (options === null || typeof options !== 'object') throw typeError('SidIndex', 'options', 'an object', options);
+    checkOptions('SidIndex', options, ['spec', 'allowCollisions']);
     this.spec = validateSidSpec(options.spec ?? DEFAULT_SID_SPEC, 'SidIndex');
     this.allowCollisions = options.allowCollisions ?? false;
     if (entries === null || typeof (entries as Iterable<unknown>)?.[Symbol.iterator] !== 'function' || typeof entries === 'string') {
@@ -105,6 +105,7 @@ export class SidIndex<Id extends ItemId = ItemId> {
    * @throws RangeError when the lengths differ.
    */
   static fromCodes<Id extends ItemId>(items: readonly Id[], codes: SidCodesLike, options: SidIndexOptions = {}): SidIndex<WidenItemId<Id>> {
+    checkOptions('SidIndex.fromCodes', options, ['spec', 'allowCollisions']);
     const C = toSidCodes(codes, 'codes', 'SidIndex.fromCodes');
     if (!Array.isArray(items)) throw typeError('SidIndex.fromCodes', 'items', 'an array of ids', items);
     if (items.length !== C.dims[0]) throw rangeError('SidIndex.fromCodes', 'items', `of length ${C.dims[0]} (rows of codes)`, raw(`length ${items.length}`));

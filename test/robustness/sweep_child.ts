@@ -263,7 +263,25 @@ const hostileValues: unknown[] = [
   [-1, 1e20],
 ];
 
+/**
+ * Sizes are drawn small (legitimate, fast) or absurd (≥ 2^31, must be refused at once). Sizes in between
+ * (say 10^7) are legitimate work that may take seconds, which is not a hang, so they are not drawn.
+ */
+const sizeArb = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: -5, max: 1000 }) },
+  { weight: 1, arbitrary: fc.constantFrom(2 ** 31 - 1, 2 ** 31, 2 ** 32 + 1, 2 ** 53, 1e21, 1e308) },
+);
+
 function hostileArb(plausible: unknown[]): fc.Arbitrary<unknown> {
+  const leaves = [
+    fc.boolean(),
+    sizeArb,
+    fc.double(),
+    fc.string({ maxLength: 8 }),
+    fc.constant(null),
+    fc.constant(undefined),
+    fc.bigInt(),
+  ];
   return fc.oneof(
     { weight: 5, arbitrary: fc.constantFrom(...hostileValues) },
     { weight: 4, arbitrary: fc.constantFrom(...plausible) },
@@ -280,11 +298,13 @@ function hostileArb(plausible: unknown[]): fc.Arbitrary<unknown> {
         withSparseArray: true,
         withBoxedValues: true,
         withDate: true,
+        values: leaves,
       }),
     },
     { weight: 1, arbitrary: fc.array(fc.array(fc.integer({ min: -3, max: 9 }), { maxLength: 4 }), { maxLength: 4 }) },
+    { weight: 1, arbitrary: fc.array(fc.double({ min: -1e6, max: 1e6 }), { maxLength: 5 }) },
     { weight: 1, arbitrary: fc.array(fc.double(), { maxLength: 5 }) },
-    { weight: 1, arbitrary: fc.integer({ min: -5, max: 2 ** 32 }) },
+    { weight: 2, arbitrary: sizeArb },
   );
 }
 

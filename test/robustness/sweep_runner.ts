@@ -53,6 +53,10 @@ export async function runSweep(options: { perTarget?: number; seed?: number; han
           ['--import', loader, child, repoRoot, progressFile, resultsFile, String(start), String(seed), String(perTarget), String(Math.floor(hangMs * 0.7))],
           { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, GR2_LOG_LEVEL: 'silent' } },
         );
+        const killChild = (): void => {
+          p.kill('SIGKILL');
+        };
+        process.once('exit', killChild);
         let stderr = '';
         p.stderr.on('data', (d: Buffer) => {
           if (stderr.length < 4000) stderr += d.toString();
@@ -77,6 +81,7 @@ export async function runSweep(options: { perTarget?: number; seed?: number; han
         }, 50);
         p.on('exit', (code) => {
           clearInterval(timer);
+          process.removeListener('exit', killChild);
           const s = readFileSync(progressFile, 'utf8').trim();
           if (s === 'done') return done({ done: true, stuckAt: -1, code });
           const at = killedAt >= 0 ? killedAt : /^\d+\t/.test(s) ? Number(s.split('\t')[0]) : start;
