@@ -133,7 +133,7 @@ function checkDims(fn: string, name: string, dims: unknown, rank: number | undef
 }
 
 /** Copies nested arrays into a flat array, checking that they are rectangular (not ragged). */
-function flattenNested(fn: string, name: string, x: readonly unknown[], rank: number | undefined): { data: Float32Array; dims: number[] } {
+function flattenNested(fn: string, name: string, x: readonly unknown[], rank: number | undefined): { data: Float64Array; dims: number[] } {
   const dims: number[] = [];
   let probe: unknown = x;
   while (Array.isArray(probe) || (ArrayBuffer.isView(probe) && !(probe instanceof DataView))) {
@@ -145,13 +145,13 @@ function flattenNested(fn: string, name: string, x: readonly unknown[], rank: nu
   if (rank !== undefined && dims.length < rank) {
     // [] as a matrix is 0 × 0; otherwise the nesting is too shallow
     if (dims.length === 1 && dims[0] === 0 && rank === 2) dims.push(0);
-    else throw rangeError(fn, name, rank === 2 ? 'an array of rows (number[][])' : `nested arrays of depth ${rank}`, raw(`depth ${dims.length}`));
+    else throw rangeError(fn, name, rank === 2 ? 'an array of rows (number[][])' : `of rank ${rank} (nested arrays)`, raw(`depth ${dims.length}`));
   }
   if (rank !== undefined && dims.length > rank) {
-    throw rangeError(fn, name, rank === 2 ? 'an array of rows (number[][])' : `nested arrays of depth ${rank}`, raw(`depth ${dims.length}`));
+    throw rangeError(fn, name, rank === 2 ? 'an array of rows (number[][])' : `of rank ${rank} (nested arrays)`, raw(`depth ${dims.length}`));
   }
   const size = checkDims(fn, name, dims, undefined);
-  const data = new Float32Array(size);
+  const data = new Float64Array(size);
   let k = 0;
   const walk = (v: unknown, level: number, path: string): void => {
     if (level === dims.length) {
@@ -189,9 +189,10 @@ export function toTensor<D extends DType = 'float32'>(
   const dtype = (options.dtype ?? 'float32') as D;
   let data: Float32Array | Float64Array | Int32Array | readonly unknown[];
   let dims: number[];
+  let nested = false;
   if (x instanceof Tensor) {
     if (rank !== undefined && x.dims.length !== rank) {
-      throw rangeError(fn, name, rank === 2 ? 'a rank-2 tensor' : `a rank-${rank} tensor`, raw(`dims [${x.dims.join(', ')}]`));
+      throw rangeError(fn, name, rank === 2 ? 'a rank-2 tensor' : `of rank ${rank}`, raw(`dims [${x.dims.join(', ')}]`));
     }
     if (x.dtype === dtype) return x as unknown as Tensor<D>;
     data = x.data;
@@ -219,6 +220,7 @@ export function toTensor<D extends DType = 'float32'>(
     }
   } else if (Array.isArray(x)) {
     const flat = flattenNested(fn, name, x, rank);
+    nested = true;
     data = flat.data;
     dims = flat.dims;
   } else if (typeof x === 'object' && x !== null && 'data' in x && ('dims' in x || 'shape' in x)) {
@@ -256,8 +258,10 @@ export function toTensor<D extends DType = 'float32'>(
       const n = new Int32Array(data.length);
       for (let i = 0; i < data.length; i++) {
         const v = data[i];
-        if (typeof v !== 'number') throw typeError(fn, `${name}.data[${i}]`, 'a number', v);
-        if (!Number.isInteger(v) || Math.abs(v) > MAX_ELEMENTS) throw rangeError(fn, `${name}.data[${i}]`, 'an int32 integer', v);
+        const at = nested ? `${name}[${i}]` : `${name}.data[${i}]`;
+        if (typeof v !== 'number') throw typeError(fn, at, 'a number', v);
+        if (!Number.isInteger(v)) throw rangeError(fn, at, 'an integer', v);
+        if (Math.abs(v) > MAX_ELEMENTS) throw rangeError(fn, at, 'an int32 integer (|v| ≤ 2^31 − 1)', v);
         n[i] = v;
       }
       out = new Tensor(dtype, n as DataTypeMap[D], dims);
