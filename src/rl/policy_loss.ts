@@ -752,6 +752,8 @@ registry.register('opd', opdLoss);
  */
 export function registerPolicyLoss(name: string, fn: PolicyLossFn, options: { readonly override?: boolean } = {}): void {
   checkOptions('registerPolicyLoss', options, ['override']);
+  if (typeof name !== 'string' || name.length === 0) throw typeError('registerPolicyLoss', 'name', 'a non-empty string', name);
+  if (typeof fn !== 'function') throw typeError('registerPolicyLoss', 'fn', 'a policy-loss function', fn);
   if (typeof fn !== 'function') throw typeError('registerPolicyLoss', 'fn', 'a function', fn);
   registry.register(name, fn, options);
 }

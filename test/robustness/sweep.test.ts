@@ -16,7 +16,7 @@ import { runSweep } from './sweep_runner.js';
 describe('bad-input sweep over all exports', () => {
   it('only typed errors: 0 raw internal errors, 0 hangs, 0 NaN from finite input', async () => {
     const seed = Number(process.env.GR2_SWEEP_SEED ?? 20261201);
-    const s = await runSweep({ perTarget: 60, seed, hangMs: 3000 });
+    const s = await runSweep({ perTarget: 100, seed, hangMs: 3000 });
     console.log(
       `bad-input sweep (seed ${seed}): ${s.calls} calls over ${s.targets} targets in ${(s.ms / 1000).toFixed(1)} s — ` +
         `${s.counts.typed} typed errors, ${s.counts.ok} returned, ${s.counts.raw} raw errors, ${s.counts.hang} hangs, ` +
