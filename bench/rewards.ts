@@ -6,7 +6,7 @@
  * 2% are truncated. Rows (median of 5 runs, same process):
  * - `JSON.parse` — native parse of each string, nothing else (the baseline);
  * - `parseRerankOutput (strict)` — locate the answer, parse, match SIDs to candidates, diagnostics;
- * - `parse + conditionalRewardFromOrder` — the trainer's per-completion path;
+ * - `parse + conditionalScore` — the trainer's per-completion path;
  * - `createConditionalReward() batch` — the batch Reward over fresh sample objects (parse cache cold);
  * - Python `json.loads` + permutation check (opt-in reference; skipped with a reason when unavailable).
  *
@@ -19,8 +19,9 @@ import { join } from 'node:path';
 import { buildSlates, loadBeauty } from '../src/data/index.js';
 import { indexCandidates, parseRerankOutput } from '../src/prompt/index.js';
 import {
-  conditionalRewardFromOrder,
+  conditionalScore,
   createConditionalReward,
+  outputRank,
   renderRerankCompletion,
   samplesFromSlates,
   targetIndexOf,
@@ -82,11 +83,12 @@ rows.push({
   }),
 });
 rows.push({
-  name: 'parse + conditionalRewardFromOrder',
+  name: 'parse + conditionalScore',
   ms: await medianMs(() => {
     for (let i = 0; i < N; i++) {
       const r = parseRerankOutput(texts[i]!, indexes[i]!);
-      sink += conditionalRewardFromOrder(r.order, targets[i]!, indexes[i]!.size);
+      const k = indexes[i]!.size;
+      sink += conditionalScore(targets[i]! + 1, outputRank(r.order, targets[i]!, k), k);
     }
   }),
   note: 'trainer path',
@@ -140,4 +142,4 @@ const us = (name: string): string => {
   const ms = rows.find((r) => r.name === name)?.ms;
   return ms == null ? '-' : ((1000 * ms) / N).toFixed(2);
 };
-console.log(`\nper completion: JSON.parse ${us('JSON.parse')} µs, parse + reward ${us('parse + conditionalRewardFromOrder')} µs (sink ${sink > 0 ? '+' : '-'})`);
+console.log(`\nper completion: JSON.parse ${us('JSON.parse')} µs, parse + reward ${us('parse + conditionalScore')} µs (sink ${sink > 0 ? '+' : '-'})`);

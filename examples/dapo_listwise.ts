@@ -18,7 +18,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildSlates, leaveOneOut, loadBeauty, type Slate, type UserSequence } from '../src/data/index.js';
 import { compareEvaluations, evaluateRanks, type EvaluationResult } from '../src/metrics/index.js';
-import { conditionalRewardFromOrder, naiveReward } from '../src/rewards/index.js';
+import { conditionalScore, naiveScore, outputRank } from '../src/rewards/index.js';
 import { BatchFiller } from '../src/rl/dynamic_sampling.js';
 import { groupAdvantages } from '../src/rl/advantages.js';
 import { dapoLoss, type PolicyLossOptions } from '../src/rl/policy_loss.js';
@@ -43,10 +43,11 @@ export interface ListwiseExample {
 export type OrderReward = (order: Int32Array, example: ListwiseExample) => number;
 
 /** GR2's conditional verifiable reward (P1, strict reading, α = 0.2) on a permutation. */
-export const conditionalOrderReward: OrderReward = (order, ex) => conditionalRewardFromOrder(order, ex.targetIndex, ex.k);
+export const conditionalOrderReward: OrderReward = (order, ex) =>
+  conditionalScore(ex.targetIndex + 1, outputRank(order, ex.targetIndex, ex.k), ex.k);
 
 /** The naive reward R_rank + α·Ω (P1), which the paper shows is hacked by copying the input order. */
-export const naiveOrderReward: OrderReward = (order, ex) => naiveReward(ex.targetIndex + 1, order.indexOf(ex.targetIndex) + 1, ex.k);
+export const naiveOrderReward: OrderReward = (order, ex) => naiveScore(ex.targetIndex + 1, order.indexOf(ex.targetIndex) + 1, ex.k);
 
 /** The rank-promotion reward alone, R_rank = (r^D − r^o)/K (P1): the naive reward minus its constant α·Ω. */
 export const rankOrderReward: OrderReward = (order, ex) => (ex.targetIndex - order.indexOf(ex.targetIndex)) / ex.k;

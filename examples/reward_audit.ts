@@ -42,9 +42,18 @@ const runs: { reward: Reward<RerankSample>; data: typeof single.slates; options:
   { label: 'TR Ω-gated AUC + α, no identity zeroing', reward: createSlateReward({ alpha: 0.2 }), data: multi.slates, options: { neutralReward: 0.2 } },
   { label: 'TR conditional reward, AUC (Eq. 7)', reward: createConditionalSlateReward(), data: multi.slates, options: { neutralReward: 0.2 } },
   { label: 'TR conditional reward, graded NDCG', reward: createConditionalSlateReward({ metric: 'ndcg' }), data: multi.slates, options: { neutralReward: 0.2 } },
+  {
+    label: "P1 conditional reward with the former loose Ω (reasoning optional, indices, prose)",
+    reward: createConditionalReward({ parse: { requireReasoning: false, formats: ['json', 'rankgpt'], allowIndices: true, allowExtraText: true } }),
+    data: single.slates,
+    options: {},
+  },
 ];
 
-const summary: string[] = ['| reward | order copying | invalid < valid | monotone in target rank | position-invariant | copy mean (non-optimal) |', '|---|---|---|---|---|---:|'];
+const summary: string[] = [
+  '| reward | order copying | invalid < valid | monotone in target rank | position-invariant | reasoning required | copy mean (non-optimal) |',
+  '|---|---|---|---|---|---|---:|',
+];
 const mark = (v: boolean | null, warn = false): string => (v === null ? '-' : v ? 'pass' : warn ? 'differs (warning)' : 'FLAGGED');
 for (const run of runs) {
   const t1 = performance.now();
@@ -54,7 +63,7 @@ for (const run of runs) {
   console.log(`(audit took ${((performance.now() - t1) / 1000).toFixed(2)} s)\n`);
   const p = report.passed;
   summary.push(
-    `| ${run.label} | ${mark(p.order_copying)} | ${mark(p.invalid_above_valid)} | ${mark(p.not_monotone)} | ${mark(p.position_dependent, true)} | ` +
+    `| ${run.label} | ${mark(p.order_copying)} | ${mark(p.invalid_above_valid)} | ${mark(p.not_monotone)} | ${mark(p.position_dependent, true)} | ${mark(p.reasoning_dropped)} | ` +
       `${report.copyMeanOnNonOptimal === null ? '-' : report.copyMeanOnNonOptimal.toFixed(4)} |`,
   );
 }

@@ -175,12 +175,13 @@ def policy_loss_cases():
     cases.append(make_case(rng, 'dapo dual clip c=3, extreme ratios', 'dapo', 6, 10, {'dualClip': 3}, extreme=True))
     cases.append(make_case(rng, 'dapo per-token advantages', 'dapo', 4, 6, {}, per_token_adv=True, extreme=True))
     for mode in ['token-mean', 'seq-mean-token-mean', 'seq-mean-token-sum', 'seq-mean-token-sum-norm']:
-        cases.append(make_case(rng, f'dapo aggregation {mode}', 'dapo', 5, 8, {'aggregation': mode}, extreme=True))
+        extra = {'normConstant': 8} if mode == 'seq-mean-token-sum-norm' else {}  # C is required (max new tokens)
+        cases.append(make_case(rng, f'dapo aggregation {mode}', 'dapo', 5, 8, {'aggregation': mode, **extra}, extreme=True))
     cases.append(make_case(rng, 'dapo custom eps', 'dapo', 4, 8, {'epsilonLow': 0.1, 'epsilonHigh': 0.5}, extreme=True))
     cases.append(make_case(rng, 'grpo no KL', 'grpo', 5, 8, {}, extreme=True))
     for est in ['k1', 'k2', 'k3']:
         cases.append(make_case(rng, f'grpo KL {est}', 'grpo', 5, 8, {'klCoef': 0.04, 'klEstimator': est}, extreme=True))
-    cases.append(make_case(rng, 'dr-grpo default C = seqLen', 'dr-grpo', 5, 8, {}, extreme=True))
+    cases.append(make_case(rng, 'dr-grpo C = seqLen (8)', 'dr-grpo', 5, 8, {'normConstant': 8}, extreme=True))
     cases.append(make_case(rng, 'dr-grpo C = 32', 'dr-grpo', 5, 8, {'normConstant': 32}))
     for est in ['k1', 'k3']:
         cases.append(make_case(rng, f'opd sampled-token {est}', 'opd', 5, 8, {'klEstimator': est, 'klCoef': 0.5}, extreme=True))

@@ -52,7 +52,10 @@ export class RewardContractError extends Gr2Error {
   override readonly name = 'RewardContractError';
 }
 
-/** An API that promises a parse could not parse its input. Rewards never throw this: they score bad output. */
+/**
+ * An API that promises a parse could not parse its input (e.g. `buildSftSample` on a completion without a JSON
+ * answer). Rewards and `parseRerankOutput` never throw this: they score or report bad model output.
+ */
 export class OutputParseError extends Gr2Error {
   override readonly name = 'OutputParseError';
 }

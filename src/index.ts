@@ -4,7 +4,7 @@
  * backend (ONNX Runtime by default, pure TypeScript reference).
  *
  * Every module is also available as a subpath (`gr2/backend`, `gr2/sid`, `gr2/metrics`, `gr2/rewards`,
- * `gr2/rl`, `gr2/prompt`, `gr2/sampling`, `gr2/data`).
+ * `gr2/rl`, `gr2/prompt`, `gr2/sampling`, `gr2/data`, `gr2/export`).
  *
  * @packageDocumentation
  */
@@ -20,5 +20,6 @@ export * from './prompt/index.js';
 export * from './rewards/index.js';
 export * from './rl/index.js';
 export * from './generate/index.js';
+export * from './export/index.js';
 /** Item identifiers (`number | string`), as used by metrics and `SidIndex`. */
 export type { ItemId } from './metrics/index.js';

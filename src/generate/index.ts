@@ -11,3 +11,17 @@ export type {
   Generation,
   Generator,
 } from './types.js';
+export { createOpenAIGenerator, type OpenAIGeneratorOptions } from './openai.js';
+export {
+  createLocalGenerator,
+  type CompletionLogProbs,
+  type LocalGenerator,
+  type LocalGeneratorOptions,
+} from './local.js';
+export {
+  createReranker,
+  type Reranker,
+  type RerankerDiagnostics,
+  type RerankerOptions,
+  type RerankResult,
+} from './reranker.js';

@@ -3,8 +3,8 @@
  *
  * GR2 answers with a JSON object `{"explanation": "…", "recommendations": [SID, …]}` (P1 §4.1; key names
  * configurable), possibly inside a ```` ```json ```` fence or after a `<think>…</think>` block; the deployed
- * reasoning-free model emits the ranking only (TR §9.4). RankGPT-style lists (`[3] > [1] > [2]`) are accepted for
- * interoperability.
+ * reasoning-free model emits the ranking only (TR §9.4). RankGPT-style lists (`[3] > [1] > [2]`) are read for
+ * interoperability (valid in strict mode only with `allowIndices`).
  *
  * One code path serves two modes:
  * - `'strict'` (rewards): `valid` ⇔ the answer parses and is a permutation of the candidates; `order` is that
@@ -30,6 +30,22 @@ import {
   validateSidSpec,
   type SidSpec,
 } from '../sid/sid_string.js';
+
+/**
+ * JSON key names of GR2's answer (P1 §4.1): `{"explanation": "…", "recommendations": [SID, …]}`. The prompt
+ * builders write these keys into the output schema and {@link parseRerankOutput} reads them by default, so the two
+ * cannot drift.
+ *
+ * @example
+ * ```ts
+ * RERANK_ANSWER_KEYS.reasoning; // 'explanation'
+ * RERANK_ANSWER_KEYS.ranking;   // 'recommendations'
+ * ```
+ */
+export const RERANK_ANSWER_KEYS: Readonly<{ reasoning: 'explanation'; ranking: 'recommendations' }> = Object.freeze({
+  reasoning: 'explanation',
+  ranking: 'recommendations',
+});
 
 const OPTIONAL_ONE = Object.freeze({ boundaries: 'optional' as const, maxMatches: 1 });
 const readerCache = new WeakMap<SidSpec, ((text: string) => number) | null>();
@@ -63,22 +79,31 @@ export interface ParseRerankOptions {
    */
   readonly rankingKey?: string;
   /**
-   * Formats that count as valid in strict mode (lenient mode reads all of them).
+   * Formats that count as valid in strict mode (lenient mode reads all of them). A RankGPT chain refers to
+   * candidates by index, so it is valid in strict mode only with `allowIndices` as well.
    * @defaultValue `['json', 'rankgpt']`
    */
   readonly formats?: readonly RerankFormat[];
   /**
-   * Strict validity also requires a non-empty reasoning trace (the JSON reasoning field or a `<think>` block), as
-   * P1's Ω does. Leave `false` for the reasoning-free variant.
+   * Strict validity also requires a non-empty reasoning trace: `true` — the JSON reasoning field or a `<think>`
+   * block; `'json'` — the JSON reasoning field itself, as P1's Ω reads it ("extracted from the JSON"; the rewards'
+   * default). Leave `false` for the reasoning-free variant.
    * @defaultValue `false`
    */
-  readonly requireReasoning?: boolean;
+  readonly requireReasoning?: boolean | 'json';
   /**
    * Whether non-whitespace text outside the answer (other than a `<think>` block and code fences) is allowed in
    * strict mode. It is always reported in `diagnostics.extraText`.
    * @defaultValue `true`
    */
   readonly allowExtraText?: boolean;
+  /**
+   * Whether strict mode accepts candidates referred to by numeric index — RankGPT chains `[3] > [1] > …` and numbers
+   * in a JSON list — instead of their SIDs. GR2's answer cites SIDs (P1 §4.2, TR Ω), so this is off unless asked;
+   * lenient mode always reads indices.
+   * @defaultValue `false`
+   */
+  readonly allowIndices?: boolean;
   /**
    * Base of numeric ids (RankGPT `[n]` and numbers in the JSON list): 1 means `[1]` is the first candidate.
    * @defaultValue `1`
@@ -164,9 +189,16 @@ export interface CandidateIndex {
   readonly candidates: readonly string[];
   /** Number of candidates K. */
   readonly size: number;
-  /** Candidate index of an entry string (exact text or same SID codes), or -1. */
+  /**
+   * Candidate index of an entry string, exact tokens only, or -1: the candidate's text (surrounding whitespace
+   * ignored), or exactly one well-formed SID with the same codes — the spec's boundary and level tokens, whitespace
+   * allowed between them and nothing else (no title, no missing boundary, no extra level, no zero-width or bidi
+   * character). Strict parsing uses this.
+   */
   lookup(entry: string): number;
-  /** Whether an entry that is not a candidate is a well-formed SID. */
+  /** {@link CandidateIndex.lookup}, else the first SID written anywhere in the entry (boundaries optional). Lenient parsing uses this. */
+  lookupLoose(entry: string): number;
+  /** Whether an entry is exactly one well-formed SID (used to report unknown SIDs). */
   isSid(entry: string): boolean;
 }
 
@@ -175,8 +207,9 @@ interface ResolvedOptions {
   reasoningKey: string;
   rankingKey: string;
   formats: ReadonlySet<RerankFormat>;
-  requireReasoning: boolean;
+  requireReasoning: boolean | 'json';
   allowExtraText: boolean;
+  allowIndices: boolean;
   indexBase: number;
   spec: SidSpec;
   maxLength: number;
@@ -185,6 +218,12 @@ interface ResolvedOptions {
 }
 
 const FN = 'parseRerankOutput';
+
+function resolveRequireReasoning(v: unknown): boolean | 'json' {
+  if (v === undefined) return false;
+  if (v !== true && v !== false && v !== 'json') throw rangeError(FN, 'options.requireReasoning', "true, false or 'json'", v);
+  return v;
+}
 const defaultResolved = new WeakMap<object, ResolvedOptions>();
 const EMPTY_OPTIONS: ParseRerankOptions = Object.freeze({});
 
@@ -194,8 +233,8 @@ function resolveOptions(options: ParseRerankOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') throw typeError(FN, 'options', 'an object', options);
   const mode = options.mode ?? 'strict';
   if (mode !== 'strict' && mode !== 'lenient') throw rangeError(FN, 'options.mode', "one of 'strict', 'lenient'", mode);
-  const reasoningKey = options.reasoningKey ?? 'explanation';
-  const rankingKey = options.rankingKey ?? 'recommendations';
+  const reasoningKey = options.reasoningKey ?? RERANK_ANSWER_KEYS.reasoning;
+  const rankingKey = options.rankingKey ?? RERANK_ANSWER_KEYS.ranking;
   if (typeof reasoningKey !== 'string') throw typeError(FN, 'options.reasoningKey', 'a string', reasoningKey);
   if (typeof rankingKey !== 'string' || rankingKey.length === 0) {
     throw typeError(FN, 'options.rankingKey', 'a non-empty string', rankingKey);
@@ -224,8 +263,9 @@ function resolveOptions(options: ParseRerankOptions): ResolvedOptions {
     reasoningKey,
     rankingKey,
     formats: new Set(formats),
-    requireReasoning: options.requireReasoning ?? false,
+    requireReasoning: resolveRequireReasoning(options.requireReasoning),
     allowExtraText: options.allowExtraText ?? true,
+    allowIndices: options.allowIndices ?? false,
     indexBase,
     spec: validateSidSpec(options.spec ?? DEFAULT_SID_SPEC, FN),
     maxLength,
@@ -296,15 +336,21 @@ class CandidateIndexImpl implements CandidateIndex {
     }
     const e = this.exact.get(entry);
     if (e !== undefined) return e;
-    const t = entry.trim();
-    const e2 = this.exact.get(t);
-    if (e2 !== undefined) return e2;
+    if (this.reader === null) {
+      const codes = tryParseSid(entry, this.spec);
+      if (codes !== null) return this.bySid.get(sidKey(codes)) ?? -1;
+    }
+    return this.exact.get(entry.trim()) ?? -1;
+  }
+  lookupLoose(entry: string): number {
+    const i = this.lookup(entry);
+    if (i >= 0) return i;
     const m = parseSids(entry, this.spec, OPTIONAL_ONE);
     if (m.length === 0) return -1;
     return this.bySid.get(sidKey(m[0]!.codes)) ?? -1;
   }
   isSid(entry: string): boolean {
-    return parseSids(entry, this.spec, OPTIONAL_ONE).length > 0;
+    return tryParseSid(entry, this.spec) !== null;
   }
 }
 
@@ -558,11 +604,14 @@ function findRankGpt(text: string, a: number, b: number, ex: Extracted): boolean
  * Steps: split off a `<think>…</think>` block (its text is the reasoning unless the JSON has one); find the first
  * JSON object holding `rankingKey` (fences and surrounding prose are skipped), else a RankGPT chain
  * `[i] > [j] > …`, else a bare JSON list; in lenient mode, else the SIDs written after `"rankingKey"` (truncated
- * JSON) or anywhere in the answer. Each entry is matched to a candidate by exact text, by SID codes (whitespace
- * inside a SID is ignored), or as a 1-based number (`indexBase`).
+ * JSON) or anywhere in the answer. Strict mode matches each entry by exact tokens: the candidate's text, or exactly
+ * one well-formed SID with the same codes (whitespace between its tokens is ignored; anything else inside the entry
+ * — a title, a missing boundary token, a fifth level, a zero-width or bidi character — makes it out of set), or,
+ * only with `allowIndices`, a 1-based number (`indexBase`). Lenient mode also reads the first SID inside an entry.
  *
- * Strict validity (P1/TR Ω): an accepted format, exactly K entries, each candidate exactly once — plus a reasoning
- * trace if `requireReasoning`, and no extra text unless `allowExtraText`.
+ * Strict validity (P1/TR Ω): an accepted format, exactly K entries, each candidate exactly once, no numeric
+ * index unless `allowIndices` — plus a reasoning trace if `requireReasoning`, and no extra text unless
+ * `allowExtraText`. (The rewards of `gr2/rewards` default to the paper's stricter Ω; see `ParsingRewardOptions`.)
  * Never throws on `text`; throws only on invalid `candidates` or options. O(|text|) time. Options objects are cached
  * by identity: do not mutate one after passing it.
  *
@@ -576,7 +625,8 @@ function findRankGpt(text: string, a: number, b: number, ex: Extracted): boolean
  * const c = [renderSid([1, 1, 1, 1]), renderSid([2, 2, 2, 2]), renderSid([3, 3, 3, 3])];
  * const out = `<think>x</think>{"explanation": "…", "recommendations": ["${c[2]}", "${c[0]}", "${c[1]}"]}`;
  * parseRerankOutput(out, c).order;                              // [2, 0, 1]
- * parseRerankOutput('[2] > [2] > [9]', c).valid;                // false (duplicate, out of set, missing)
+ * parseRerankOutput('[3] > [1] > [2]', c).valid;                 // false (numeric indices not asked for)
+ * parseRerankOutput('[3] > [1] > [2]', c, { allowIndices: true }).order; // [2, 0, 1]
  * parseRerankOutput('[2] > [2] > [9]', c, { mode: 'lenient' }).order; // [1, 0, 2]
  * ```
  */
@@ -686,96 +736,127 @@ function fromNumber(acc: OutAcc, parsedOrder: number[], i: number, K: number, sh
   else noteOut(acc, shown, false);
 }
 
-function parseWithIndex(text: string, index: CandidateIndex, o: ResolvedOptions, notString: boolean): RerankParseResult {
-  const K = index.size;
-  const ex: Extracted = {
-    format: 'none',
-    entries: null,
-    numbers: null,
-    sidTexts: null,
-    reasoning: null,
-    spanStart: -1,
-    spanEnd: -1,
-    messages: EMPTY_STRINGS,
-  };
-  let tooLong = false;
+interface Extraction {
+  readonly ex: Extracted;
+  readonly tooLong: boolean;
+  readonly extraText: boolean;
+  readonly thinkText: string | null;
+}
+
+function emptyExtracted(): Extracted {
+  return { format: 'none', entries: null, numbers: null, sidTexts: null, reasoning: null, spanStart: -1, spanEnd: -1, messages: EMPTY_STRINGS };
+}
+
+/** Finds the answer in `text`: the fast path, else the `<think>` split and the format scanners (see {@link scanAnswer}). */
+function extractAnswer(text: string, o: ResolvedOptions, K: number, notString: boolean): Extraction {
+  const ex = emptyExtracted();
+  if (notString) {
+    addMessage(ex, 'output is not a string');
+    return { ex, tooLong: false, extraText: false, thinkText: null };
+  }
+  if (text.length > o.maxLength) {
+    addMessage(ex, `output longer than maxLength (${text.length} > ${o.maxLength}); not read`);
+    return { ex, tooLong: true, extraText: false, thinkText: null };
+  }
+  if (fastPath(text, o, ex)) return { ex, tooLong: false, extraText: false, thinkText: null };
+  return scanAnswer(text, o, K, ex);
+}
+
+/**
+ * The general scan: 1. split off `<think>…</think>`; 2. a JSON object with the ranking key, 3. a RankGPT chain,
+ * 4. a bare JSON list; 5. SIDs after the ranking key (truncated JSON) or anywhere (lenient, or `'sids'` accepted).
+ */
+function scanAnswer(text: string, o: ResolvedOptions, K: number, ex: Extracted): Extraction {
+  const n = text.length;
+  let a = 0;
   let extraText = false;
   let thinkText: string | null = null;
-  if (notString) addMessage(ex, 'output is not a string');
-  else if (text.length > o.maxLength) {
-    tooLong = true;
-    addMessage(ex, `output longer than maxLength (${text.length} > ${o.maxLength}); not read`);
-  } else if (!fastPath(text, o, ex)) {
-    // 1. <think> … </think>
-    let a = 0;
-    const n = text.length;
-    let answerOk = true;
-    const closeAt = text.indexOf('</think>');
-    const openAt = closeAt >= 0 ? text.lastIndexOf('<think>', closeAt) : text.indexOf('<think>');
-    if (closeAt >= 0) {
-      const innerStart = openAt >= 0 ? openAt + 7 : 0;
-      thinkText = text.slice(innerStart, closeAt);
-      if (openAt > 0 && hasExtraText(text, 0, openAt)) extraText = true;
-      a = closeAt + 8;
-    } else if (openAt >= 0) {
-      answerOk = false;
-      thinkText = text.slice(openAt + 7);
-      addMessage(ex, 'unterminated <think> block');
-      if (hasExtraText(text, 0, openAt)) extraText = true;
-    }
-    if (answerOk) {
-      // 2. JSON object with the ranking key, 3. RankGPT chain, 4. bare JSON list
-      let r = findJsonAnswer(text, a, n, o, ex);
-      if (r === 'none') r = findRankGpt(text, a, n, ex) ? 'ok' : 'none';
-      if (r === 'none') r = findJsonArray(text, a, n, o, ex);
-      if (r === 'deep') addMessage(ex, `JSON nested deeper than maxDepth (${o.maxDepth})`);
-      // 5. SIDs: after the ranking key (truncated JSON), else anywhere in the answer
-      if (r !== 'ok' && (!o.strict || o.formats.has('sids'))) {
-        const keyAt = text.lastIndexOf(`"${o.rankingKey}"`);
-        const from = keyAt >= a ? keyAt : a;
-        const ms = parseSids(from === 0 && a === 0 ? text : text.slice(from), o.spec, { boundaries: 'optional', maxMatches: 4 * K + 64 });
-        if (ms.length > 0) {
-          ex.format = 'sids';
-          ex.sidTexts = ms.map((m) => m.text);
-          ex.spanStart = from + ms[0]!.start;
-          ex.spanEnd = from + ms[ms.length - 1]!.end;
-        }
-      }
-      if (ex.format !== 'none' && ex.format !== 'sids') {
-        if (hasExtraText(text, a, ex.spanStart) || hasExtraText(text, ex.spanEnd, n)) extraText = true;
-      } else if (ex.format === 'sids') {
-        extraText = true;
-      } else if (hasExtraText(text, a, n)) extraText = true;
-    }
+  const closeAt = text.indexOf('</think>');
+  const openAt = closeAt >= 0 ? text.lastIndexOf('<think>', closeAt) : text.indexOf('<think>');
+  if (closeAt >= 0) {
+    thinkText = text.slice(openAt >= 0 ? openAt + 7 : 0, closeAt);
+    if (openAt > 0 && hasExtraText(text, 0, openAt)) extraText = true;
+    a = closeAt + 8;
+  } else if (openAt >= 0) {
+    thinkText = text.slice(openAt + 7);
+    addMessage(ex, 'unterminated <think> block');
+    return { ex, tooLong: false, extraText: extraText || hasExtraText(text, 0, openAt), thinkText };
   }
+  let r = findJsonAnswer(text, a, n, o, ex);
+  if (r === 'none') r = findRankGpt(text, a, n, ex) ? 'ok' : 'none';
+  if (r === 'none') r = findJsonArray(text, a, n, o, ex);
+  if (r === 'deep') addMessage(ex, `JSON nested deeper than maxDepth (${o.maxDepth})`);
+  if (r !== 'ok' && (!o.strict || o.formats.has('sids'))) findSidList(text, a, o, K, ex);
+  if (ex.format === 'sids') extraText = true;
+  else if (ex.format !== 'none') {
+    if (hasExtraText(text, a, ex.spanStart) || hasExtraText(text, ex.spanEnd, n)) extraText = true;
+  } else if (hasExtraText(text, a, n)) extraText = true;
+  return { ex, tooLong: false, extraText, thinkText };
+}
 
-  // Match entries to candidates.
+/**
+ * SIDs written after the ranking key (truncated JSON), else anywhere after `a`. Strict mode reads only whole SIDs
+ * (boundary tokens required); lenient mode also bare level-token runs.
+ */
+function findSidList(text: string, a: number, o: ResolvedOptions, K: number, ex: Extracted): void {
+  const keyAt = text.lastIndexOf(`"${o.rankingKey}"`);
+  const from = keyAt >= a ? keyAt : a;
+  const ms = parseSids(from === 0 ? text : text.slice(from), o.spec, {
+    boundaries: o.strict ? 'required' : 'optional',
+    maxMatches: 4 * K + 64,
+  });
+  if (ms.length === 0) return;
+  ex.format = 'sids';
+  ex.sidTexts = ms.map((m) => m.text);
+  ex.spanStart = from + ms[0]!.start;
+  ex.spanEnd = from + ms[ms.length - 1]!.end;
+}
+
+interface Matched {
+  readonly parsedOrder: number[];
+  readonly acc: OutAcc;
+  /** Some entry referred to a candidate by a numeric index (RankGPT `[n]`, a number in a JSON list). */
+  readonly numeric: boolean;
+}
+
+/**
+ * Matches the extracted entries to candidate indices. Strict mode matches exact tokens only
+ * ({@link CandidateIndex.lookup}); lenient mode also reads the first SID inside an entry ({@link CandidateIndex.lookupLoose}).
+ */
+function matchEntries(ex: Extracted, index: CandidateIndex, o: ResolvedOptions): Matched {
+  const K = index.size;
   const parsedOrder: number[] = [];
   const acc: OutAcc = { outOfSet: EMPTY_STRINGS, unknownSids: EMPTY_STRINGS, count: 0, sidCount: 0, max: o.maxDiagnostics };
+  let numeric = false;
+  const find = (e: string): number => (o.strict ? index.lookup(e) : index.lookupLoose(e));
   if (ex.entries) {
     const entries = ex.entries;
     for (let j = 0; j < entries.length; j++) {
       const e = entries[j];
       if (typeof e === 'string') {
-        const i = index.lookup(e);
+        const i = find(e);
         if (i >= 0) parsedOrder.push(i);
         else noteOut(acc, e.length > 200 ? e.slice(0, 200) + '…' : e, index.isSid(e));
-      } else if (typeof e === 'number') fromNumber(acc, parsedOrder, e - o.indexBase, K, String(e));
-      else noteOut(acc, JSON.stringify(e)?.slice(0, 200) ?? String(e), false);
+      } else if (typeof e === 'number') {
+        numeric = true;
+        fromNumber(acc, parsedOrder, e - o.indexBase, K, String(e));
+      } else noteOut(acc, JSON.stringify(e)?.slice(0, 200) ?? String(e), false);
     }
   } else if (ex.numbers) {
+    numeric = true;
     for (const v of ex.numbers) fromNumber(acc, parsedOrder, v - o.indexBase, K, `[${v}]`);
   } else if (ex.sidTexts) {
     for (const t of ex.sidTexts) {
-      const i = index.lookup(t);
+      const i = find(t);
       if (i >= 0) parsedOrder.push(i);
       else noteOut(acc, t, true);
     }
   }
-  const outOfSet = acc.outOfSet;
-  const unknownSids = acc.unknownSids;
-  const outOfSetCount = acc.count;
-  const unknownSidCount = acc.sidCount;
+  return { parsedOrder, acc, numeric };
+}
+
+/** Candidates that appear more than once (each listed once) and candidates that never appear, in input order. */
+function coverage(parsedOrder: readonly number[], K: number): { duplicates: number[]; missing: number[] } {
   let duplicates: number[] = EMPTY_NUMBERS;
   let missing: number[] = EMPTY_NUMBERS;
   if (K <= 30) {
@@ -796,71 +877,82 @@ function parseWithIndex(text: string, index: CandidateIndex, o: ResolvedOptions,
       missing = [];
       for (let i = 0; i < K; i++) if ((once & (1 << i)) === 0) missing.push(i);
     }
-  } else {
-    duplicates = [];
-    missing = [];
-    const seen = new Uint8Array(K);
-    for (const i of parsedOrder) {
-      if (seen[i] === 1) {
-        duplicates.push(i);
-        seen[i] = 2;
-      } else if (seen[i] === 0) seen[i] = 1;
-    }
-    for (let i = 0; i < K; i++) if (seen[i] === 0) missing.push(i);
+    return { duplicates, missing };
   }
+  duplicates = [];
+  missing = [];
+  const seen = new Uint8Array(K);
+  for (const i of parsedOrder) {
+    if (seen[i] === 1) {
+      duplicates.push(i);
+      seen[i] = 2;
+    } else if (seen[i] === 0) seen[i] = 1;
+  }
+  for (let i = 0; i < K; i++) if (seen[i] === 0) missing.push(i);
+  return { duplicates, missing };
+}
 
+/** The lenient repair: first occurrences in order, then the missing candidates in input order. */
+function repairOrder(parsedOrder: readonly number[], K: number): { order: number[]; fallback: boolean } {
+  const order: number[] = [];
+  const used = new Uint8Array(K);
+  for (const i of parsedOrder) {
+    if (used[i] === 0) {
+      used[i] = 1;
+      order.push(i);
+    }
+  }
+  const fallback = order.length === 0;
+  for (let i = 0; i < K; i++) if (used[i] === 0) order.push(i);
+  return { order, fallback };
+}
+
+function parseWithIndex(text: string, index: CandidateIndex, o: ResolvedOptions, notString: boolean): RerankParseResult {
+  const K = index.size;
+  const { ex, tooLong, extraText, thinkText } = extractAnswer(text, o, K, notString);
+  const { parsedOrder, acc, numeric } = matchEntries(ex, index, o);
+  const { duplicates, missing } = coverage(parsedOrder, K);
   const unparsable = ex.format === 'none';
   const reasoning = ex.reasoning ?? ex.think ?? thinkText;
   const missingReasoning = reasoning === null || reasoning.trim().length === 0;
+  const formatOk = o.formats.has(ex.format as RerankFormat);
+  const indicesOk = !numeric || o.allowIndices;
   if (unparsable && ex.messages.length === 0) addMessage(ex, 'no ranking found');
   if (duplicates.length > 0) addMessage(ex, `duplicate candidates: ${duplicates.join(', ')}`);
   if (missing.length > 0 && !unparsable) addMessage(ex, `missing candidates: ${missing.join(', ')}`);
-  if (outOfSetCount > 0) addMessage(ex, `${outOfSetCount} out-of-set entries (${unknownSidCount} well-formed SIDs)`);
-
+  if (acc.count > 0) addMessage(ex, `${acc.count} out-of-set entries (${acc.sidCount} well-formed SIDs)`);
+  if (!unparsable && !formatOk) addMessage(ex, `format '${ex.format}' not accepted`);
+  if (!indicesOk) addMessage(ex, 'numeric indices not accepted (allowIndices: false)');
+  const reasoningOk =
+    o.requireReasoning === false || (o.requireReasoning === 'json' ? ex.reasoning !== null && ex.reasoning.trim().length > 0 : !missingReasoning);
+  if (!reasoningOk) addMessage(ex, o.requireReasoning === 'json' ? 'no reasoning in the JSON answer' : 'no reasoning');
+  if (!o.allowExtraText && extraText) addMessage(ex, 'extra text outside the answer');
   const valid =
     !unparsable &&
-    o.formats.has(ex.format as RerankFormat) &&
+    formatOk &&
+    indicesOk &&
     duplicates.length === 0 &&
     missing.length === 0 &&
-    outOfSetCount === 0 &&
+    acc.count === 0 &&
     parsedOrder.length === K &&
-    (!o.requireReasoning || !missingReasoning) &&
+    reasoningOk &&
     (o.allowExtraText || !extraText);
-  if (!unparsable && !o.formats.has(ex.format as RerankFormat)) addMessage(ex, `format '${ex.format}' not accepted`);
-  if (o.requireReasoning && missingReasoning) addMessage(ex, 'no reasoning');
-  if (!o.allowExtraText && extraText) addMessage(ex, 'extra text outside the answer');
-
-  let order: number[] | null;
-  let fallback = false;
-  if (valid) order = parsedOrder;
-  else if (o.strict) order = null;
-  else {
-    order = [];
-    const used = new Uint8Array(K);
-    for (const i of parsedOrder) {
-      if (used[i] === 0) {
-        used[i] = 1;
-        order.push(i);
-      }
-    }
-    fallback = order.length === 0;
-    for (let i = 0; i < K; i++) if (used[i] === 0) order.push(i);
-  }
+  const repaired = valid || o.strict ? null : repairOrder(parsedOrder, K);
   return {
     valid,
-    order,
+    order: valid ? parsedOrder : repaired === null ? null : repaired.order,
     parsedOrder,
     reasoning,
     format: ex.format,
     diagnostics: {
       unparsable,
-      fallback,
+      fallback: repaired?.fallback ?? false,
       duplicates,
       missing,
-      outOfSet,
-      outOfSetCount,
-      unknownSids,
-      unknownSidCount,
+      outOfSet: acc.outOfSet,
+      outOfSetCount: acc.count,
+      unknownSids: acc.unknownSids,
+      unknownSidCount: acc.sidCount,
       extraText,
       missingReasoning,
       tooLong,

@@ -102,29 +102,29 @@ export function combineRewards<S>(
 }
 
 /**
- * Pays `reward` only where `when(sample)` holds and `otherwise` elsewhere — the building block of GR2's conditional
+ * Pays `reward` only when `when(sample)` holds and `otherwise` elsewhere — the building block of GR2's conditional
  * verifiable reward (the format bonus paid only when the ranking condition holds, P1 §6.3 / TR §6.4).
  * Use `0` for "condition not met"; `null` only for "not applicable".
  *
  * @param when - Per-sample predicate `(sample, index) => boolean`.
  * @param reward - Reward paid where the predicate holds.
  * @param otherwise - A constant or a reward for the other samples. @defaultValue `0`
- * @param options - `name` of the result. @defaultValue `'conditional(<reward name>)'`
+ * @param options - `name` of the result. @defaultValue `'when(<reward name>)'`
  * @returns The conditional reward.
  * @throws TypeError if `when` or `reward` is not a function or `otherwise` is neither a number, null nor a reward.
  * @example
  * ```ts
  * const promotedOrFirst = (s: RerankSample) => { … };
- * const r = combineRewards([createRankPromotionReward(), { reward: conditional(promotedOrFirst, createFormatReward()), weight: 0.2 }]);
+ * const r = combineRewards([createRankPromotionReward(), { reward: rewardWhen(promotedOrFirst, createFormatReward()), weight: 0.2 }]);
  * ```
  */
-export function conditional<S>(
+export function rewardWhen<S>(
   when: (sample: S, index: number) => boolean,
   reward: Reward<S>,
   otherwise: number | null | Reward<S> = 0,
   options: { readonly name?: string } = {},
 ): Reward<S> {
-  const fn = 'conditional';
+  const fn = 'rewardWhen';
   if (typeof when !== 'function') throw typeError(fn, 'when', 'a function', when);
   if (typeof reward !== 'function') throw typeError(fn, 'reward', 'a reward function', reward);
   if (otherwise !== null && typeof otherwise !== 'number' && typeof otherwise !== 'function') {
@@ -132,7 +132,7 @@ export function conditional<S>(
   }
   if (typeof otherwise === 'number' && !Number.isFinite(otherwise)) throw rangeError(fn, 'otherwise', 'finite', otherwise);
   const inner = rewardName(reward);
-  const name = options.name ?? `conditional(${inner})`;
+  const name = options.name ?? `when(${inner})`;
   return defineReward(name, (samples: readonly S[], context?: RewardContext) => {
     const mask = samples.map((s, i) => Boolean(when(s, i)));
     const outs: (readonly RewardValue[] | Promise<readonly RewardValue[]>)[] = [reward(samples, context)];

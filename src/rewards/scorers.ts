@@ -1,7 +1,11 @@
 /**
  * Pure per-sample reward scorers of GR2 (P1 §6.1–6.3, TR §6.4 / Eq. 5–7 and Eq. 10–11, DAPO Eq. 13): plain numbers
  * in, one number out. The batch {@link Reward}s in `factories.ts` are built on these; trainers can call them
- * directly on permutations (no text parsing).
+ * directly on ranks or permutations (no text parsing).
+ *
+ * Naming: a scorer that computes a whole reward is `<name>Score` (`naiveScore`, `conditionalScore`,
+ * `conditionalSlateScore`, `compressorScore`) and its batch reward is `create<Name>Reward`; a scorer named after a
+ * paper quantity keeps that name (`rankPromotion`, `slateAuc`, `slateNdcg`, `overlongPenalty`).
  *
  * @packageDocumentation
  */
@@ -38,7 +42,7 @@ export function rankPromotion(preRank: number, outRank: number, n: number): numb
   return (preRank - outRank) / n;
 }
 
-/** Options of the P1 rewards ({@link conditionalReward}, {@link naiveReward}). */
+/** Options of the P1 rewards ({@link conditionalScore}, {@link naiveScore}). */
 export interface P1RewardOptions {
   /**
    * Weight α of the format reward Ω.
@@ -47,7 +51,7 @@ export interface P1RewardOptions {
   readonly alpha?: number;
   /**
    * Reading of the rank-1 case of the conditional bonus: `'strict'` pays it when the target was first and stays
-   * first (D-GR2), `'loose'` whenever it was first in the input (S1/S9). Ignored by {@link naiveReward}.
+   * first (D-GR2), `'loose'` whenever it was first in the input (S1/S9). Ignored by {@link naiveScore}.
    * @defaultValue `'strict'`
    */
   readonly variant?: 'strict' | 'loose';
@@ -108,22 +112,23 @@ function resolveP1Cached(fn: string, options: P1RewardOptions): ResolvedP1 {
  * @throws TypeError / RangeError on invalid ranks, `n` or options.
  * @example
  * ```ts
- * conditionalReward(3, 3, 10); // 0   (copying the input: no bonus)
- * conditionalReward(3, 1, 10); // 0.4 (0.2 promotion + 0.2 bonus)
- * conditionalReward(3, null, 10); // -1 (invalid)
+ * conditionalScore(3, 3, 10); // 0   (copying the input: no bonus)
+ * conditionalScore(3, 1, 10); // 0.4 (0.2 promotion + 0.2 bonus)
+ * conditionalScore(3, null, 10); // -1 (invalid)
+ * conditionalScore(3, outputRank([2, 0, 1, 3], 2, 4), 4); // 0.7 — from a permutation
  * ```
  */
-export function conditionalReward(
+export function conditionalScore(
   preRank: number,
   outRank: number | null,
   n: number,
   options: P1RewardOptions = NO_OPTIONS,
 ): number {
-  const o = resolveP1Cached('conditionalReward', options);
-  assertPositiveInteger('conditionalReward', 'n', n);
-  assertRank('conditionalReward', 'preRank', preRank, n);
+  const o = resolveP1Cached('conditionalScore', options);
+  assertPositiveInteger('conditionalScore', 'n', n);
+  assertRank('conditionalScore', 'preRank', preRank, n);
   if (outRank === null) return o.invalidReward;
-  assertRank('conditionalReward', 'outRank', outRank, n);
+  assertRank('conditionalScore', 'outRank', outRank, n);
   return conditionalCore(preRank, outRank, n, o);
 }
 
@@ -146,49 +151,44 @@ export function conditionalCore(preRank: number, outRank: number, n: number, o: 
  * @throws TypeError / RangeError on invalid ranks, `n` or options.
  * @example
  * ```ts
- * naiveReward(3, 3, 10); // 0.2 — copying the input is paid
+ * naiveScore(3, 3, 10); // 0.2 — copying the input is paid
  * ```
  */
-export function naiveReward(preRank: number, outRank: number | null, n: number, options: P1RewardOptions = NO_OPTIONS): number {
-  const o = resolveP1Cached('naiveReward', options);
-  assertPositiveInteger('naiveReward', 'n', n);
-  assertRank('naiveReward', 'preRank', preRank, n);
+export function naiveScore(preRank: number, outRank: number | null, n: number, options: P1RewardOptions = NO_OPTIONS): number {
+  const o = resolveP1Cached('naiveScore', options);
+  assertPositiveInteger('naiveScore', 'n', n);
+  assertRank('naiveScore', 'preRank', preRank, n);
   if (outRank === null) return o.invalidReward;
-  assertRank('naiveReward', 'outRank', outRank, n);
+  assertRank('naiveScore', 'outRank', outRank, n);
   return (preRank - outRank) / n + o.alpha;
 }
 
 /**
- * Fast path of {@link conditionalReward} for trainers that already hold the output as a permutation of candidate
- * indices (no text parsing): `order[i]` is the candidate index placed at rank i+1.
- * An `order` that is `null` or not a permutation of `0..k−1` is an invalid output.
+ * The target's 1-based rank r^o in an output permutation, the `outRank` of {@link conditionalScore},
+ * {@link naiveScore} and {@link rankPromotion} for trainers that hold the output as candidate indices (no text
+ * parsing): `order[i]` is the candidate index placed at rank i+1. `null` — an invalid output — when `order` is
+ * `null` or not a permutation of `0..k−1`.
  *
- * @param order - Candidate indices, best first, or `null` (invalid output).
+ * @param order - Candidate indices, best first, or `null`.
  * @param targetIndex - 0-based input index of the target (its pre-rank is `targetIndex + 1`).
  * @param k - Number of candidates.
- * @param options - See {@link P1RewardOptions}.
- * @returns The conditional reward.
+ * @returns The rank in `[1, k]`, or `null`.
  * @throws TypeError / RangeError if `k` or `targetIndex` is invalid (never for a bad `order`).
  * @example
  * ```ts
- * conditionalRewardFromOrder([2, 0, 1, 3], 2, 4); // 0.7 = (3 − 1)/4 + 0.2
+ * outputRank([2, 0, 1, 3], 2, 4); // 1
+ * outputRank([2, 2, 1, 3], 2, 4); // null (not a permutation)
  * ```
  */
-export function conditionalRewardFromOrder(
-  order: ArrayLike<number> | null,
-  targetIndex: number,
-  k: number,
-  options: P1RewardOptions = NO_OPTIONS,
-): number {
-  const o = resolveP1Cached('conditionalRewardFromOrder', options);
-  assertPositiveInteger('conditionalRewardFromOrder', 'k', k);
+export function outputRank(order: ArrayLike<number> | null, targetIndex: number, k: number): number | null {
+  assertPositiveInteger('outputRank', 'k', k);
   if (typeof targetIndex !== 'number' || !Number.isInteger(targetIndex) || targetIndex < 0 || targetIndex >= k) {
-    throw rangeError('conditionalRewardFromOrder', 'targetIndex', `an integer in [0, ${k - 1}]`, targetIndex);
+    throw rangeError('outputRank', 'targetIndex', `an integer in [0, ${k - 1}]`, targetIndex);
   }
-  if (order === null || !isPermutation(order, k)) return o.invalidReward;
+  if (order === null || !isPermutation(order, k)) return null;
   let pos = 0;
   while (order[pos] !== targetIndex) pos++;
-  return conditionalCore(targetIndex + 1, pos + 1, k, o);
+  return pos + 1;
 }
 
 /** @internal labels → Map of positive labels (validated). */
@@ -267,7 +267,7 @@ function gradedNdcg(order: ArrayLike<number>, m: Map<number, number>, k: number)
   return ndcgAtK(Array.from(order), m, k, { gain: 'exponential', noRelevant: 'zero' });
 }
 
-/** Options of {@link conditionalSlateReward}. */
+/** Options of {@link conditionalSlateScore}. */
 export interface SlateRewardOptions {
   /**
    * Ranking term: per-impression AUC (TR Eq. 5) or graded NDCG (Eq. 6).
@@ -280,13 +280,17 @@ export interface SlateRewardOptions {
    */
   readonly alpha?: number;
   /**
-   * TR's identity zeroing: an output equal to the input order earns only α unless the input order was already
-   * optimal (metric = 1).
+   * TR's identity zeroing (Eq. 7): an output equal to the input order earns only α unless the input order was
+   * already optimal, R_AUC(identity, y) = 1 — with binary relevance y = label > 0, in both metric modes (a graded
+   * slate whose positives all precede its negatives is optimal for Eq. 7 even when the grades are not sorted).
+   * When R_AUC is undefined (no positive or no negative) the identity is not zeroed.
    * @defaultValue `true`
    */
   readonly identityZeroing?: boolean;
   /**
-   * Reward of an invalid output: TR's Ω-gate gives R_rank := 0 and α·Ω = 0.
+   * Reward of an invalid output: TR's Ω-gate gives R_rank := 0 and α·Ω = 0. Where the metric is undefined (AUC on
+   * a slate without a positive or without a negative) the reward is `null` whatever the output — valid or not —
+   * in the scorer and the batch reward alike: the slate is not applicable (TR filters such slates upstream).
    * @defaultValue `0`
    */
   readonly invalidReward?: number;
@@ -301,7 +305,8 @@ export interface SlateRewardOptions {
  * The Technical Report's conditional verifiable reward for multi-positive slates (TR Eq. 7): the ranking term is
  * gated on Ω (invalid → `invalidReward`) and zeroed for an identity output when the input order was not optimal.
  *
- * R = invalidReward if Ω = 0;  R = α if π = identity ∧ metric(identity) < 1;  R = metric(π) + α otherwise.
+ * R = null if the metric is undefined (AUC without a positive or a negative);  R = invalidReward if Ω = 0;
+ * R = α if π = identity ∧ R_AUC(identity, y) < 1;  R = metric(π) + α otherwise.
  *
  * @param order - Candidate indices best first, or `null` / a non-permutation for an invalid output.
  * @param labels - Labels (binary for AUC, graded for NDCG) in input order.
@@ -310,24 +315,25 @@ export interface SlateRewardOptions {
  * @throws RangeError on invalid labels or options (never for a bad `order`).
  * @example
  * ```ts
- * conditionalSlateReward([0, 1, 2, 3], [0, 1, 0, 0]); // 0.2 (identity, input not optimal: α only)
- * conditionalSlateReward([1, 0, 2, 3], [0, 1, 0, 0]); // 1.2 (AUC 1 + α)
+ * conditionalSlateScore([0, 1, 2, 3], [0, 1, 0, 0]); // 0.2 (identity, input not optimal: α only)
+ * conditionalSlateScore([1, 0, 2, 3], [0, 1, 0, 0]); // 1.2 (AUC 1 + α)
+ * conditionalSlateScore([0, 1, 2], [1, 2, 0], { metric: 'ndcg' }); // 0.9967 (NDCG 0.7967 + α: R_AUC(identity) = 1, not zeroed)
+ * conditionalSlateScore(null, [1, 1, 1]); // null (AUC undefined: not applicable, valid or not)
  * ```
  */
-export function conditionalSlateReward(
+export function conditionalSlateScore(
   order: ArrayLike<number> | null,
   labels: ArrayLike<number>,
   options: SlateRewardOptions = {},
 ): number | null {
-  const fn = 'conditionalSlateReward';
+  const fn = 'conditionalSlateScore';
   if (order !== null) checkArrayLike(fn, 'order', order);
   checkArrayLike(fn, 'labels', labels);
   checkOptions(fn, options, ['metric', 'alpha', 'identityZeroing', 'invalidReward', 'k']);
   const o = resolveSlate(fn, options);
   const K = labels.length;
   const m = labelsToMap(fn, labels);
-  if (order === null || !isPermutation(order, K)) return o.invalidReward;
-  return slateCore(order, m, K, o);
+  return slateScoreOf(order, m, K, o);
 }
 
 interface ResolvedSlate {
@@ -356,11 +362,27 @@ function slateMetric(order: ArrayLike<number>, m: Map<number, number>, K: number
   return o.metric === 'auc' ? aucOrNull(order, m) : gradedNdcg(order, m, o.k ?? Math.max(1, K));
 }
 
-/** @internal */
-export function slateCore(order: ArrayLike<number>, m: Map<number, number>, K: number, o: ResolvedSlate): number | null {
+/** Whether R_AUC(identity, y) < 1 with y = label > 0: some negative precedes a positive (false when AUC is undefined). */
+function identityBelowOptimal(m: Map<number, number>, K: number): boolean {
+  let seenNegative = false;
+  for (let i = 0; i < K; i++) {
+    if (m.has(i)) {
+      if (seenNegative) return true;
+    } else seenNegative = true;
+  }
+  return false;
+}
+
+/**
+ * @internal The slate reward of one output (shared by the scorer and the batch rewards): `null` where AUC is
+ * undefined, valid or not; `invalidReward` for an invalid output; else TR Eq. 7.
+ */
+export function slateScoreOf(order: ArrayLike<number> | null, m: Map<number, number>, K: number, o: ResolvedSlate): number | null {
+  if (o.metric === 'auc' && (m.size === 0 || m.size === K)) return null;
+  if (order === null || !isPermutation(order, K)) return o.invalidReward;
   const v = slateMetric(order, m, K, o);
   if (v === null) return null;
-  if (o.identityZeroing && isIdentityOrder(order) && v < 1 - 1e-12) return o.alpha;
+  if (o.identityZeroing && isIdentityOrder(order) && identityBelowOptimal(m, K)) return o.alpha;
   return v + o.alpha;
 }
 
@@ -391,7 +413,7 @@ export function overlongPenalty(length: number, maxLength: number, cacheLength: 
   return -factor;
 }
 
-/** Inputs of {@link compressorReward}: the judge's verdict and the two lengths (tokens). */
+/** Inputs of {@link compressorScore}: the judge's verdict and the two lengths (tokens). */
 export interface CompressorJudgement {
   /** s: can the ranking task still be solved from the compressed input? */
   readonly solvable: boolean;
@@ -407,7 +429,7 @@ export interface CompressorJudgement {
   readonly ellipsisPenalty?: number;
 }
 
-/** Options of {@link compressorReward}. */
+/** Options of {@link compressorScore}. */
 export interface CompressorRewardOptions {
   /**
    * Weight α of the compression term.
@@ -442,12 +464,12 @@ export interface CompressorRewardOptions {
  * @throws TypeError / RangeError on out-of-range scores, lengths or options.
  * @example
  * ```ts
- * compressorReward({ solvable: true, preservation: 6, quality: 9, originalLength: 1000, compressedLength: 180 });
+ * compressorScore({ solvable: true, preservation: 6, quality: 9, originalLength: 1000, compressedLength: 180 });
  * // 0.83
  * ```
  */
-export function compressorReward(judgement: CompressorJudgement, options: CompressorRewardOptions = {}): number {
-  const fn = 'compressorReward';
+export function compressorScore(judgement: CompressorJudgement, options: CompressorRewardOptions = {}): number {
+  const fn = 'compressorScore';
   if (judgement === null || typeof judgement !== 'object') throw typeError(fn, 'judgement', 'an object', judgement);
   checkOptions(fn, options, ['alpha', 'ellipsisPenalty', 'scoreScale', 'normalisation']);
   const alpha = options.alpha ?? 0.5;

@@ -35,7 +35,10 @@ export interface RerankSample {
    * highest relevance (> 0), the first in input order on ties.
    */
   readonly target?: string;
-  /** Length of the completion in tokens, for length penalties. When absent they use `completion.length`. */
+  /**
+   * Length of the completion in **tokens**, for length penalties. When absent, `createOverlongPenalty` counts them
+   * with its `countTokens` option, or throws: characters are never taken for tokens.
+   */
   readonly completionLength?: number;
 }
 

@@ -118,20 +118,32 @@ export interface PolicyLossOptions extends BackendOption {
    */
   readonly klCoef?: number;
   /**
-   * KL estimator from sampled-token log-probs, with `x = log π_ref − log π_θ` (clamped to ±`logRatioClamp`):
-   * `'k1'` = `−x`, `'k2'` = `x²/2`, `'k3'` = `eˣ − x − 1` (verl `low_var_kl`). `'full'` (OPD only) uses the full
-   * rows: `KL_t = Σ_v p_v (log p_v − log q_v)`.
+   * How the KL term `β·KL` is estimated and differentiated.
+   * - `'k1'` = `−x`, `'k2'` = `x²/2`, `'k3'` = `eˣ − x − 1` (verl `low_var_kl`), with `x = log π_ref − log π_θ` of the
+   *   sampled token (clamped to ±`logRatioClamp`): a **pathwise** penalty added to each token's loss and
+   *   differentiated through `log π_θ`. On the policy's own samples, in expectation over the sampled token, the
+   *   gradient of k1 is **zero** and that of k3 is the gradient of the **forward** KL(π_ref ‖ π_θ) (`p − q` on the
+   *   logits); k2's is that of ½·E[x²]. GRPO's KL-to-reference uses k3 this way (its paper's choice).
+   * - `'sampled'` (OPD only; TR Eq. 4 from sampled-token teacher log-probs): the **score-function** form of the
+   *   reverse KL(π_θ ‖ π_T): `−β·(log π_θ − log π_T)` is added to each token's advantage as a constant
+   *   (stop-gradient), so the token's gradient is `−w·ρ·(A − β·(log π_θ − log π_T))` through the clipped surrogate.
+   *   On-policy (ρ = 1) its expectation over the sampled token is exactly `β·∇KL(π_θ ‖ π_T)`.
+   * - `'full'` (OPD only): the exact reverse KL of the full rows, `KL_t = Σ_v p_v (log p_v − log q_v)`.
    * @defaultValue `'k3'`; for `'opd'`, `'full'` when both full-row inputs are given (or one of them without
-   * `teacherLogProbs`)
+   * `teacherLogProbs`), else `'sampled'`
    */
-  readonly klEstimator?: KlEstimator | 'full';
+  readonly klEstimator?: KlEstimator | 'full' | 'sampled';
   /** Bound of the log-ratio clamp applied before `exp` (verl). @defaultValue `20` */
   readonly logRatioClamp?: number;
   /** Masked-in tokens of the whole batch, for `'token-mean'` over micro-batches. @defaultValue the local count */
   readonly globalTokenCount?: number;
   /** Non-empty sequences of the whole batch, for the `'seq-mean-*'` modes. @defaultValue the local count */
   readonly globalSequenceCount?: number;
-  /** The constant `C` of `'seq-mean-token-sum-norm'` (keep it fixed during training). @defaultValue `seqLen` */
+  /**
+   * The constant `C` of `'seq-mean-token-sum-norm'` (Dr.GRPO): the fixed generation budget, i.e. the max new tokens
+   * of the rollouts. Required with that aggregation — a default such as the padded length of the batch would move
+   * the loss scale with padding, which Dr.GRPO's constant exists to avoid. Ignored by the other aggregations.
+   */
   readonly normConstant?: number;
   /** Compute dtype. @defaultValue `'float64'` */
   readonly dtype?: RlDType;
@@ -176,9 +188,15 @@ export interface PolicyLossMetrics {
   readonly ratioMax: number;
   /** The aggregated policy-gradient part of the loss. */
   readonly pgLoss: number;
-  /** The aggregated KL part before β (0 without a KL term). */
+  /**
+   * The aggregated KL part before β (0 without a KL term). With `'sampled'` the KL sits in the advantages, so it is
+   * already inside `loss` and `pgLoss`; `klLoss` then reports its aggregated k1 estimate, for logging only.
+   */
   readonly klLoss: number;
-  /** Mean per-token KL estimate (0 without a KL term). */
+  /**
+   * Mean per-token KL estimate (0 without a KL term): the estimator's value for k1/k2/k3, the exact row KL for
+   * `'full'`, and the k1 estimate `log π_θ − log π_T` (unbiased for the reverse KL) for `'sampled'`.
+   */
   readonly kl: number;
   /** Mean token entropy `−Σ_v p_v log p_v`, when `logits` or `fullLogProbs` are given. */
   readonly entropy?: number;
@@ -219,7 +237,7 @@ interface LossDefaults {
   readonly teacher: boolean;
 }
 
-const KL_ESTIMATORS = ['k1', 'k2', 'k3', 'full'] as const;
+const KL_ESTIMATORS = ['k1', 'k2', 'k3', 'full', 'sampled'] as const;
 
 function isMatrixLike(x: unknown): boolean {
   if (Array.isArray(x)) return x.length > 0 && typeof x[0] === 'object' && x[0] !== null;
@@ -314,8 +332,8 @@ export function logProbGradToLogitGrad(fullLogProbs: FullLogProbs, gradFullLogPr
  * `seq_weights` input of the `policyLoss` kernel and of the graph written by `exportPolicyLossOnnx`):
  * `'token-mean'` `1/N`; `'seq-mean-token-mean'` `1/(L_b·S)`; `'seq-mean-token-sum'` `1/S`;
  * `'seq-mean-token-sum-norm'` `1/(S·C)` — with `L_b = Σ_t m_{b,t}`, `N` = `globalTokenCount` (default `Σ L_b`),
- * `S` = `globalSequenceCount` (default the number of sequences with `L_b > 0`), `C` = `normConstant` (default
- * `seqLen`). Empty sequences get 0.
+ * `S` = `globalSequenceCount` (default the number of sequences with `L_b > 0`), `C` = `normConstant` (required for
+ * that mode: the fixed generation budget, max new tokens). Empty sequences get 0.
  *
  * @param fn - function name for error messages.
  * @param mask - `[batch·seqLen]` 0/1 mask.
@@ -326,7 +344,8 @@ export function logProbGradToLogitGrad(fullLogProbs: FullLogProbs, gradFullLogPr
  * @param dtype - array type of the result.
  * @param precomputedLengths - `[batch]` `L_b` when already known (filled in place otherwise).
  * @returns the weights and the local token / sequence counts.
- * @throws RangeError when a global count is below the local one or `normConstant ≤ 0`.
+ * @throws RangeError when a global count is below the local one or `normConstant ≤ 0`; TypeError when the mode is
+ *   `'seq-mean-token-sum-norm'` and `normConstant` is missing.
  * @example
  * ```ts
  * aggregationWeights('f', Float64Array.from([1, 1, 1, 0]), 2, 2, 'seq-mean-token-mean', {}, 'float64').weights;
@@ -356,8 +375,13 @@ export function aggregationWeights(
   }
   const N = resolveGlobalCount(fn, 'globalTokenCount', options.globalTokenCount, tokens, 'token');
   const S = resolveGlobalCount(fn, 'globalSequenceCount', options.globalSequenceCount, sequences, 'sequence');
-  const C = options.normConstant ?? seqLen;
-  if (options.normConstant !== undefined) assertFiniteNumber(fn, 'normConstant', C, { min: 0, minExclusive: true });
+  const C = options.normConstant ?? NaN;
+  if (aggregation === 'seq-mean-token-sum-norm') {
+    if (options.normConstant === undefined) {
+      throw typeError(fn, 'normConstant', "given with aggregation 'seq-mean-token-sum-norm'", undefined, 'Pass the fixed generation budget (max new tokens) of the rollouts: Dr.GRPO divides by a constant, not by the padded length of the batch.');
+    }
+    assertFiniteNumber(fn, 'normConstant', C, { min: 0, minExclusive: true });
+  }
   const weights = allocFloat(dtype, batch);
   for (let b = 0; b < batch; b++) {
     const L = lengths[b]!;
@@ -402,8 +426,19 @@ export function resolveClipOptions(
   return { epsilonLow, epsilonHigh, dualClip };
 }
 
-function resolveLoss(fn: string, defaults: LossDefaults, inputs: PolicyLossInputs, options: PolicyLossOptions) {
-  if (typeof inputs !== 'object' || inputs === null) throw typeError(fn, 'inputs', 'an object', inputs);
+/** The scalar options of a loss, defaulted and checked. */
+interface Hyper {
+  readonly dtype: RlDType;
+  readonly epsilonLow: number;
+  readonly epsilonHigh: number;
+  readonly dualClip: number;
+  readonly aggregation: Aggregation;
+  readonly klCoef: number;
+  readonly logRatioClamp: number;
+  readonly checkFinite: boolean;
+}
+
+function resolveHyper(fn: string, defaults: LossDefaults, options: PolicyLossOptions): Hyper {
   if (typeof options !== 'object' || options === null) throw typeError(fn, 'options', 'an object', options);
   const dtype = options.dtype ?? 'float64';
   assertOneOf(fn, 'dtype', dtype, ['float64', 'float32'] as const);
@@ -414,61 +449,84 @@ function resolveLoss(fn: string, defaults: LossDefaults, inputs: PolicyLossInput
   assertFiniteNumber(fn, 'klCoef', klCoef, { min: 0 });
   const logRatioClamp = options.logRatioClamp ?? 20;
   assertFiniteNumber(fn, 'logRatioClamp', logRatioClamp, { min: 0, minExclusive: true });
-  const checkFinite = options.checkFinite ?? true;
+  return { dtype, epsilonLow, epsilonHigh, dualClip, aggregation, klCoef, logRatioClamp, checkFinite: options.checkFinite ?? true };
+}
 
+/** The `[batch, seqLen]` token inputs, converted to the dtype and checked (shapes, 0/1 mask, finiteness). */
+interface Tokens {
+  readonly B: number;
+  readonly T: number;
+  readonly logProbs: TokenMatrix;
+  readonly oldLogProbs: TokenMatrix;
+  readonly mask: TokenMatrix;
+  readonly advantages: FloatArray;
+  readonly perTokenAdvantages: boolean;
+  /** `[batch]` masked-in tokens per sequence. */
+  readonly lengths: Float64Array;
+}
+
+function resolveMask(fn: string, inputs: PolicyLossInputs, dtype: RlDType, B: number, T: number): TokenMatrix {
+  if (inputs.mask === undefined) {
+    const ones = allocFloat(dtype, B * T);
+    ones.fill(1);
+    return { data: ones, rows: B, cols: T };
+  }
+  const mask = toTokenMatrix(inputs.mask, 'mask', fn, dtype);
+  assertSameShape(fn, 'mask', mask, B, T, 'logProbs');
+  return mask;
+}
+
+function resolveAdvantages(fn: string, inputs: PolicyLossInputs, dtype: RlDType, B: number, T: number): { advantages: FloatArray; perToken: boolean } {
+  if (isMatrixLike(inputs.advantages)) {
+    const a = toTokenMatrix(inputs.advantages, 'advantages', fn, dtype);
+    assertSameShape(fn, 'advantages', a, B, T, 'logProbs');
+    return { advantages: a.data, perToken: true };
+  }
+  const advantages = toVector(inputs.advantages, 'advantages', fn, dtype);
+  if (advantages.length !== B) {
+    throw rangeError(fn, 'advantages', `of length batch = ${B} or of shape [${B}, ${T}]`, raw(`length ${advantages.length}`));
+  }
+  return { advantages, perToken: false };
+}
+
+/** One fused pass: the mask is 0/1, log-probs are finite where mask = 1, and the sequence lengths. */
+function scanTokens(fn: string, logProbs: TokenMatrix, oldLogProbs: TokenMatrix, mask: TokenMatrix, checkFinite: boolean): Float64Array {
+  const { rows: B, cols: T } = logProbs;
+  const lengths = new Float64Array(B);
+  const md = mask.data;
+  const lp = logProbs.data;
+  const od = oldLogProbs.data;
+  for (let b = 0; b < B; b++) {
+    let L = 0;
+    for (let i = b * T; i < (b + 1) * T; i++) {
+      const m = md[i]!;
+      if (m === 0) continue;
+      if (m !== 1) assertBinaryMask(fn, 'mask', mask); // throws with the position
+      L++;
+      if (checkFinite) {
+        const x = lp[i]! - od[i]!; // NaN or ±Inf when either is not finite
+        if (x - x !== 0) {
+          assertFiniteTokens(fn, 'logProbs', logProbs, md);
+          assertFiniteTokens(fn, 'oldLogProbs', oldLogProbs, md);
+        }
+      }
+    }
+    lengths[b] = L;
+  }
+  return lengths;
+}
+
+function resolveTokens(fn: string, inputs: PolicyLossInputs, dtype: RlDType, checkFinite: boolean): Tokens {
+  if (typeof inputs !== 'object' || inputs === null) throw typeError(fn, 'inputs', 'an object', inputs);
   const logProbs = toTokenMatrix(inputs.logProbs, 'logProbs', fn, dtype);
   const { rows: B, cols: T } = logProbs;
   const oldLogProbs = toTokenMatrix(inputs.oldLogProbs, 'oldLogProbs', fn, dtype);
   assertSameShape(fn, 'oldLogProbs', oldLogProbs, B, T, 'logProbs');
-  let mask: TokenMatrix;
-  if (inputs.mask === undefined) {
-    const ones = allocFloat(dtype, B * T);
-    ones.fill(1);
-    mask = { data: ones, rows: B, cols: T };
-  } else {
-    mask = toTokenMatrix(inputs.mask, 'mask', fn, dtype);
-    assertSameShape(fn, 'mask', mask, B, T, 'logProbs');
-  }
-  let advantages: FloatArray;
-  let perTokenAdvantages: boolean;
-  if (isMatrixLike(inputs.advantages)) {
-    const a = toTokenMatrix(inputs.advantages, 'advantages', fn, dtype);
-    assertSameShape(fn, 'advantages', a, B, T, 'logProbs');
-    advantages = a.data;
-    perTokenAdvantages = true;
-  } else {
-    advantages = toVector(inputs.advantages, 'advantages', fn, dtype);
-    if (advantages.length !== B) {
-      throw rangeError(fn, 'advantages', `of length batch = ${B} or of shape [${B}, ${T}]`, raw(`length ${advantages.length}`));
-    }
-    perTokenAdvantages = false;
-  }
-  // one fused pass: the mask is 0/1, log-probs are finite where mask = 1, and the sequence lengths
-  const lengths = new Float64Array(B);
-  {
-    const md = mask.data;
-    const lp = logProbs.data;
-    const od = oldLogProbs.data;
-    for (let b = 0; b < B; b++) {
-      let L = 0;
-      for (let i = b * T; i < (b + 1) * T; i++) {
-        const m = md[i]!;
-        if (m === 0) continue;
-        if (m !== 1) assertBinaryMask(fn, 'mask', mask); // throws with the position
-        L++;
-        if (checkFinite) {
-          const x = lp[i]! - od[i]!; // NaN or ±Inf when either is not finite
-          if (x - x !== 0) {
-            assertFiniteTokens(fn, 'logProbs', logProbs, md);
-            assertFiniteTokens(fn, 'oldLogProbs', oldLogProbs, md);
-          }
-        }
-      }
-      lengths[b] = L;
-    }
-  }
+  const mask = resolveMask(fn, inputs, dtype, B, T);
+  const { advantages, perToken } = resolveAdvantages(fn, inputs, dtype, B, T);
+  const lengths = scanTokens(fn, logProbs, oldLogProbs, mask, checkFinite);
   if (checkFinite) {
-    if (perTokenAdvantages) assertFiniteTokens(fn, 'advantages', { data: advantages, rows: B, cols: T }, mask.data);
+    if (perToken) assertFiniteTokens(fn, 'advantages', { data: advantages, rows: B, cols: T }, mask.data);
     else {
       for (let b = 0; b < B; b++) {
         const v = advantages[b]!;
@@ -476,61 +534,182 @@ function resolveLoss(fn: string, defaults: LossDefaults, inputs: PolicyLossInput
       }
     }
   }
+  return { B, T, logProbs, oldLogProbs, mask, advantages, perTokenAdvantages: perToken, lengths };
+}
 
-  // KL configuration
-  const refInput = defaults.teacher ? inputs.teacherLogProbs : inputs.refLogProbs;
-  const refName = defaults.teacher ? 'teacherLogProbs' : 'refLogProbs';
-  // 'full' by default when both full-row inputs are given, or when one is given without sampled-token teacher
-  // log-probs (then the error names the missing full-row input). `fullLogProbs` alone next to
-  // `teacherLogProbs` (e.g. for the entropy metric) keeps the sampled-token estimator.
+/** The KL term: the estimator, and its reference rows (sampled-token) or full rows (`'full'`). */
+interface KlTerm {
+  readonly estimator: KlEstimator | 'full' | 'sampled';
+  /** Sampled-token reference / teacher log-probs (k1/k2/k3/sampled, when β > 0). */
+  readonly ref?: FloatArray;
+  /** Full rows (`'full'`, when β > 0). */
+  readonly full?: { student: FullLogProbs; teacher: FullLogProbs; vocab: number };
+}
+
+function resolveKl(fn: string, defaults: LossDefaults, inputs: PolicyLossInputs, options: PolicyLossOptions, h: Hyper, t: Tokens): KlTerm {
+  // OPD: 'full' by default when both full-row inputs are given, or when one is given without sampled-token teacher
+  // log-probs (then the error names the missing full-row input); otherwise the score-function estimator 'sampled'.
+  // `fullLogProbs` alone next to `teacherLogProbs` (e.g. for the entropy metric) keeps 'sampled'.
   const bothFull = inputs.fullLogProbs !== undefined && inputs.teacherFullLogProbs !== undefined;
   const someFull = inputs.fullLogProbs !== undefined || inputs.teacherFullLogProbs !== undefined;
   const defaultFull = bothFull || (someFull && inputs.teacherLogProbs === undefined);
-  const klEstimator = options.klEstimator ?? (defaults.teacher && defaultFull ? 'full' : 'k3');
-  assertOneOf(fn, 'klEstimator', klEstimator, KL_ESTIMATORS);
-  if (klEstimator === 'full' && !defaults.teacher) {
-    throw rangeError(fn, 'klEstimator', "'k1', 'k2' or 'k3' ('full' is for the 'opd' loss)", klEstimator);
+  const estimator = options.klEstimator ?? (defaults.teacher ? (defaultFull ? 'full' : 'sampled') : 'k3');
+  assertOneOf(fn, 'klEstimator', estimator, KL_ESTIMATORS);
+  if ((estimator === 'full' || estimator === 'sampled') && !defaults.teacher) {
+    throw rangeError(fn, 'klEstimator', `'k1', 'k2' or 'k3' ('${estimator}' is for the 'opd' loss)`, estimator);
   }
-  let ref: FloatArray | undefined;
-  let full: { student: FullLogProbs; teacher: FullLogProbs; vocab: number } | undefined;
-  if (klCoef > 0) {
-    if (klEstimator === 'full') {
-      if (inputs.fullLogProbs === undefined) throw typeError(fn, 'fullLogProbs', "given with klEstimator 'full'", undefined);
-      if (inputs.teacherFullLogProbs === undefined) throw typeError(fn, 'teacherFullLogProbs', "given with klEstimator 'full'", undefined);
-      const v = checkFull(fn, 'fullLogProbs', inputs.fullLogProbs, B, T);
-      const vt = checkFull(fn, 'teacherFullLogProbs', inputs.teacherFullLogProbs, B, T);
-      if (vt !== v) throw rangeError(fn, 'teacherFullLogProbs', `of vocabulary ${v} (as fullLogProbs)`, vt);
-      full = { student: inputs.fullLogProbs, teacher: inputs.teacherFullLogProbs, vocab: v };
-    } else {
-      if (refInput === undefined) {
-        throw typeError(fn, refName, `given when klCoef > 0 (klCoef = ${klCoef})`, undefined, 'Pass it, or set klCoef: 0.');
+  if (h.klCoef === 0) return { estimator };
+  if (estimator === 'full') {
+    if (inputs.fullLogProbs === undefined) throw typeError(fn, 'fullLogProbs', "given with klEstimator 'full'", undefined);
+    if (inputs.teacherFullLogProbs === undefined) throw typeError(fn, 'teacherFullLogProbs', "given with klEstimator 'full'", undefined);
+    const v = checkFull(fn, 'fullLogProbs', inputs.fullLogProbs, t.B, t.T);
+    const vt = checkFull(fn, 'teacherFullLogProbs', inputs.teacherFullLogProbs, t.B, t.T);
+    if (vt !== v) throw rangeError(fn, 'teacherFullLogProbs', `of vocabulary ${v} (as fullLogProbs)`, vt);
+    return { estimator, full: { student: inputs.fullLogProbs, teacher: inputs.teacherFullLogProbs, vocab: v } };
+  }
+  const refInput = defaults.teacher ? inputs.teacherLogProbs : inputs.refLogProbs;
+  const refName = defaults.teacher ? 'teacherLogProbs' : 'refLogProbs';
+  if (refInput === undefined) {
+    throw typeError(fn, refName, `given when klCoef > 0 (klCoef = ${h.klCoef})`, undefined, 'Pass it, or set klCoef: 0.');
+  }
+  const r = toTokenMatrix(refInput, refName, fn, h.dtype);
+  assertSameShape(fn, refName, r, t.B, t.T, 'logProbs');
+  if (h.checkFinite) assertFiniteTokens(fn, refName, r, t.mask.data);
+  return { estimator, ref: r.data };
+}
+
+/**
+ * The score-function form of the reverse KL on sampled tokens (`'sampled'`): per-token advantages
+ * `A_{b,t} − β·(log π_θ − log π_T)` with the KL part a constant (stop-gradient), plus the k1 sums for the metrics.
+ */
+function sampledKlAdvantages(t: Tokens, teacher: FloatArray, beta: number, weights: FloatArray, dtype: RlDType) {
+  const { B, T } = t;
+  const lp = t.logProbs.data;
+  const md = t.mask.data;
+  const adv = allocFloat(dtype, B * T);
+  let klSum = 0;
+  let klWeighted = 0;
+  for (let b = 0; b < B; b++) {
+    for (let i = b * T; i < (b + 1) * T; i++) {
+      const a = t.perTokenAdvantages ? t.advantages[i]! : t.advantages[b]!;
+      if (md[i] === 0) {
+        adv[i] = a;
+        continue;
       }
-      const r = toTokenMatrix(refInput, refName, fn, dtype);
-      assertSameShape(fn, refName, r, B, T, 'logProbs');
-      if (checkFinite) assertFiniteTokens(fn, refName, r, mask.data);
-      ref = r.data;
+      const d = lp[i]! - teacher[i]!; // log π_θ − log π_T, a constant of the gradient
+      adv[i] = a - beta * d;
+      klSum += d;
+      klWeighted += weights[b]! * d;
     }
   }
-  const { weights, tokens } = aggregationWeights(fn, mask.data, B, T, aggregation, options, dtype, lengths);
+  return { advantages: adv, klSum, klWeighted };
+}
+
+function resolveLoss(fn: string, defaults: LossDefaults, inputs: PolicyLossInputs, options: PolicyLossOptions) {
+  const h = resolveHyper(fn, defaults, options);
+  const t = resolveTokens(fn, inputs, h.dtype, h.checkFinite);
+  const kl = resolveKl(fn, defaults, inputs, options, h, t);
+  const { weights, tokens } = aggregationWeights(fn, t.mask.data, t.B, t.T, h.aggregation, options, h.dtype, t.lengths);
+  const sampled = kl.estimator === 'sampled' && kl.ref !== undefined ? sampledKlAdvantages(t, kl.ref, h.klCoef, weights, h.dtype) : undefined;
+  // the kernel's own KL term: the pathwise estimators only ('full' runs in fullKl, 'sampled' is in the advantages)
+  const kernelRef = kl.estimator === 'k1' || kl.estimator === 'k2' || kl.estimator === 'k3' ? kl.ref : undefined;
   const attrs: PolicyLossKernelAttrs = {
-    batch: B,
-    seqLen: T,
-    perTokenAdvantages,
-    epsilonLow,
-    epsilonHigh,
-    dualClip,
-    klCoef: ref !== undefined ? klCoef : 0,
-    klEstimator: klEstimator === 'full' ? 'k3' : klEstimator,
-    logRatioClamp,
+    batch: t.B,
+    seqLen: t.T,
+    perTokenAdvantages: sampled !== undefined || t.perTokenAdvantages,
+    epsilonLow: h.epsilonLow,
+    epsilonHigh: h.epsilonHigh,
+    dualClip: h.dualClip,
+    klCoef: kernelRef !== undefined ? h.klCoef : 0,
+    klEstimator: kernelRef !== undefined ? (kl.estimator as KlEstimator) : 'k3',
+    logRatioClamp: h.logRatioClamp,
   };
-  return { B, T, dtype, logProbs, oldLogProbs, mask, advantages, ref, full, weights, tokens, attrs, klCoef };
+  return {
+    B: t.B,
+    T: t.T,
+    dtype: h.dtype,
+    logProbs: t.logProbs,
+    oldLogProbs: t.oldLogProbs,
+    mask: t.mask,
+    advantages: sampled?.advantages ?? t.advantages,
+    ref: kernelRef,
+    full: kl.full,
+    sampled,
+    weights,
+    tokens,
+    attrs,
+    klCoef: h.klCoef,
+    checkFinite: h.checkFinite,
+  };
+}
+
+type ResolvedLoss = ReturnType<typeof resolveLoss>;
+type BackendFor = (kernel: 'policyLoss' | 'fullKl') => Promise<Awaited<ReturnType<typeof resolveBackend>>>;
+
+/** The `fullKl` pass of OPD's `'full'` estimator: KL sums, its gradient w.r.t. the student's rows, row entropies. */
+async function fullKlTerm(fn: string, r: ResolvedLoss, backendFor: BackendFor) {
+  const { student, teacher, vocab: V } = r.full!;
+  const rows = r.B * r.T;
+  const beta = r.klCoef;
+  const md = r.mask.data;
+  // per row: w = c_b·mask (aggregation weight) and the gradient scale β·w, applied inside the kernel
+  const rowWeights = allocFloat(r.dtype, rows);
+  for (let b = 0; b < r.B; b++) {
+    const c = r.weights[b]!;
+    for (let i = b * r.T; i < (b + 1) * r.T; i++) rowWeights[i] = beta * (c * md[i]!);
+  }
+  const fk = await runKernel(
+    await backendFor('fullKl'),
+    'fullKl',
+    { studentLogProbs: asDType(student.data, r.dtype), teacherLogProbs: asDType(teacher.data, r.dtype), mask: md, rowWeights },
+    { rows, vocab: V },
+  );
+  let klSum = 0;
+  let klWeighted = 0;
+  let entropySum = 0;
+  let count = 0;
+  for (let b = 0; b < r.B; b++) {
+    const c = r.weights[b]!;
+    for (let i = b * r.T; i < (b + 1) * r.T; i++) {
+      if (md[i] === 0) continue;
+      const kl = fk.kl[i]!;
+      klSum += kl;
+      klWeighted += c * md[i]! * kl;
+      entropySum += fk.entropy[i]!;
+      count++;
+    }
+  }
+  if (r.checkFinite && !Number.isFinite(klSum)) {
+    throw new NumericError(`${fn}: the full KL is not finite (${klSum}); check 'fullLogProbs' and 'teacherFullLogProbs' (an -Inf teacher log-prob where the student has mass makes KL infinite).`);
+  }
+  return { klSum, klWeighted, grad: fk.grad, entropy: count === 0 ? 0 : entropySum / count };
+}
+
+function buildMetrics(stats: PolicyLossStats, pgLoss: number, klLoss: number, entropy: number | undefined): PolicyLossMetrics {
+  const n = stats.tokens;
+  const mean = (x: number) => (n > 0 ? x / n : 0);
+  return {
+    clipFraction: mean(stats.clipLow + stats.clipHigh),
+    clipFractionLow: mean(stats.clipLow),
+    clipFractionHigh: mean(stats.clipHigh),
+    dualClipFraction: mean(stats.dualClip),
+    approxKl: mean(stats.negLogRatioSum),
+    approxKlK3: mean(stats.k3Sum),
+    ratioMean: mean(stats.ratioSum),
+    ratioMax: n > 0 ? stats.ratioMax : 0,
+    pgLoss,
+    klLoss,
+    kl: mean(stats.klSum),
+    ...(entropy !== undefined ? { entropy } : {}),
+    tokens: n,
+  };
 }
 
 async function clippedPolicyLoss(fn: string, defaults: LossDefaults, inputs: PolicyLossInputs, options: PolicyLossOptions): Promise<PolicyLossResult> {
   const r = resolveLoss(fn, defaults, inputs, options);
   const active = await resolveBackend(options.backend);
   // the active backend, or 'js' when it lacks the kernel (a backend pinned with {backend} must have it)
-  const backendFor = async (kernel: 'policyLoss' | 'fullKl') =>
+  const backendFor: BackendFor = async (kernel) =>
     options.backend === undefined && findKernel(active.name, kernel) === undefined ? resolveBackend('js') : active;
   const out = await runKernel(
     await backendFor('policyLoss'),
@@ -551,49 +730,18 @@ async function clippedPolicyLoss(fn: string, defaults: LossDefaults, inputs: Pol
   let gradFullLogProbs: FloatArray | undefined;
   let entropy: number | undefined;
   if (r.full !== undefined) {
-    const { student, teacher, vocab: V } = r.full;
-    const rows = r.B * r.T;
-    const beta = r.klCoef;
-    const md = r.mask.data;
-    // per row: w = c_b·mask (aggregation weight) and the gradient scale β·w, applied inside the kernel
-    const rowWeights = allocFloat(r.dtype, rows);
-    for (let b = 0; b < r.B; b++) {
-      const c = r.weights[b]!;
-      for (let i = b * r.T; i < (b + 1) * r.T; i++) rowWeights[i] = beta * (c * md[i]!);
-    }
-    const fk = await runKernel(
-      await backendFor('fullKl'),
-      'fullKl',
-      { studentLogProbs: asDType(student.data, r.dtype), teacherLogProbs: asDType(teacher.data, r.dtype), mask: md, rowWeights },
-      { rows, vocab: V },
-    );
-    gradFullLogProbs = fk.grad;
-    let klSum = 0;
-    let klWeighted = 0;
-    let entropySum = 0;
-    let count = 0;
-    for (let b = 0; b < r.B; b++) {
-      const c = r.weights[b]!;
-      for (let i = b * r.T; i < (b + 1) * r.T; i++) {
-        if (md[i] === 0) continue;
-        const kl = fk.kl[i]!;
-        klSum += kl;
-        klWeighted += c * md[i]! * kl;
-        entropySum += fk.entropy[i]!;
-        count++;
-      }
-    }
-    if (options.checkFinite ?? true) {
-      if (!Number.isFinite(klSum)) throw new NumericError(`${fn}: the full KL is not finite (${klSum}); check 'fullLogProbs' and 'teacherFullLogProbs' (an -Inf teacher log-prob where the student has mass makes KL infinite).`);
-    }
-    stats.klSum = klSum;
-    klLoss = klWeighted;
-    loss += beta * klWeighted;
+    const f = await fullKlTerm(fn, r, backendFor);
+    gradFullLogProbs = f.grad;
+    stats.klSum = f.klSum;
+    klLoss = f.klWeighted;
+    loss += r.klCoef * f.klWeighted;
     // the entropy metric from the student's rows comes with the kernel (logits, when given, take precedence)
-    if (inputs.logits === undefined) entropy = count === 0 ? 0 : entropySum / count;
+    if (inputs.logits === undefined) entropy = f.entropy;
+  } else if (r.sampled !== undefined) {
+    // the KL is inside the advantages (and so inside `loss` and `pgLoss`); its k1 estimate is logged
+    stats.klSum = r.sampled.klSum;
+    klLoss = r.sampled.klWeighted;
   }
-  const n = stats.tokens;
-  const mean = (x: number) => (n > 0 ? x / n : 0);
   if (inputs.logits !== undefined) {
     const v = checkFull(fn, 'logits', inputs.logits, r.B, r.T);
     entropy = meanEntropy(inputs.logits, r.mask.data, v, false);
@@ -601,21 +749,7 @@ async function clippedPolicyLoss(fn: string, defaults: LossDefaults, inputs: Pol
     const v = checkFull(fn, 'fullLogProbs', inputs.fullLogProbs, r.B, r.T);
     entropy = meanEntropy(inputs.fullLogProbs, r.mask.data, v, true);
   }
-  const metrics: PolicyLossMetrics = {
-    clipFraction: mean(stats.clipLow + stats.clipHigh),
-    clipFractionLow: mean(stats.clipLow),
-    clipFractionHigh: mean(stats.clipHigh),
-    dualClipFraction: mean(stats.dualClip),
-    approxKl: mean(stats.negLogRatioSum),
-    approxKlK3: mean(stats.k3Sum),
-    ratioMean: mean(stats.ratioSum),
-    ratioMax: n > 0 ? stats.ratioMax : 0,
-    pgLoss: out.pgLoss,
-    klLoss,
-    kl: mean(stats.klSum),
-    ...(entropy !== undefined ? { entropy } : {}),
-    tokens: n,
-  };
+  const metrics = buildMetrics(stats, out.pgLoss, klLoss, entropy);
   return { loss, grad: out.grad, dims: [r.B, r.T], metrics, stats, ...(gradFullLogProbs ? { gradFullLogProbs } : {}) };
 }
 
@@ -674,12 +808,13 @@ export async function grpoLoss(inputs: PolicyLossInputs, options: PolicyLossOpti
  * (`'seq-mean-token-sum-norm'`), removing GRPO's length bias. Pair it with mean-only advantages
  * (`groupAdvantages(r, G, {normalize: 'mean'})`).
  *
- * `L = (1/S) Σ_b Σ_t m·max(−A·ρ, −A·clip(ρ, 1−ε, 1+ε)) / C`, `C = normConstant` (default `seqLen`; keep it fixed).
+ * `L = (1/S) Σ_b Σ_t m·max(−A·ρ, −A·clip(ρ, 1−ε, 1+ε)) / C`, `C = normConstant`, required: the fixed generation
+ * budget (max new tokens), the same for every batch.
  *
  * @param inputs - as {@link dapoLoss}.
  * @param options - see {@link PolicyLossOptions}.
  * @returns `{loss, grad, dims, metrics, stats}`.
- * @throws as {@link dapoLoss}.
+ * @throws as {@link dapoLoss}; TypeError when `normConstant` is missing.
  * @example
  * ```ts
  * const r = await drGrpoLoss({ logProbs: [[-1, -1]], oldLogProbs: [[-1, -1]], advantages: [1] }, { normConstant: 4 });
@@ -705,8 +840,15 @@ export async function drGrpoLoss(inputs: PolicyLossInputs, options: PolicyLossOp
  *   `fullKl`): `'js'` accumulates in float64, `'onnx'` computes in the loss's dtype over chunks of about 2^20
  *   elements. Full rows whose array type differs from `dtype` are converted (a copy), and the result holds a
  *   `[batch·seqLen·vocab]` gradient, so for LLM vocabularies pass the rows in micro-batches (with the global counts);
- * - `'k1'`/`'k2'`/`'k3'`: estimated from the sampled tokens' `teacherLogProbs` with `x = log q − log p`
- *   (k1 = −x, k3 = eˣ − x − 1); the gradient is in `grad`.
+ * - `klEstimator: 'sampled'` (default with `teacherLogProbs` only, the teacher's log-probs of the sampled tokens):
+ *   the score-function estimator used by on-policy distillation in practice — each token's advantage becomes
+ *   `A − β·(log π_θ − log π_T)`, a constant of the gradient, and goes through the clipped surrogate. On the
+ *   student's own samples (ρ = 1) the expected gradient over the sampled token equals `β·∇KL(π_θ ‖ π_T)` exactly
+ *   (tested by exhaustive expectation over a small vocabulary). `loss`/`pgLoss` include the KL advantage; `klLoss`
+ *   and `kl` report its k1 estimate;
+ * - `'k1'`/`'k3'` (and `'k2'`): pathwise penalties from `teacherLogProbs` with `x = log q − log p`, kept for
+ *   comparison with verl's `kl_loss`: in expectation k1's gradient is zero and k3's is the gradient of the
+ *   **forward** KL(π_T ‖ π_θ) — not TR Eq. 4's reverse KL. The gradient is in `grad`.
  *
  * @param inputs - as {@link dapoLoss}, plus `teacherLogProbs` or both full-row inputs.
  * @param options - see {@link PolicyLossOptions} (`klCoef` β default 1 — the report gives no value).
@@ -716,9 +858,8 @@ export async function drGrpoLoss(inputs: PolicyLossInputs, options: PolicyLossOp
  * `backend` has no `fullKl` kernel.
  * @example
  * ```ts
- * const r = await opdLoss({ logProbs: [[-1]], oldLogProbs: [[-1]], advantages: [0], teacherLogProbs: [[-1]] },
- *   { klEstimator: 'k1' });
- * // r.loss = 0 (student = teacher on the sampled token), r.grad = [1] (∂(β·k1)/∂logp = β)
+ * const r = await opdLoss({ logProbs: [[-1]], oldLogProbs: [[-1]], advantages: [0], teacherLogProbs: [[-2]] });
+ * // 'sampled': advantage −β·(−1 − (−2)) = −1 → r.loss = 1, r.grad = [1], r.metrics.kl = 1
  * const f = await opdLoss({ logProbs: [[-1]], oldLogProbs: [[-1]], advantages: [0],
  *   fullLogProbs: { data: Float64Array.of(Math.log(0.5), Math.log(0.5)), dims: [1, 1, 2] },
  *   teacherFullLogProbs: { data: Float64Array.of(Math.log(0.25), Math.log(0.75)), dims: [1, 1, 2] } });

@@ -50,16 +50,38 @@ describe('parseRerankOutput: formats', () => {
     expect(r.reasoning).toBeNull();
     expect(r.diagnostics.missingReasoning).toBe(true);
     expect(parseRerankOutput(obj, C, { requireReasoning: true }).valid).toBe(false);
+    // 'json': the reasoning must be the JSON answer's own field (P1's Ω); a <think> block alone does not count
+    const thinkOnly = `<think>${C[3]} completes the set</think>` + obj;
+    expect(parseRerankOutput(thinkOnly, C, { requireReasoning: true }).valid).toBe(true);
+    expect(parseRerankOutput(thinkOnly, C, { requireReasoning: 'json' }).valid).toBe(false);
+    expect(parseRerankOutput(thinkOnly, C, { requireReasoning: 'json' }).diagnostics.messages).toContain('no reasoning in the JSON answer');
+    expect(parseRerankOutput(json([0, 1, 2, 3, 4]), C, { requireReasoning: 'json' }).valid).toBe(true);
+    expect(() => parseRerankOutput(obj, C, { requireReasoning: 'yes' as unknown as boolean })).toThrow(/'options.requireReasoning'/);
     const bare = JSON.stringify([C[3], C[2], C[1], C[0], C[4]]);
     expect(parseRerankOutput(bare, C).order).toEqual([3, 2, 1, 0, 4]);
   });
-  it('reads RankGPT chains (1-based by default) and numeric JSON entries', () => {
-    const r = parseRerankOutput('[3] > [1] > [2] > [5] > [4]', C);
+  it('reads RankGPT chains (1-based by default) and numeric JSON entries when indices are asked for', () => {
+    const yes = { allowIndices: true } as const;
+    const r = parseRerankOutput('[3] > [1] > [2] > [5] > [4]', C, yes);
     expect(r.format).toBe('rankgpt');
     expect(r.order).toEqual([2, 0, 1, 4, 3]);
-    expect(parseRerankOutput('[2] > [0] > [1] > [4] > [3]', C, { indexBase: 0 }).order).toEqual([2, 0, 1, 4, 3]);
-    expect(parseRerankOutput('{"recommendations": [3, 1, 2, 5, 4]}', C).order).toEqual([2, 0, 1, 4, 3]);
-    expect(parseRerankOutput('[3] > [1] > [2] > [5] > [4]', C, { formats: ['json'] }).valid).toBe(false);
+    expect(parseRerankOutput('[2] > [0] > [1] > [4] > [3]', C, { ...yes, indexBase: 0 }).order).toEqual([2, 0, 1, 4, 3]);
+    expect(parseRerankOutput('{"recommendations": [3, 1, 2, 5, 4]}', C, yes).order).toEqual([2, 0, 1, 4, 3]);
+    expect(parseRerankOutput('[3] > [1] > [2] > [5] > [4]', C, { ...yes, formats: ['json'] }).valid).toBe(false);
+  });
+  it('strict mode refuses numeric indices unless asked (GR2 cites SIDs); lenient mode reads them', () => {
+    for (const t of ['[3] > [1] > [2] > [5] > [4]', '{"explanation": "e", "recommendations": [3, 1, 2, 5, 4]}']) {
+      const r = parseRerankOutput(t, C);
+      expect(r.valid).toBe(false);
+      expect(r.order).toBeNull();
+      expect(r.parsedOrder).toEqual([2, 0, 1, 4, 3]);
+      expect(r.diagnostics.messages).toContain('numeric indices not accepted (allowIndices: false)');
+      expect(parseRerankOutput(t, C, { mode: 'lenient' }).order).toEqual([2, 0, 1, 4, 3]);
+    }
+    // a mix of SIDs and one index is refused too
+    const mixed = JSON.stringify({ explanation: 'e', recommendations: [C[0], C[1], C[2], C[3], 5] });
+    expect(parseRerankOutput(mixed, C).valid).toBe(false);
+    expect(parseRerankOutput(mixed, C, { allowIndices: true }).valid).toBe(true);
   });
   it('honours configurable key names', () => {
     const t = JSON.stringify({ why: 'x', ranking: [C[1], C[0], C[2], C[3], C[4]] });
@@ -80,9 +102,44 @@ describe('parseRerankOutput: formats', () => {
     expect(r.diagnostics.extraText).toBe(true);
     expect(parseRerankOutput(t, C, { allowExtraText: false }).valid).toBe(false);
   });
-  it('matches entries that carry a title after the SID', () => {
+  it('entries that carry a title after the SID are out of set in strict mode, matched in lenient mode', () => {
     const t = JSON.stringify({ recommendations: [`${C[1]} Rose lip balm`, `${C[0]} (shampoo)`, C[2], C[3], C[4]] });
-    expect(parseRerankOutput(t, C).order).toEqual([1, 0, 2, 3, 4]);
+    const strict = parseRerankOutput(t, C);
+    expect(strict.valid).toBe(false);
+    expect(strict.diagnostics.outOfSetCount).toBe(2);
+    expect(parseRerankOutput(t, C, { mode: 'lenient' }).order).toEqual([1, 0, 2, 3, 4]);
+  });
+  it('strict SID validity: exact tokens only — malformed entries are out of set', () => {
+    const B = '<|sid_begin|>';
+    const E = '<|sid_end|>';
+    const body = '<s_a_1><s_b_2><s_c_3><s_d_4>'; // the codes of C[1]
+    const malformed = [
+      `${B}${body}<s_e_5>${E}`, // a fifth level
+      `${body}${E}`, // no <|sid_begin|>
+      `${B}${body}`, // no <|sid_end|>
+      body, // no boundaries
+      `<|sid_\u200bbegin|>${body}${E}`, // zero-width space inside the begin token
+      `${B}${body}<|sid_\u200dend|>`, // zero-width joiner inside the end token
+      `${B}\u200b${body}${E}`, // zero-width space between tokens
+      `\u202e${B}${body}${E}`, // bidi override before the SID
+      `${B}<s_a_1>\u2066<s_b_2><s_c_3><s_d_4>${E}`, // bidi isolate between level tokens
+      `${B}${body}${E} lip balm`, // extra text inside the entry
+      `best: ${B}${body}${E}`,
+    ];
+    for (const bad of malformed) {
+      const t = JSON.stringify({ explanation: 'e', recommendations: [C[0], bad, C[2], C[3], C[4]] });
+      const r = parseRerankOutput(t, C);
+      expect(r.valid, JSON.stringify(bad)).toBe(false);
+      expect(r.diagnostics.outOfSetCount, JSON.stringify(bad)).toBe(1);
+      expect(r.diagnostics.missing).toEqual([1]);
+    }
+    // whitespace between the exact tokens is not a token: still the same SID
+    const spaced = `  ${B} <s_a_1>\n<s_b_2>\t<s_c_3> <s_d_4> ${E} `;
+    const ok = parseRerankOutput(JSON.stringify({ explanation: 'e', recommendations: [C[0], spaced, C[2], C[3], C[4]] }), C);
+    expect(ok.valid).toBe(true);
+    // a malformed SID is not reported as a well-formed unknown SID
+    const five = parseRerankOutput(JSON.stringify({ explanation: 'e', recommendations: [C[0], malformed[0], C[2], C[3], C[4]] }), C);
+    expect(five.diagnostics.unknownSidCount).toBe(0);
   });
   it('matches plain (non-SID) candidate ids exactly', () => {
     const ids = ['item-a', 'item-b', 'item-c'];

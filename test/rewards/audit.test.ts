@@ -42,6 +42,7 @@ describe('auditReward on real Beauty slates', () => {
     expect(cond.copyMeanOnNonOptimal).toBe(0);
     expect(cond.passed.invalid_above_valid).toBe(true);
     expect(cond.passed.not_monotone).toBe(true);
+    expect(cond.passed.reasoning_dropped).toBe(true);
     // Rank promotion is relative to the input position by design: a warning, not an error.
     expect(cond.passed.position_dependent).toBe(false);
     expect(cond.findings.find((f) => f.check === 'position_dependent')?.severity).toBe('warning');
@@ -52,12 +53,13 @@ describe('auditReward on real Beauty slates', () => {
     expect(r.table.map((x) => x.strategy)).toEqual([
       'copy_input', 'reverse', 'random', 'oracle', 'target_demoted',
       'duplicates', 'missing_item', 'out_of_set_sid', 'invalid_target_first', 'truncated_json', 'empty', 'prose_only',
+      'reasoning_dropped',
     ]);
     const row = (s: string) => r.table.find((x) => x.strategy === s)!;
     expect(row('random').n).toBe(4 * 150);
     expect(row('oracle').bestRate).toBe(1);
     expect(row('oracle').shareOfMax).toBe(1);
-    for (const s of ['duplicates', 'missing_item', 'out_of_set_sid', 'invalid_target_first', 'truncated_json', 'empty', 'prose_only']) {
+    for (const s of ['duplicates', 'missing_item', 'out_of_set_sid', 'invalid_target_first', 'truncated_json', 'empty', 'prose_only', 'reasoning_dropped']) {
       expect(row(s).mean).toBe(-1);
       expect(row(s).kind).toBe('invalid');
     }
@@ -113,12 +115,42 @@ describe('auditReward on real Beauty slates', () => {
     expect(r.passed.invalid_above_valid).toBe(false);
     expect(r.findings.find((f) => f.check === 'invalid_above_valid')?.message).toMatch(/invalid_target_first|truncated_json|duplicates/);
   });
+  it('flags a reward that pays a policy for dropping its reasoning (old loose Ω); the paper-default rewards do not', async () => {
+    // the parser options that were the rewards' defaults before Ω followed the paper
+    const oldDefaults = { parse: { requireReasoning: false, formats: ['json', 'rankgpt'], allowIndices: true, allowExtraText: true } } as const;
+    const only = { ...opts, checks: ['reasoning_dropped'] } as const;
+    for (const [reward, data] of [
+      [createConditionalReward(oldDefaults), single],
+      [createRankPromotionReward(oldDefaults), single],
+      [createConditionalSlateReward(oldDefaults), multi],
+    ] as const) {
+      const r = await auditReward(reward, data, only);
+      expect(r.passed.reasoning_dropped, r.reward).toBe(false);
+      const f = r.findings.find((x) => x.check === 'reasoning_dropped')!;
+      expect(f.severity).toBe('error');
+      expect(f.message).toMatch(/an answer without reasoning is paid: strategy reasoning_dropped/);
+      expect(f.details.slates).toBeGreaterThan(0);
+    }
+    // the defaults (paper's Ω) pay a reasoning-dropping answer exactly as an empty one
+    for (const [reward, data] of [
+      [createConditionalReward(), single],
+      [createNaiveReward(), single],
+      [createConditionalSlateReward(), multi],
+    ] as const) {
+      const r = await auditReward(reward, data, only);
+      expect(r.passed.reasoning_dropped, r.reward).toBe(true);
+      expect(r.table.find((x) => x.strategy === 'reasoning_dropped')!.mean).toBe(r.table.find((x) => x.strategy === 'empty')!.mean);
+    }
+    // the reasoning-free variant (TR §9.4) pays it on purpose: flagged, so audit it without this check
+    const free = await auditReward(createConditionalReward({ reasoningFree: true }), single, only);
+    expect(free.passed.reasoning_dropped).toBe(false);
+  });
   it('runs only the requested checks', async () => {
     const r = await auditReward(createRankPromotionReward(), single, { ...opts, checks: ['order_copying'] });
     expect(r.table.map((x) => x.strategy)).toEqual(['copy_input', 'reverse', 'random', 'oracle', 'target_demoted']);
     expect(r.rankCurve).toEqual([]);
     expect(r.positionSensitivity).toBeNull();
-    expect(r.passed).toEqual({ order_copying: true, invalid_above_valid: null, not_monotone: null, position_dependent: null });
+    expect(r.passed).toEqual({ order_copying: true, invalid_above_valid: null, not_monotone: null, position_dependent: null, reasoning_dropped: null });
   });
   it('validates its arguments', async () => {
     await expect(auditReward(42 as unknown as Parameters<typeof auditReward>[0], single)).rejects.toThrow(/auditReward: 'reward'/);

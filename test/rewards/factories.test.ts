@@ -6,8 +6,7 @@ import {
   assertRewardContract,
   base256Sid,
   combineRewards,
-  conditional,
-  conditionalRewardFromOrder,
+  conditionalScore,
   createCompressorReward,
   createConditionalReward,
   createConditionalSlateReward,
@@ -16,12 +15,16 @@ import {
   createOverlongPenalty,
   createRankPromotionReward,
   createSlateReward,
+  conditionalSlateScore,
   defineReward,
   labelsOf,
+  outputRank,
+  overlongFilterMask,
   parseBatch,
   parseSample,
   renderRerankCompletion,
   rewardName,
+  rewardWhen,
   samplesFromSlates,
   targetIndexOf,
   type RerankSample,
@@ -63,11 +66,43 @@ describe('P1 batch rewards', () => {
     expect(createConditionalReward().name).toBe('conditional_verifiable');
     expect(createNaiveReward().name).toBe('naive_rank_format');
   });
-  it('passes parser options through (reasoning required, key names)', () => {
+  it('passes parser options through (key names, reasoning-free variant)', () => {
     const s: RerankSample = { ...base, completion: JSON.stringify({ ranking: promoted.map((i) => C[i]) }) };
     expect(createConditionalReward()([s])).toEqual([-1]);
-    expect(createConditionalReward({ parse: { rankingKey: 'ranking' } })([s])[0]).toBeCloseTo(0.4, 12);
-    expect(createFormatReward({ parse: { rankingKey: 'ranking', requireReasoning: true } })([s])).toEqual([0]);
+    expect(createConditionalReward({ parse: { rankingKey: 'ranking' } })([s])).toEqual([-1]); // no reasoning
+    expect(createConditionalReward({ reasoningFree: true, parse: { rankingKey: 'ranking' } })([s])[0]).toBeCloseTo(0.4, 12);
+    expect(createFormatReward({ parse: { rankingKey: 'ranking', requireReasoning: false } })([s])).toEqual([1]);
+  });
+  it("Ω defaults to the paper's: JSON with a non-empty reasoning field and a permutation of SIDs", () => {
+    const ids = promoted.map((i) => C[i]!);
+    const nums = promoted.map((i) => i + 1);
+    const outputs: [string, string][] = [
+      ['no explanation', JSON.stringify({ recommendations: ids })],
+      ['empty explanation', JSON.stringify({ explanation: '  ', recommendations: ids })],
+      ['bare list', JSON.stringify(ids)],
+      ['RankGPT chain', nums.map((n) => `[${n}]`).join(' > ')],
+      ['numeric indices', JSON.stringify({ explanation: 'e', recommendations: nums })],
+      ['surrounding prose', `Sure! ${JSON.stringify({ explanation: 'e', recommendations: ids })} Hope this helps.`],
+      ['titles in entries', JSON.stringify({ explanation: 'e', recommendations: ids.map((c) => `${c} (lip balm)`) })],
+      ['reasoning only in a <think> block', `<think>${C[2]} first</think>` + JSON.stringify({ recommendations: ids })],
+    ];
+    const format = createFormatReward();
+    const cond = createConditionalReward();
+    for (const [what, completion] of outputs) {
+      expect(format([{ ...base, completion }]), what).toEqual([0]);
+      expect(cond([{ ...base, completion }]), what).toEqual([-1]);
+    }
+    // what the paper's Ω pays: reasoning + SIDs (a <think> block and a code fence are fine)
+    const good = JSON.stringify({ explanation: `${C[2]} completes the routine`, recommendations: ids });
+    expect(format([{ ...base, completion: good }, { ...base, completion: '<think>t</think>```json\n' + good + '\n```' }])).toEqual([1, 1]);
+    // TR §9.4 reasoning-free variant: explicit
+    const free = createFormatReward({ reasoningFree: true });
+    expect(free([{ ...base, completion: outputs[0]![1] }, { ...base, completion: outputs[2]![1] }])).toEqual([1, 1]);
+    expect(free([{ ...base, completion: outputs[3]![1] }, { ...base, completion: outputs[4]![1] }])).toEqual([0, 0]);
+    // our looser variants are opt-in parser options
+    const loose = createFormatReward({ parse: { formats: ['json', 'rankgpt'], allowIndices: true, requireReasoning: false, allowExtraText: true } });
+    expect(loose(outputs.slice(0, 6).map(([, completion]) => ({ ...base, completion })))).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(() => createFormatReward({ reasoningFree: 'yes' as unknown as boolean })).toThrow(/'options.reasoningFree'/);
   });
   it('uses sample.target over relevance, and the highest grade otherwise', () => {
     expect(targetIndexOf({ ...base, completion: '', target: C[5] })).toBe(5);
@@ -95,14 +130,32 @@ describe('P1 batch rewards', () => {
     expect(parseSample(s).valid).toBe(false);
     expect(cond([s])).toEqual([-1]);
     const parse: { rankingKey?: string } = { rankingKey: 'ranking' };
-    const keyed: RerankSample = { ...base, completion: JSON.stringify({ ranking: promoted.map((i) => C[i]) }) };
-    expect(parseSample(keyed, parse).valid).toBe(true);
+    const keyed: RerankSample = { ...base, completion: JSON.stringify({ explanation: 'e', ranking: promoted.map((i) => C[i]) }) };
+    expect(parseSample(keyed, { parse }).valid).toBe(true);
     parse.rankingKey = 'recommendations';
-    expect(parseSample(keyed, parse).valid).toBe(false);
+    expect(parseSample(keyed, { parse }).valid).toBe(false);
     const opts: { alpha?: number } = { alpha: 0.2 };
-    expect(conditionalRewardFromOrder(promoted, 2, 10, opts)).toBeCloseTo(0.4, 12);
+    expect(conditionalScore(3, outputRank(promoted, 2, 10), 10, opts)).toBeCloseTo(0.4, 12);
     opts.alpha = 0.5;
-    expect(conditionalRewardFromOrder(promoted, 2, 10, opts)).toBeCloseTo(0.7, 12);
+    expect(conditionalScore(3, outputRank(promoted, 2, 10), 10, opts)).toBeCloseTo(0.7, 12);
+  });
+  it('a candidates array mutated in place is parsed again (parseSample, parseBatch and the rewards)', () => {
+    const cands = C.slice();
+    const s: RerankSample = { ...base, candidates: cands, completion: renderRerankCompletion(promoted.map((i) => C[i]!)) };
+    const cond = createConditionalReward();
+    const batch = [s];
+    expect(parseSample(s).valid).toBe(true);
+    expect(parseBatch(batch)[0]!.valid).toBe(true);
+    expect(cond(batch)[0]).toBeCloseTo(0.4, 12);
+    // swap two candidates in place: the same completion now promotes the target from rank 2, not 3
+    [cands[1], cands[2]] = [cands[2]!, cands[1]!];
+    expect(parseSample(s).order).toEqual([1, 0, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(parseBatch(batch)[0]!.order).toEqual([1, 0, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(cond(batch)[0]).toBeCloseTo(0.1 + 0.2, 12);
+    // replace a candidate in place by an unrelated SID: the completion is no longer a permutation
+    cands[9] = renderSid([99, 99, 99, 99]);
+    expect(parseSample(s).valid).toBe(false);
+    expect(cond(batch)).toEqual([-1]);
   });
 });
 
@@ -126,20 +179,62 @@ describe('TR batch rewards', () => {
     expect(v[1]).toBe(0);
     expect(createSlateReward({ metric: 'ndcg' }).name).toBe('slate_ndcg');
   });
-  it('AUC is null (not applicable) on a slate without negatives', () => {
-    const allPos = { prompt: '', candidates: C.slice(0, 2), relevance: { [C[0]!]: 1, [C[1]!]: 1 }, completion: '' };
-    expect(createConditionalSlateReward()([allPos])).toEqual([null]);
+  it('AUC undefined (no negative or no positive): null for valid and invalid output, in the scorer and the factory alike', () => {
+    const allPos = { prompt: '', candidates: C.slice(0, 2), relevance: { [C[0]!]: 1, [C[1]!]: 1 } };
+    const noPos = { prompt: '', candidates: C.slice(0, 2), relevance: {} };
+    const valid = renderRerankCompletion([C[1]!, C[0]!]);
+    for (const slate of [allPos, noPos]) {
+      for (const completion of [valid, 'not an answer']) {
+        expect(createConditionalSlateReward()([{ ...slate, completion }])).toEqual([null]);
+        expect(createSlateReward()([{ ...slate, completion }])).toEqual([null]);
+      }
+      const labels = labelsOf({ ...slate, completion: '' });
+      expect(conditionalSlateScore([1, 0], labels)).toBeNull();
+      expect(conditionalSlateScore(null, labels)).toBeNull();
+      expect(conditionalSlateScore([0, 0], labels)).toBeNull();
+    }
+  });
+  it('NDCG mode zeroes the identity only when R_AUC(identity) < 1 (TR Eq. 7), not when NDCG(identity) < 1', () => {
+    // labels (1, 2, 0): both positives precede the negative, so R_AUC(identity) = 1 although NDCG(identity) < 1
+    const slate = { prompt: '', candidates: C.slice(0, 3), relevance: { [C[0]!]: 1, [C[1]!]: 2 } };
+    const ndcgIdentity = (1 + 3 / Math.log2(3)) / (3 + 1 / Math.log2(3)); // (2^1−1)/log2 2 + (2^2−1)/log2 3 over the ideal
+    const r = createConditionalSlateReward({ metric: 'ndcg' })([{ ...slate, completion: renderRerankCompletion(C.slice(0, 3)) }]);
+    expect(r[0]).toBeCloseTo(ndcgIdentity + 0.2, 12);
+    expect(conditionalSlateScore([0, 1, 2], [1, 2, 0], { metric: 'ndcg' })).toBeCloseTo(ndcgIdentity + 0.2, 12);
+    // labels (0, 2, 1): a negative precedes the positives → α only
+    expect(conditionalSlateScore([0, 1, 2], [0, 2, 1], { metric: 'ndcg' })).toBeCloseTo(0.2, 12);
+    // all positive (AUC undefined): the identity is not zeroed
+    expect(conditionalSlateScore([0, 1], [1, 2], { metric: 'ndcg' })).toBeCloseTo((1 + 3 / Math.log2(3)) / (3 + 1 / Math.log2(3)) + 0.2, 12);
   });
 });
 
 describe('length and compressor rewards', () => {
-  it('overlong penalty reads completionLength, else the character count', () => {
+  it('overlong penalty counts tokens: completionLength, else countTokens; never characters', () => {
     const r = createOverlongPenalty({ maxLength: 20480, cacheLength: 4096 });
     expect(r.name).toBe('overlong_penalty');
-    const v = r([{ ...base, completion: '', completionLength: 18000 }, { ...base, completion: 'short' }]);
-    expect(v[0]).toBeCloseTo(-0.3945, 4);
-    expect(v[1]).toBe(0);
+    expect(r([{ ...base, completion: '', completionLength: 18000 }])[0]).toBeCloseTo(-0.3945, 4);
+    // an ordinary 1,200-character GR2 answer (~300 tokens) is not "overlong" under the 1024/256 token defaults
+    const answer = renderRerankCompletion(C, { explanation: 'x'.repeat(1200 - renderRerankCompletion(C, { explanation: '' }).length) });
+    expect(answer.length).toBe(1200);
+    const noLength = { ...base, completion: answer };
+    expect(() => createOverlongPenalty()([noLength])).toThrow(TypeError);
+    expect(() => createOverlongPenalty()([noLength])).toThrow(/overlong_penalty: 'samples\[0\].completionLength' must be a token count/);
+    const words = (t: string): number => t.split(/[\s"<>|_,]+/).filter(Boolean).length; // a stand-in tokenizer
+    expect(words(answer)).toBeLessThan(768);
+    expect(createOverlongPenalty({ countTokens: words })([noLength])).toEqual([0]);
+    expect(createOverlongPenalty({ countTokens: () => 1024 - 128 })([noLength])).toEqual([-0.5]);
+    expect(createOverlongPenalty({ countTokens: words })([{ ...noLength, completionLength: 2000 }])).toEqual([-1]);
     expect(() => createOverlongPenalty({ maxLength: 10, cacheLength: 20 })).toThrow(/'cacheLength'/);
+    expect(() => createOverlongPenalty({ countTokens: 5 as unknown as () => number })).toThrow(/'options.countTokens'/);
+  });
+  it('overlongFilterMask (DAPO overlong filtering) zeroes the loss mask of truncated samples', () => {
+    const m = overlongFilterMask([[1, 1, 0], [1, 1, 1], [1, 0, 0]], [false, true, false]);
+    expect(m.shape).toEqual([3, 3]);
+    expect(Array.from(m.data)).toEqual([1, 1, 0, 0, 0, 0, 1, 0, 0]);
+    const flat = overlongFilterMask({ data: [1, 1, 1, 1], shape: [2, 2] }, [true, false]);
+    expect(Array.from(flat.data)).toEqual([0, 0, 1, 1]);
+    expect(() => overlongFilterMask([[1, 1]], [true, false])).toThrow(/'truncated' must be of length batch = 1/);
+    expect(() => overlongFilterMask([[1, 1]], [1 as unknown as boolean])).toThrow(/'truncated\[0\]'/);
   });
   it('compressor reward over judged samples', () => {
     const v = createCompressorReward()([{ solvable: true, preservation: 6, quality: 9, originalLength: 1000, compressedLength: 180 }]);
@@ -156,7 +251,7 @@ describe('combinators and the contract', () => {
     const b = createNaiveReward()(samples) as number[];
     a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 12));
   });
-  it('conditional(): the P1 conditional reward built from parts', async () => {
+  it('rewardWhen(): the P1 conditional reward built from parts', async () => {
     const promotedOrFirst = (s: RerankSample): boolean => {
       const p = parseSample(s);
       const t = targetIndexOf(s);
@@ -164,12 +259,12 @@ describe('combinators and the contract', () => {
       const out = p.order.indexOf(t) + 1;
       return out < t + 1 || (t === 0 && out === 1);
     };
-    const built = combineRewards([createRankPromotionReward({ invalidReward: -1 }), { reward: conditional(promotedOrFirst, createFormatReward()), weight: 0.2 }]);
+    const built = combineRewards([createRankPromotionReward({ invalidReward: -1 }), { reward: rewardWhen(promotedOrFirst, createFormatReward()), weight: 0.2 }]);
     const samples = [at(identity), at(promoted), at(demoted), invalid];
     const a = (await built(samples)) as number[];
     const b = createConditionalReward()(samples) as number[];
     a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 12));
-    expect(conditional(() => true, createFormatReward()).name).toBe('conditional(format)');
+    expect(rewardWhen(() => true, createFormatReward()).name).toBe('when(format)');
   });
   it('nulls are skipped; all-null stays null; async terms make an async result', async () => {
     const nul = defineReward('nul', (s: readonly RerankSample[]) => s.map(() => null));
@@ -179,13 +274,13 @@ describe('combinators and the contract', () => {
     const out = mixed([at(identity)]);
     expect(out).toBeInstanceOf(Promise);
     expect(await out).toEqual([3]);
-    expect(await conditional((_s, i) => i === 0, one, nul)([at(identity), at(identity)])).toEqual([1, null]);
+    expect(await rewardWhen((_s, i) => i === 0, one, nul)([at(identity), at(identity)])).toEqual([1, null]);
   });
   it('rejects bad terms and contract violations with the reward name', async () => {
     expect(() => combineRewards([])).toThrow(/combineRewards: 'terms' must be non-empty/);
     expect(() => combineRewards([{ reward: createFormatReward(), weight: Infinity }])).toThrow(/'terms\[0\].weight'/);
     expect(() => combineRewards([42 as unknown as Reward])).toThrow(TypeError);
-    expect(() => conditional(1 as unknown as () => boolean, createFormatReward())).toThrow(/conditional: 'when'/);
+    expect(() => rewardWhen(1 as unknown as () => boolean, createFormatReward())).toThrow(/rewardWhen: 'when'/);
     const short = defineReward('rank_promotion', (s: readonly RerankSample[]) => s.slice(1).map(() => 0));
     await expect(assertRewardContract(short, [at(identity), at(identity), at(identity), at(identity)])).rejects.toThrow(
       /reward 'rank_promotion' returned 3 values for 4 samples/,
@@ -210,7 +305,7 @@ describe('every built-in reward returns a finite number for any completion (prop
     createSlateReward({ metric: 'ndcg' }),
     createConditionalSlateReward(),
     createConditionalSlateReward({ metric: 'ndcg', k: 5 }),
-    createOverlongPenalty(),
+    createOverlongPenalty({ countTokens: (t) => t.length }),
   ];
   const completion = fc.oneof(
     fc.string({ maxLength: 400 }),
@@ -242,7 +337,7 @@ describe('samplesFromSlates and completions', () => {
     expect(() => base256Sid(-1)).toThrow(/base256Sid: 'itemId'/);
   });
   it('takes a sidOf lookup (codes or strings) and completion/prompt makers', () => {
-    const [s] = samplesFromSlates([slate], { sidOf: (id) => `item-${id}`, completion: (_sl, c) => renderRerankCompletion([...c].reverse()) });
+    const [s] = samplesFromSlates([slate], { sidOf: (id) => `item-${id}`, prompt: '', completion: (_sl, c) => renderRerankCompletion([...c].reverse()) });
     expect(s!.candidates).toEqual(['item-5', 'item-9', 'item-258']);
     expect(createRankPromotionReward()([s!])).toEqual([0]);
     expect(() => samplesFromSlates([slate], { sidOf: () => 'same' })).toThrow(/'slates\[0\].candidates'/);

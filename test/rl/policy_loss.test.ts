@@ -5,6 +5,7 @@ import { NumericError, RegistryError } from '../../src/errors.js';
 import {
   AGGREGATIONS,
   dapoLoss,
+  drGrpoLoss,
   getPolicyLoss,
   grpoLoss,
   listPolicyLosses,
@@ -186,7 +187,7 @@ describe('micro-batch invariance (global counts)', () => {
       const T = 9;
       const x = randomInputs(rng, B, T, 1.5);
       x.mask[3] = Array(T).fill(0); // an empty sequence
-      const opts: PolicyLossOptions = { aggregation, dualClip: 3, backend: 'js' };
+      const opts: PolicyLossOptions = { aggregation, dualClip: 3, backend: 'js', normConstant: 7 };
       const full = await dapoLoss({ logProbs: x.logProbs, oldLogProbs: x.oldLogProbs, advantages: x.advantages, mask: x.mask }, opts);
       const tokens = x.mask.flat().reduce((a, b) => a + b, 0);
       const sequences = x.mask.filter((r) => r.some((v) => v > 0)).length;
@@ -296,15 +297,16 @@ describe('properties', () => {
 });
 
 describe("opd's default KL estimator", () => {
-  it("is 'full' with both full-row inputs, the sampled-token k3 when only the student's rows come with teacherLogProbs", async () => {
+  it("is 'full' with both full-row inputs, the sampled-token 'sampled' when only the student's rows come with teacherLogProbs", async () => {
     const x = randomInputs(new Random(12), 2, 3);
     const V = 2;
     const half = Float64Array.from({ length: 2 * 3 * V }, () => Math.log(0.5));
     const base = { logProbs: x.logProbs, oldLogProbs: x.oldLogProbs, advantages: x.advantages, mask: x.mask };
     // the student's rows given only for the entropy metric: the sampled-token teacher log-probs are used
     const a = await opdLoss({ ...base, teacherLogProbs: x.ref, fullLogProbs: { data: half, dims: [2, 3, V] } }, { backend: 'js' });
-    const k3 = await opdLoss({ ...base, teacherLogProbs: x.ref }, { backend: 'js', klEstimator: 'k3' });
-    expect(a.loss).toBe(k3.loss);
+    const sampled = await opdLoss({ ...base, teacherLogProbs: x.ref }, { backend: 'js', klEstimator: 'sampled' });
+    expect(a.loss).toBe(sampled.loss);
+    expect(Array.from(a.grad)).toEqual(Array.from(sampled.grad));
     expect(a.gradFullLogProbs).toBeUndefined();
     expect(a.metrics.entropy).toBeCloseTo(Math.log(2), 14);
     // both rows: the exact KL (here student = teacher, so KL = 0 and only the PG part remains)
@@ -314,6 +316,99 @@ describe("opd's default KL estimator", () => {
     expect(b.loss).toBe(b.metrics.pgLoss);
     // one full-row input alone: 'full' is chosen and the error names the missing one
     await rejects(opdLoss({ ...base, fullLogProbs: { data: half, dims: [2, 3, V] } }), TypeError, /'teacherFullLogProbs'/);
+  });
+});
+
+describe("OPD's sampled-token estimator (TR Eq. 4, reverse KL) — exact expectation over a small vocabulary", () => {
+  // A student and a teacher over V = 5 tokens at one position. For each estimator the loss is computed on the
+  // student's own sample (on-policy: oldLogProbs = logProbs, A = 0) for every token y, giving ∂loss/∂log π_θ(y) = g_y;
+  // the expected gradient with respect to the logits z is E_{y~p}[g_y·∂log p_y/∂z] = Σ_y p_y·g_y·(e_y − p), exactly.
+  const z = [1.3, -0.4, 0.2, 2.1, -1.7];
+  const zt = [0.1, 0.9, -1.2, 1.5, 0.4];
+  const logSoftmax = (x: number[]): number[] => {
+    const m = Math.max(...x);
+    const lse = m + Math.log(x.reduce((a, v) => a + Math.exp(v - m), 0));
+    return x.map((v) => v - lse);
+  };
+  const lp = logSoftmax(z);
+  const lq = logSoftmax(zt);
+  const p = lp.map(Math.exp);
+  const q = lq.map(Math.exp);
+  const V = z.length;
+  const beta = 0.7;
+  const reverseKl = (logits: number[]): number => {
+    const l = logSoftmax(logits);
+    return l.reduce((a, v, i) => a + Math.exp(v) * (v - lq[i]!), 0);
+  };
+  // the true gradient of β·KL(π_θ ‖ π_T) w.r.t. the logits, by central finite differences (independent of any closed form)
+  const trueGrad = z.map((_, k) => {
+    const h = 1e-6;
+    const up = z.slice();
+    const dn = z.slice();
+    up[k]! += h;
+    dn[k]! -= h;
+    return (beta * (reverseKl(up) - reverseKl(dn))) / (2 * h);
+  });
+  const expectedLogitGrad = async (options: PolicyLossOptions): Promise<number[]> => {
+    const out = new Array<number>(V).fill(0);
+    for (let y = 0; y < V; y++) {
+      const r = await opdLoss({ logProbs: [[lp[y]!]], oldLogProbs: [[lp[y]!]], advantages: [0], teacherLogProbs: [[lq[y]!]] }, { klCoef: beta, backend: 'js', ...options });
+      const g = r.grad[0]!;
+      for (let k = 0; k < V; k++) out[k]! += p[y]! * g * ((k === y ? 1 : 0) - p[k]!);
+    }
+    return out;
+  };
+  it("the default estimator ('sampled') has expected gradient β·∇KL(π_θ ‖ π_T), the gradient of the true reverse KL", async () => {
+    const g = await expectedLogitGrad({});
+    g.forEach((v, k) => expect(Math.abs(v - trueGrad[k]!)).toBeLessThan(1e-8));
+    const explicit = await expectedLogitGrad({ klEstimator: 'sampled' });
+    explicit.forEach((v, k) => expect(v).toBe(g[k]));
+    // the closed form p_k·(log p_k − log q_k − KL) agrees as well
+    const kl = reverseKl(z);
+    g.forEach((v, k) => expect(v).toBeCloseTo(beta * p[k]! * (lp[k]! - lq[k]! - kl), 12));
+  });
+  it("the pathwise k3 penalty has the forward-KL gradient β·(p − q) in expectation and k1 has none (their documented meaning)", async () => {
+    const k3 = await expectedLogitGrad({ klEstimator: 'k3' });
+    k3.forEach((v, k) => expect(v).toBeCloseTo(beta * (p[k]! - q[k]!), 12));
+    expect(k3.some((v, k) => Math.abs(v - trueGrad[k]!) > 1e-3)).toBe(true); // not the reverse KL's gradient
+    const k1 = await expectedLogitGrad({ klEstimator: 'k1' });
+    k1.forEach((v) => expect(Math.abs(v)).toBeLessThan(1e-15));
+  });
+  it("'sampled' puts −β·(log π_θ − log π_T) into each token's advantage as a constant (hand-worked)", async () => {
+    // A = 0.5, β = 1, log π_θ − log π_T = 1 → advantage −0.5; ρ = 1 → loss = 0.5, grad = −w·ρ·A' = 0.5
+    const r = await opdLoss({ logProbs: [[-1]], oldLogProbs: [[-1]], advantages: [0.5], teacherLogProbs: [[-2]] }, { backend: 'js' });
+    expect(r.loss).toBeCloseTo(0.5, 15);
+    expect(r.grad[0]).toBeCloseTo(0.5, 15);
+    expect(r.metrics.kl).toBeCloseTo(1, 15); // the k1 estimate of the reverse KL, logged
+    expect(r.metrics.klLoss).toBeCloseTo(1, 15);
+    // off-policy and through the clip: ρ = e^0.1 ≈ 1.105 within [0.8, 1.28] → grad = −ρ·A'/N per token
+    const two = await opdLoss(
+      { logProbs: [[-0.9, -3]], oldLogProbs: [[-1, -3]], advantages: [[1, 0]], teacherLogProbs: [[-1.4, -2]] },
+      { backend: 'js', klCoef: 0.5 },
+    );
+    const a0 = 1 - 0.5 * (-0.9 + 1.4);
+    const a1 = 0 - 0.5 * (-3 + 2);
+    expect(two.grad[0]).toBeCloseTo((-Math.exp(0.1) * a0) / 2, 14);
+    expect(two.grad[1]).toBeCloseTo(-a1 / 2, 14);
+    expect(two.loss).toBeCloseTo((-Math.exp(0.1) * a0 - a1) / 2, 14);
+    await rejects(grpoLoss({ ...two, logProbs: [[-1, -1]], oldLogProbs: [[-1, -1]], advantages: [1] }, { klEstimator: 'sampled', klCoef: 0.1 }), RangeError, /'klEstimator'/);
+  });
+});
+
+describe("Dr.GRPO's constant C", () => {
+  it('is required (the max new tokens): the loss scale must not move with the padded length of the batch', async () => {
+    const x = { logProbs: [[-1, -1, 0]], oldLogProbs: [[-1, -1, 0]], advantages: [1], mask: [[1, 1, 0]] };
+    await rejects(drGrpoLoss(x), TypeError, /drGrpoLoss: 'normConstant' must be given with aggregation 'seq-mean-token-sum-norm'/);
+    await rejects(dapoLoss(x, { aggregation: 'seq-mean-token-sum-norm' }), TypeError, /'normConstant'/);
+    // the same sequence padded to 3 or to 6 tokens: the same loss with a fixed C
+    const padded = { logProbs: [[-1, -1, 0, 0, 0, 0]], oldLogProbs: [[-1, -1, 0, 0, 0, 0]], advantages: [1], mask: [[1, 1, 0, 0, 0, 0]] };
+    const a = await drGrpoLoss(x, { normConstant: 8, backend: 'js' });
+    const b = await drGrpoLoss(padded, { normConstant: 8, backend: 'js' });
+    expect(a.loss).toBeCloseTo(-2 / 8, 15);
+    expect(b.loss).toBe(a.loss);
+    await rejects(drGrpoLoss(x, { normConstant: 0 }), RangeError, /'normConstant'/);
+    // other aggregations do not need it
+    await expect(dapoLoss(x, { backend: 'js' })).resolves.toBeDefined();
   });
 });
 
