@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 import { assertFiniteNumber, rangeError, raw, typeError } from '../errors.js';
-import { checkArray, checkRerankSample } from '../validate.js';
+import { checkArray, checkOptionsObject, checkRerankSample } from '../validate.js';
 import {
   indexCandidates,
   parseRerankOutput,
@@ -261,6 +261,7 @@ function checkSamples(name: string, samples: unknown): asserts samples is readon
  * ```
  */
 export function createFormatReward(options: ParsingRewardOptions = {}): SyncReward {
+  checkOptionsObject('createFormatReward', options);
   const opts = omegaOptions('createFormatReward', options);
   return defineReward('format', (samples: readonly RerankSample[]): RewardValue[] => {
     checkSamples('format', samples);
@@ -303,6 +304,7 @@ function p1Reward(
  * ```
  */
 export function createRankPromotionReward(options: Pick<P1RewardOptions, 'invalidReward'> & ParsingRewardOptions = {}): SyncReward {
+  checkOptionsObject('createRankPromotionReward', options);
   return p1Reward('rank_promotion', options, (pre, out, n) => (pre - out) / n);
 }
 
@@ -318,6 +320,7 @@ export function createRankPromotionReward(options: Pick<P1RewardOptions, 'invali
  * ```
  */
 export function createNaiveReward(options: Omit<P1RewardOptions, 'variant'> & ParsingRewardOptions = {}): SyncReward {
+  checkOptionsObject('createNaiveReward', options);
   const { alpha } = resolveAlphaVariant('createNaiveReward', options);
   return p1Reward('naive_rank_format', options, (pre, out, n) => (pre - out) / n + alpha);
 }
@@ -335,6 +338,7 @@ export function createNaiveReward(options: Omit<P1RewardOptions, 'variant'> & Pa
  * ```
  */
 export function createConditionalReward(options: P1RewardOptions & ParsingRewardOptions = {}): SyncReward {
+  checkOptionsObject('createConditionalReward', options);
   const o = resolveAlphaVariant('createConditionalReward', options);
   return p1Reward('conditional_verifiable', options, (pre, out, n) => conditionalCore(pre, out, n, o));
 }
@@ -354,6 +358,7 @@ export function createConditionalReward(options: P1RewardOptions & ParsingReward
  * ```
  */
 export function createSlateReward(options: SlateRewardOptions & ParsingRewardOptions = {}): SyncReward {
+  checkOptionsObject('createSlateReward', options);
   const o = resolveSlate('createSlateReward', {
     ...options,
     alpha: options.alpha ?? 0,
@@ -375,6 +380,7 @@ export function createSlateReward(options: SlateRewardOptions & ParsingRewardOpt
  * ```
  */
 export function createConditionalSlateReward(options: SlateRewardOptions & ParsingRewardOptions = {}): SyncReward {
+  checkOptionsObject('createConditionalSlateReward', options);
   const o = resolveSlate('createConditionalSlateReward', options);
   return slateReward(`conditional_slate_${o.metric}`, o, omegaOptions('createConditionalSlateReward', options));
 }
@@ -432,6 +438,7 @@ export interface OverlongPenaltyOptions {
  * ```
  */
 export function createOverlongPenalty(options: OverlongPenaltyOptions = {}): SyncReward {
+  checkOptionsObject('createOverlongPenalty', options);
   const fn = 'createOverlongPenalty';
   if (options === null || typeof options !== 'object') throw typeError(fn, 'options', 'an object', options);
   const maxLength = options.maxLength ?? 1024;

@@ -113,8 +113,12 @@ const HIDDEN_CONSTRUCTORS = hiddenConstructors();
 const isClass = (f: unknown): f is new (...a: unknown[]) => unknown =>
   typeof f === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(f));
 
-/** Not swept: `loadBeauty` reads the bundled 2 MB dataset on every valid call (`loadSequences` is the same code). */
-const NEVER_CALL = new Set<string>(['loadBeauty']);
+/**
+ * Not swept: legitimate heavyweight I/O for any path string, which is not a hang — `loadBeauty` reads the bundled
+ * 2 MB dataset (`loadSequences` is the same code); `writeTinyCausalLm` writes and `createLocalGenerator` loads a
+ * model directory (seconds each; covered by their own tests).
+ */
+const NEVER_CALL = new Set<string>(['loadBeauty', 'writeTinyCausalLm', 'createLocalGenerator']);
 
 async function collectTargets(): Promise<{ targets: Target[]; modules: Record<string, unknown> }> {
   const seen = new Set<unknown>();
