@@ -7,7 +7,7 @@
  */
 import './register_builtins.js';
 
-export { Tensor, toMatrix, toInt32, matrix, assertFinite, type DType, type DataTypeMap, type Matrix, type MatrixLike } from './tensor.js';
+export { Tensor, toMatrix, toInt32, matrix, assertFinite, type DType, type DataTypeMap, type Matrix, type MatrixLike, type TensorLike } from './tensor.js';
 export type {
   AccumulateResult,
   AnyKernelConfig,
