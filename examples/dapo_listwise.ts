@@ -132,7 +132,7 @@ async function main(): Promise<void> {
       console.log(line(`DAPO listwise, ${name} reward, seed ${s}`, model));
       console.log(
         `  vs pre-rank: ΔNDCG@5 ${c.difference >= 0 ? '+' : ''}${c.difference.toFixed(4)} [${c.ci[0].toFixed(4)}, ${c.ci[1].toFixed(4)}] ` +
-          `(paired bootstrap, p = ${c.pValue.toFixed(4)}), relative lift ${(100 * c.relativeLift).toFixed(1)}%`,
+          `(paired bootstrap, p = ${c.pValue.toFixed(4)}), relative lift ${c.relativeLift === null ? 'n/a' : (100 * c.relativeLift).toFixed(1) + '%'}`,
       );
       console.log(
         `  outputs the input order: greedy ${(100 * ev.identityRate).toFixed(1)}% of test slates (top 5: ${(100 * ev.top5IdentityRate).toFixed(1)}%), sampled ${(100 * ev.sampledIdentityRate).toFixed(1)}%; ` +

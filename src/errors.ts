@@ -12,7 +12,7 @@
 export class Gr2Error extends Error {
   override readonly name: string = 'Gr2Error';
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(typeof message === 'string' ? message : describeValue(message), options);
   }
 }
 
@@ -33,8 +33,13 @@ export class KernelNotImplementedError extends Gr2Error {
     readonly kernelName: string,
     readonly backendName: string,
   ) {
-    super(`Kernel '${kernelName}' not implemented for backend '${backendName}'.`);
+    super(`Kernel '${describeName(kernelName)}' not implemented for backend '${describeName(backendName)}'.`);
   }
+}
+
+/** A name for a message: strings as they are, anything else described (never throws). */
+function describeName(v: unknown): string {
+  return typeof v === 'string' ? v : describeValue(v);
 }
 
 /** A model (quantizer, policy) was used before it was trained or loaded. */
@@ -118,7 +123,8 @@ export class GeneratorError extends Gr2Error {
     message: string,
     options: { status?: number; retryAfterMs?: number; cause?: unknown } = {},
   ) {
-    super(message, { cause: options.cause });
+    super(message, { cause: options?.cause });
+    options ??= {};
     this.kind = kind;
     this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;
@@ -259,7 +265,20 @@ export function checkOptions<T extends object>(
       const d = editDistance(key.toLowerCase(), k.toLowerCase());
       if (d < bestD) [best, bestD] = [k, d];
     }
-    const hint = best && bestD <= Math.max(2, Math.floor(best.length / 3)) ? ` Did you mean '${best}'?` : '';
+    if (!(best && bestD <= Math.max(2, Math.floor(best.length / 3)))) {
+      // an abbreviation (its letters in order inside a known key, same first letter): epsLow → epsilonLow
+      const k = key.toLowerCase();
+      const abbr = known.find((c) => {
+        const cl = c.toLowerCase();
+        if (k.length < 3 || cl[0] !== k[0]) return false;
+        let j = 0;
+        for (let i = 0; i < cl.length && j < k.length; i++) if (cl[i] === k[j]) j++;
+        return j === k.length;
+      });
+      best = abbr ?? '';
+      bestD = abbr ? 0 : Infinity;
+    }
+    const hint = best ? ` Did you mean '${best}'?` : '';
     throw rangeError(fn, `${arg}.${key}`, `a known option (${known.join(', ')})`, raw('an unknown key'), hint.trim());
   }
   return options;

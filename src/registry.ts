@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-import { RegistryError } from './errors.js';
+import { RegistryError, typeError } from './errors.js';
 
 /** @internal A typed name → value map with strict lookups (verl `register_policy_loss` / `get_policy_loss_fn`). */
 export interface Registry<T> {
@@ -39,7 +39,7 @@ export function createRegistry<T>(kind: string): Registry<T> {
   return {
     register(name, value, options) {
       if (typeof name !== 'string' || name.length === 0) {
-        throw new TypeError(`register ${kind}: 'name' must be a non-empty string; got ${String(name)}.`);
+        throw typeError('Registry.register', 'name', `a non-empty string (${kind} name)`, name);
       }
       const existing = map.get(name);
       if (existing !== undefined && existing !== value && !options?.override) {

@@ -12,7 +12,7 @@
  */
 import './register_builtins.js';
 
-export { Tensor, type DType, type DataTypeMap, type Matrix, type MatrixLike } from './tensor.js';
+export { Tensor, type DType, type DataTypeMap, type Matrix, type MatrixLike, type TensorLike } from './tensor.js';
 export type {
   AccumulateResult,
   AnyKernelConfig,

@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-import { KernelNotImplementedError } from '../errors.js';
+import { KernelNotImplementedError, typeError } from '../errors.js';
 import type { AnyKernelConfig, KernelConfig, KernelFunc, KernelName } from './types.js';
 
 const KEY = Symbol.for('gr2.kernelRegistry');
@@ -20,6 +20,12 @@ holder[KEY] = kernels;
  * ```
  */
 export function registerKernel(config: AnyKernelConfig): void {
+  const fn = 'registerKernel';
+  const c = config as unknown as Record<string, unknown> | null;
+  if (c === null || typeof c !== 'object') throw typeError(fn, 'config', 'a {kernelName, backendName, kernelFunc} object', c);
+  if (typeof c['kernelName'] !== 'string') throw typeError(fn, 'config.kernelName', 'a string', c['kernelName']);
+  if (typeof c['backendName'] !== 'string') throw typeError(fn, 'config.backendName', 'a string', c['backendName']);
+  if (typeof c['kernelFunc'] !== 'function') throw typeError(fn, 'config.kernelFunc', 'a function', c['kernelFunc']);
   kernels.set(`${config.backendName}_${config.kernelName}`, config as unknown as KernelConfig);
 }
 
@@ -36,6 +42,8 @@ export function registerKernel(config: AnyKernelConfig): void {
  * ```
  */
 export function findKernel<K extends KernelName>(backendName: string, kernelName: K): KernelFunc<K> | undefined {
+  if (typeof backendName !== 'string') throw typeError('findKernel', 'backendName', 'a string', backendName);
+  if (typeof kernelName !== 'string') throw typeError('findKernel', 'kernelName', 'a string', kernelName);
   return kernels.get(`${backendName}_${kernelName}`)?.kernelFunc as KernelFunc<K> | undefined;
 }
 
@@ -68,6 +76,7 @@ export function getKernel<K extends KernelName>(backendName: string, kernelName:
  * ```
  */
 export function listKernels(backendName: string): string[] {
+  if (typeof backendName !== 'string') throw typeError('listKernels', 'backendName', 'a string', backendName);
   const prefix = `${backendName}_`;
   return [...kernels.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
 }

@@ -3,11 +3,11 @@
  *
  * @packageDocumentation
  */
-import { NumericError, assertPositiveInteger, rangeError, raw, typeError } from '../errors.js';
+import { NumericError, assertPositiveInteger, checkOptions, rangeError, raw, typeError } from '../errors.js';
 import { env } from '../env.js';
 import { findKernel, getKernel } from './kernel_registry.js';
 import { resolveBackend } from './registry.js';
-import { Tensor, toInt32, toMatrix, type Matrix, type MatrixLike } from './tensor.js';
+import { Tensor, toInt32, toMatrix, toTensor, type Matrix, type MatrixLike } from './tensor.js';
 import type { AccumulateResult, BackendOption, KernelName, KernelSignatures, NearestResult, TensorBackend } from './types.js';
 import type {
   FullKlKernelAttrs,
@@ -43,6 +43,11 @@ export async function runKernel<K extends KernelName>(
   inputs: KernelSignatures[K]['inputs'],
   attrs: KernelSignatures[K]['attrs'],
 ): Promise<KernelSignatures[K]['output']> {
+  if (backend === null || typeof backend !== 'object' || typeof backend.name !== 'string') {
+    throw typeError('runKernel', 'backend', 'an initialised TensorBackend', backend);
+  }
+  if (typeof name !== 'string') throw typeError('runKernel', 'name', 'a kernel name', name);
+  if (inputs === null || typeof inputs !== 'object') throw typeError('runKernel', 'inputs', 'an object of kernel inputs', inputs);
   const out = await getKernel(backend.name, name)(backend, inputs, attrs);
   if (env.debug) checkOutputs(name, backend.name, out);
   return out;
@@ -93,6 +98,7 @@ export interface NearestOptions extends BackendOption {
  * ```
  */
 export async function nearest(x: MatrixLike, centroids: MatrixLike, options: NearestOptions = {}): Promise<NearestResult> {
+  checkOptions('nearest', options, ['chunkSize', 'checkFinite', 'backend']);
   const check = options.checkFinite ?? true;
   const X = toMatrix(x, 'x', 'nearest', { checkFinite: check });
   const C = toMatrix(centroids, 'centroids', 'nearest', { checkFinite: check });
@@ -138,8 +144,10 @@ export async function accumulate(
   k: number,
   options: AccumulateOptions = {},
 ): Promise<AccumulateResult> {
+  checkOptions('accumulate', options, ['chunkSize', 'checkFinite', 'backend']);
   const X = toMatrix(x, 'x', 'accumulate', { checkFinite: options.checkFinite ?? true });
   assertPositiveInteger('accumulate', 'k', k);
+  if (k * X.cols > 2147483647) throw rangeError('accumulate', 'k', `at most ${Math.floor(2147483647 / Math.max(1, X.cols))} (k × cols ≤ 2^31 − 1)`, k);
   const idx = toInt32(index, 'index', 'accumulate');
   const [n, d] = X.dims as [number, number];
   if (idx.length !== n) throw rangeError('accumulate', 'index', `of length n = ${n} (rows of x)`, raw(`length ${idx.length}`));
@@ -174,6 +182,7 @@ export interface MatMulOptions extends BackendOption {
  * ```
  */
 export async function matMul(a: MatrixLike, b: MatrixLike, options: MatMulOptions = {}): Promise<Matrix> {
+  checkOptions('matMul', options, ['transposeA', 'transposeB', 'backend']);
   const A = toMatrix(a, 'a', 'matMul');
   const B = toMatrix(b, 'b', 'matMul');
   const transposeA = options.transposeA ?? false;
@@ -225,21 +234,10 @@ export async function logSoftmaxGather(
   options: LogSoftmaxGatherOptions = {},
 ): Promise<Tensor<'float32'>> {
   const fn = 'logSoftmaxGather';
-  if (!logits || !(logits.data instanceof Float32Array) || !Array.isArray(logits.dims)) {
-    throw typeError(fn, 'logits', 'a float32 Tensor [batch, seqLen, vocab]', logits);
-  }
-  if (logits.dims.length !== 3) throw rangeError(fn, 'logits', 'of rank 3 [batch, seqLen, vocab]', raw(`dims [${logits.dims.join(', ')}]`));
-  const [b, s, v] = logits.dims as [number, number, number];
-  const L = logits instanceof Tensor ? logits : new Tensor('float32', logits.data, logits.dims);
-  let I: Tensor<'int32'>;
-  if (ids instanceof Tensor) I = ids;
-  else if (Array.isArray(ids)) {
-    const rows = ids as readonly (readonly number[])[];
-    I = new Tensor('int32', toInt32(rows.flat(), 'ids', fn), [rows.length, rows[0]?.length ?? 0]);
-  } else {
-    const o = ids as { data: Int32Array; dims: readonly number[] };
-    I = new Tensor('int32', toInt32(o.data, 'ids', fn), o.dims);
-  }
+  checkOptions(fn, options, ['chunkSize', 'backend']);
+  const L = toTensor(logits, 'logits', fn, { rank: 3, dtype: 'float32' });
+  const [b, s, v] = L.dims as [number, number, number];
+  const I = toTensor(ids, 'ids', fn, { rank: 2, dtype: 'int32' });
   if (I.dims.length !== 2 || I.dims[0] !== b || I.dims[1] !== s) {
     throw rangeError(fn, 'ids', `of shape [${b}, ${s}] (as logits)`, raw(`[${I.dims.join(', ')}]`));
   }

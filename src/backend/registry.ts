@@ -121,6 +121,7 @@ export function listBackends(): { name: string; priority: number; initialized: b
 }
 
 function entryOf(fn: string, name: string): Entry {
+  if (typeof name !== 'string') throw typeError(fn, 'name', 'a backend name (string)', name);
   const entry = state.entries.get(name);
   if (!entry) {
     throw new RegistryError(`${fn}: unknown backend '${name}'. Registered: ${[...state.entries.keys()].join(', ') || '(none)'}.`);

@@ -5,7 +5,8 @@
  */
 import { toMatrix, type MatrixLike } from '../backend/tensor.js';
 import type { BackendOption } from '../backend/types.js';
-import { assertFiniteNumber, assertPositiveInteger, rangeError, raw, typeError } from '../errors.js';
+import { assertFiniteNumber, assertPositiveInteger, checkOptions, rangeError, raw, typeError } from '../errors.js';
+import { checkIntArray, checkSequences, MAX_INT32 } from '../validate.js';
 import { resolveNumItems } from './pre_ranker.js';
 import { randomizedSvd, type SparseMatrix } from './svd.js';
 import type { SequenceDataset, UserSequence } from './types.js';
@@ -39,7 +40,9 @@ export class ItemVectors {
     ids: ArrayLike<number>,
   ) {
     const fn = 'ItemVectors';
+    if (!(data instanceof Float32Array)) throw typeError(fn, 'data', 'a Float32Array', data);
     assertPositiveInteger(fn, 'dim', dim);
+    checkIntArray(fn, 'ids', ids, -MAX_INT32);
     if (data.length !== ids.length * dim) {
       throw rangeError(fn, 'data', `of length ids.length × dim = ${ids.length * dim}`, raw(`length ${data.length}`));
     }
@@ -190,8 +193,8 @@ export async function itemVectorsFromSequences(
   options: ItemVectorsOptions = {},
 ): Promise<ItemVectors> {
   const fn = 'itemVectorsFromSequences';
-  const sequences = Array.isArray(data) ? (data as readonly UserSequence[]) : (data as SequenceDataset)?.sequences;
-  if (!Array.isArray(sequences)) throw typeError(fn, 'data', 'an array of {user, items} or a SequenceDataset', data);
+  const sequences = checkSequences<UserSequence>(fn, 'data', data);
+  checkOptions(fn, options, ['dim', 'window', 'seed', 'smoothing', 'eigenWeight', 'normalize', 'powerIterations', 'numItems', 'backend']);
   const dim = options.dim ?? 64;
   const window = options.window ?? 3;
   const seed = options.seed ?? 1234;

@@ -5,7 +5,8 @@
  */
 import { createReadStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DataFormatError, assertPositiveInteger, typeError } from '../errors.js';
+import { DataFormatError, assertPositiveInteger, checkOptions, typeError } from '../errors.js';
+import { MAX_INT32 } from '../validate.js';
 import type { SequenceDataset, UserSequence } from './types.js';
 
 /** Accepted sources of {@link loadSequences}. */
@@ -54,6 +55,9 @@ class LineParser {
           `${this.fn}: line ${this.line}: ${JSON.stringify(text.slice(start, end))} is not a non-negative integer id.`,
         );
       }
+      if (v > MAX_INT32) {
+        throw new DataFormatError(`${this.fn}: line ${this.line}: id ${text.slice(start, i)} is beyond 2^31 − 1.`);
+      }
       values.push(v);
     }
     if (values.length === 0) return;
@@ -81,7 +85,8 @@ class LineParser {
   }
 }
 
-function resolveMinLength(fn: string, options: LoadSequencesOptions): number {
+function resolveMinLength(fn: string, options: LoadSequencesOptions, known: readonly string[] = ['minLength']): number {
+  checkOptions(fn, options, known);
   const m = options.minLength ?? 1;
   assertPositiveInteger(fn, 'options.minLength', m);
   return m;
@@ -191,5 +196,6 @@ export interface LoadBeautyOptions extends LoadSequencesOptions {
  * ```
  */
 export async function loadBeauty(options: LoadBeautyOptions = {}): Promise<SequenceDataset> {
-  return loadSequences(options.path ?? BEAUTY_URL, options);
+  const { path, ...rest } = checkOptions('loadBeauty', options, ['minLength', 'path']);
+  return loadSequences(path ?? BEAUTY_URL, rest);
 }

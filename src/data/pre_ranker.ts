@@ -4,7 +4,8 @@
  *
  * @packageDocumentation
  */
-import { assertFiniteNumber, assertPositiveInteger, rangeError, typeError } from '../errors.js';
+import { assertFiniteNumber, assertPositiveInteger, checkOptions, rangeError, typeError } from '../errors.js';
+import { checkInt, checkIntArray, checkSequences, MAX_ARRAY_ELEMENTS, MAX_INT32 } from '../validate.js';
 import type { UserSequence } from './types.js';
 
 /** Options of {@link TransitionPreRanker.train}. */
@@ -112,7 +113,8 @@ export class TransitionPreRanker {
    */
   static train(sequences: readonly UserSequence[], options: PreRankerOptions = {}): TransitionPreRanker {
     const fn = 'TransitionPreRanker.train';
-    if (!Array.isArray(sequences)) throw typeError(fn, 'sequences', 'an array of {user, items}', sequences);
+    checkSequences(fn, 'sequences', sequences, false);
+    checkOptions(fn, options, ['window', 'decay', 'backwardWeight', 'recency', 'normalization', 'popularityWeight', 'numItems']);
     const window = options.window ?? 3;
     const decay = options.decay ?? 0.5;
     const backwardWeight = options.backwardWeight ?? 0.25;
@@ -207,8 +209,10 @@ export class TransitionPreRanker {
    */
   rank(history: readonly number[], k: number, options: RankOptions = {}): RankResult {
     const fn = 'TransitionPreRanker.rank';
-    if (!Array.isArray(history)) throw typeError(fn, 'history', 'an array of item ids', history);
-    assertPositiveInteger(fn, 'k', k);
+    checkIntArray(fn, 'history', history, -MAX_INT32);
+    checkInt(fn, 'k', k, 1);
+    checkOptions(fn, options, ['excludeHistory', 'exclude']);
+    if (options.exclude !== undefined) checkIntArray(fn, 'options.exclude', options.exclude, -MAX_INT32);
     const r = this.rankWith(history, k, options.excludeHistory ?? true, options.exclude ?? [], []);
     return { items: r.items, scores: r.scores };
   }
@@ -221,8 +225,8 @@ export class TransitionPreRanker {
    * @returns one score per item (0 for unknown ids).
    */
   score(history: readonly number[], items: readonly number[]): Float64Array {
-    if (!Array.isArray(history)) throw typeError('TransitionPreRanker.score', 'history', 'an array of item ids', history);
-    if (!Array.isArray(items)) throw typeError('TransitionPreRanker.score', 'items', 'an array of item ids', items);
+    checkIntArray('TransitionPreRanker.score', 'history', history, -MAX_INT32);
+    checkIntArray('TransitionPreRanker.score', 'items', items, -MAX_INT32);
     return this.rankWith(history, 1, false, [], items).extra;
   }
 
@@ -316,7 +320,8 @@ export function resolveNumItems(fn: string, arg: string, sequences: readonly Use
     }
   }
   const n = numItems ?? maxId;
-  assertPositiveInteger(fn, 'options.numItems', n);
+  // id-indexed tables of numItems + 1 entries are built: beyond 2^26 items they would not fit comfortably
+  checkInt(fn, numItems === undefined ? `${arg} (largest item id)` : 'options.numItems', n, 1, MAX_ARRAY_ELEMENTS);
   if (maxId > n) throw rangeError(fn, 'options.numItems', `at least the largest item id ${maxId}`, n);
   return n;
 }

@@ -3,7 +3,8 @@
  *
  * @packageDocumentation
  */
-import { assertOneOf, assertPositiveInteger, rangeError, raw, typeError } from '../errors.js';
+import { assertOneOf, assertPositiveInteger, checkOptions, rangeError, raw, typeError } from '../errors.js';
+import { checkSequences } from '../validate.js';
 import { Random } from '../sampling/random.js';
 import { TransitionPreRanker, type PreRankerOptions } from './pre_ranker.js';
 import type { SequenceDataset, Slate, UserSequence } from './types.js';
@@ -101,8 +102,8 @@ export interface SlateSet {
  */
 export function buildSlates(data: readonly UserSequence[] | SequenceDataset, options: BuildSlatesOptions = {}): SlateSet {
   const fn = 'buildSlates';
-  const sequences = Array.isArray(data) ? (data as readonly UserSequence[]) : (data as SequenceDataset)?.sequences;
-  if (!Array.isArray(sequences)) throw typeError(fn, 'data', 'an array of {user, items} or a SequenceDataset', data);
+  const sequences = checkSequences<UserSequence>(fn, 'data', data);
+  checkOptions(fn, options, ['k', 'split', 'policy', 'unretrievedPosition', 'seed', 'multiPositive', 'preRanker', 'preRankerOptions']);
   const k = options.k ?? 10;
   const split = options.split ?? 'test';
   const policy = options.policy ?? 'inject';

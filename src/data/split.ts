@@ -3,7 +3,8 @@
  *
  * @packageDocumentation
  */
-import { assertPositiveInteger, rangeError, typeError } from '../errors.js';
+import { assertPositiveInteger, checkOptions, rangeError } from '../errors.js';
+import { checkSequences } from '../validate.js';
 import type { HeldOutExample, UserSequence } from './types.js';
 
 /** Result of {@link leaveOneOut}. */
@@ -42,7 +43,8 @@ export interface LeaveOneOutOptions {
  */
 export function leaveOneOut(sequences: readonly UserSequence[], options: LeaveOneOutOptions = {}): LeaveOneOutSplit {
   const fn = 'leaveOneOut';
-  if (!Array.isArray(sequences)) throw typeError(fn, 'sequences', 'an array of {user, items}', sequences);
+  checkSequences(fn, 'sequences', sequences, false);
+  checkOptions(fn, options, ['minLength']);
   const minLength = options.minLength ?? 3;
   assertPositiveInteger(fn, 'options.minLength', minLength);
   if (minLength < 3) throw rangeError(fn, 'options.minLength', 'at least 3', minLength);

@@ -3,12 +3,23 @@
  *
  * @packageDocumentation
  */
-import { assertFiniteNumber, assertOneOf, assertPositiveInteger, rangeError, raw, typeError } from '../errors.js';
+import { assertFiniteNumber, assertOneOf, checkOptions, rangeError, raw, typeError } from '../errors.js';
+import { checkInt } from '../validate.js';
 import { Random } from '../sampling/random.js';
 
+/** Most resamples of a bootstrap or randomization test (10^7: far beyond any useful precision). */
+const MAX_RESAMPLES = 10_000_000;
+
 function toValues(fn: string, arg: string, x: ArrayLike<number>): Float64Array {
-  if (x == null || typeof x !== 'object' || typeof x.length !== 'number') throw typeError(fn, arg, 'an array of numbers', x);
-  return x instanceof Float64Array ? x : Float64Array.from(x);
+  if (!Array.isArray(x) && !(ArrayBuffer.isView(x) && !(x instanceof DataView))) throw typeError(fn, arg, 'an array of numbers', x);
+  if (x instanceof Float64Array) return x;
+  const out = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i] as unknown;
+    if (typeof v !== 'number') throw typeError(fn, `${arg}[${i}]`, 'a number (NaN marks a skipped query)', v);
+    out[i] = v;
+  }
+  return out;
 }
 
 /**
@@ -86,13 +97,18 @@ export interface BootstrapOptions {
 export function bootstrapCi(values: ArrayLike<number>, options: BootstrapOptions = {}): [number, number] {
   const fn = 'bootstrapCi';
   const x = dropNaN(toValues(fn, 'values', values));
+  checkOptions(fn, options, ['samples', 'level', 'seed']);
   const samples = options.samples ?? 1000;
   const level = options.level ?? 0.95;
   const seed = options.seed ?? 1234;
-  assertPositiveInteger(fn, 'options.samples', samples);
+  checkInt(fn, 'options.samples', samples, 1, MAX_RESAMPLES);
   assertFiniteNumber(fn, 'options.level', level, { min: 0, max: 1, minExclusive: true, maxExclusive: true });
   const n = x.length;
-  if (n === 0) return [Number.NaN, Number.NaN];
+  if (n === 0) {
+    // no finite value: undefined interval — an error for an empty input, NaN when every value is NaN (skipped)
+    if (values.length === 0) throw rangeError(fn, 'values', 'non-empty', raw('length 0'));
+    return [Number.NaN, Number.NaN];
+  }
   const rng = new Random(seed);
   const means = new Float64Array(samples);
   for (let b = 0; b < samples; b++) {
@@ -109,8 +125,9 @@ export function bootstrapCi(values: ArrayLike<number>, options: BootstrapOptions
  *
  * @param treatment - the new system's value.
  * @param baseline - the baseline's value.
- * @returns the lift (`NaN` when the baseline is 0).
- * @throws TypeError when an argument is not a number.
+ * @returns the lift.
+ * @throws TypeError when an argument is not a number; RangeError for a non-finite value or a baseline of 0 (the
+ *   lift is undefined there).
  * @example
  * ```ts
  * relativeLift(0.2369, 0.1995);   // 0.1875
@@ -119,7 +136,9 @@ export function bootstrapCi(values: ArrayLike<number>, options: BootstrapOptions
 export function relativeLift(treatment: number, baseline: number): number {
   if (typeof treatment !== 'number') throw typeError('relativeLift', 'treatment', 'a number', treatment);
   if (typeof baseline !== 'number') throw typeError('relativeLift', 'baseline', 'a number', baseline);
-  return baseline === 0 ? Number.NaN : (treatment - baseline) / baseline;
+  if (!Number.isFinite(treatment)) throw rangeError('relativeLift', 'treatment', 'a finite number', treatment);
+  if (!Number.isFinite(baseline) || baseline === 0) throw rangeError('relativeLift', 'baseline', 'a finite non-zero number', baseline);
+  return (treatment - baseline) / baseline;
 }
 
 /** Options of {@link pairedTest}. */
@@ -146,7 +165,7 @@ export interface PairedTestResult {
   /** `meanA − meanB`. */
   readonly difference: number;
   /** `(meanA − meanB) / meanB`. */
-  readonly relativeLift: number;
+  readonly relativeLift: number | null;
   /** Two-sided p-value, `(1 + #{|T*| ≥ |T|}) / (1 + samples)`. */
   readonly pValue: number;
   /** Percentile bootstrap interval of the mean difference. */
@@ -178,12 +197,13 @@ export function pairedTest(a: ArrayLike<number>, b: ArrayLike<number>, options: 
   const xa = toValues(fn, 'a', a);
   const xb = toValues(fn, 'b', b);
   if (xa.length !== xb.length) throw rangeError(fn, 'b', `of length ${xa.length} (as a)`, raw(`length ${xb.length}`));
+  checkOptions(fn, options, ['method', 'samples', 'level', 'seed']);
   const method = options.method ?? 'randomization';
   const samples = options.samples ?? 10000;
   const level = options.level ?? 0.95;
   const seed = options.seed ?? 1234;
   assertOneOf(fn, 'options.method', method, ['randomization', 'bootstrap'] as const);
-  assertPositiveInteger(fn, 'options.samples', samples);
+  checkInt(fn, 'options.samples', samples, 1, MAX_RESAMPLES);
   assertFiniteNumber(fn, 'options.level', level, { min: 0, max: 1, minExclusive: true, maxExclusive: true });
   const d: number[] = [];
   let sa = 0;
@@ -199,6 +219,7 @@ export function pairedTest(a: ArrayLike<number>, b: ArrayLike<number>, options: 
   }
   const n = d.length;
   if (n === 0) {
+    if (xa.length === 0) throw rangeError(fn, 'a', 'non-empty', raw('length 0'));
     return { meanA: NaN, meanB: NaN, difference: NaN, relativeLift: NaN, pValue: NaN, ci: [NaN, NaN], n: 0 };
   }
   const diff = Float64Array.from(d);
@@ -232,7 +253,7 @@ export function pairedTest(a: ArrayLike<number>, b: ArrayLike<number>, options: 
     meanA,
     meanB,
     difference: t,
-    relativeLift: relativeLift(meanA, meanB),
+    relativeLift: meanB === 0 ? null : relativeLift(meanA, meanB),
     pValue: (1 + extreme) / (1 + samples),
     ci,
     n,

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import { Tensor, toMatrix, type MatrixLike } from '../backend/tensor.js';
-import { assertOneOf, assertPositiveInteger, rangeError, raw, typeError } from '../errors.js';
+import { assertOneOf, assertPositiveInteger, rangeError, raw, typeError, checkOptions } from '../errors.js';
 import { bootstrapCi, nanMean, pairedTest, type BootstrapOptions, type PairedTestOptions, type PairedTestResult } from './bootstrap.js';
 import { aucKernel, discounts, hitKernel, hitsKernel, ndcgKernel, rrKernel, type RowView } from './kernels.js';
 import { AUC_NEEDS, aucPairs, noRelevantValue, prepare, resolveCommon, resolveK, toRowView } from './prepare.js';
@@ -92,7 +92,8 @@ export interface EvaluationResult {
 
 function parseAll(fn: string, metrics: readonly string[]): MetricSpec[] {
   if (!Array.isArray(metrics) || metrics.length === 0) throw typeError(fn, 'metrics', 'a non-empty array of metric strings', metrics);
-  const specs = metrics.map((s) => parseMetric(s));
+  const specs: MetricSpec[] = [];
+  for (let i = 0; i < metrics.length; i++) specs.push(parseMetric(metrics[i]!));
   const keys = new Set<string>();
   for (const s of specs) {
     if (keys.has(s.key)) throw rangeError(fn, 'metrics', 'distinct', s.key);
@@ -385,6 +386,7 @@ export interface EvaluateRanksOptions {
  */
 export function evaluateRanks(ranks: ArrayLike<number>, metrics: readonly string[], options: EvaluateRanksOptions = {}): EvaluationResult {
   const fn = 'evaluateRanks';
+  checkOptions(fn, options, ['listSize', 'ci']);
   const specs = parseAll(fn, metrics);
   if (ranks == null || typeof ranks !== 'object' || typeof ranks.length !== 'number') throw typeError(fn, 'ranks', 'an Int32Array of 1-based ranks', ranks);
   const K = options.listSize ?? 10;

@@ -33,8 +33,31 @@ export function discounts(n: number): Float64Array {
   return DISCOUNTS;
 }
 
+/**
+ * @internal The gain of grade `g` scaled by a common factor chosen so that huge grades cannot overflow (NDCG is a
+ * ratio, so the factor cancels): exponential `(2^g − 1)·2^−shift`, linear `g·2^−shift`. `shift` is 0 for
+ * ordinary grades (exact, unchanged values).
+ */
+function gainOf(g: number, exponential: boolean, shift: number): number {
+  if (!exponential) return shift === 0 ? g : g * 2 ** -shift;
+  return shift === 0 ? 2 ** g - 1 : 2 ** (g - shift) - 2 ** -shift;
+}
+
+/** @internal The gain shift for the largest grade `gmax` (see {@link gainOf}). */
+export function gainShift(gmax: number, exponential: boolean): number {
+  if (exponential) return gmax > 1000 ? gmax - 1000 : 0;
+  return gmax > 1e290 ? Math.ceil(Math.log2(gmax)) - 960 : 0;
+}
+
 /** @internal Σ over items with grade > 0 of `f(grade)` × (expected) positional weight `w(pos)` (1-based). */
-export function expectedWeighted(v: RowView, kk: number, discount: boolean, exponential: boolean, countOnly: boolean): number {
+export function expectedWeighted(
+  v: RowView,
+  kk: number,
+  discount: boolean,
+  exponential: boolean,
+  countOnly: boolean,
+  shift = 0,
+): number {
   const { grades, bounds, groups } = v;
   const disc = discount ? discounts(v.n) : DISCOUNTS;
   let total = 0;
@@ -45,7 +68,7 @@ export function expectedWeighted(v: RowView, kk: number, discount: boolean, expo
     let gsum = 0;
     for (let p = lo; p < hi; p++) {
       const g = grades[p]!;
-      if (g > 0) gsum += countOnly ? 1 : exponential ? 2 ** g - 1 : g;
+      if (g > 0) gsum += countOnly ? 1 : gainOf(g, exponential, shift);
     }
     if (gsum === 0) continue;
     const top = hi < kk ? hi : kk;
@@ -64,13 +87,16 @@ export function hitsKernel(v: RowView, kk: number): number {
 
 /** @internal NDCG@kk (0 when IDCG = 0). */
 export function ndcgKernel(v: RowView, kk: number, exponential: boolean): number {
-  const dcg = expectedWeighted(v, kk, true, exponential, false);
+  let gmax = 0;
+  for (let i = 0; i < v.nIdeal; i++) if (v.ideal[i]! > gmax) gmax = v.ideal[i]!;
+  const shift = gainShift(gmax, exponential);
+  const dcg = expectedWeighted(v, kk, true, exponential, false, shift);
   let idcg = 0;
   const m = Math.min(kk, v.nIdeal);
   const disc = discounts(m);
   for (let i = 0; i < m; i++) {
     const g = v.ideal[i]!;
-    if (g > 0) idcg += (exponential ? 2 ** g - 1 : g) * disc[i]!;
+    if (g > 0) idcg += gainOf(g, exponential, shift) * disc[i]!;
   }
   if (idcg === 0) return 0;
   const r = dcg / idcg;

@@ -20,6 +20,7 @@
  * @packageDocumentation
  */
 import { assertNonNegativeInteger, rangeError, typeError } from '../errors.js';
+import { checkArrayLike, checkInt, MAX_ARRAY_ELEMENTS } from '../validate.js';
 import {
   DEFAULT_SID_SPEC,
   parseSids,
@@ -973,6 +974,8 @@ function parseWithIndex(text: string, index: CandidateIndex, o: ResolvedOptions,
  * ```
  */
 export function isPermutation(order: ArrayLike<number>, k: number): boolean {
+  checkArrayLike('isPermutation', 'order', order);
+  checkInt('isPermutation', 'k', k, 0);
   if (order.length !== k) return false;
   if (k <= 30) {
     let mask = 0;
@@ -1005,6 +1008,7 @@ export function isPermutation(order: ArrayLike<number>, k: number): boolean {
  * ```
  */
 export function isIdentityOrder(order: ArrayLike<number>): boolean {
+  checkArrayLike('isIdentityOrder', 'order', order);
   for (let i = 0; i < order.length; i++) if (order[i] !== i) return false;
   return true;
 }
@@ -1021,6 +1025,6 @@ export function isIdentityOrder(order: ArrayLike<number>): boolean {
  * ```
  */
 export function fallbackToPreRank(k: number): number[] {
-  assertNonNegativeInteger('fallbackToPreRank', 'k', k);
+  checkInt('fallbackToPreRank', 'k', k, 0, MAX_ARRAY_ELEMENTS);
   return Array.from({ length: k }, (_, i) => i);
 }

@@ -728,6 +728,20 @@ export async function auditReward(
  * ```
  */
 export function formatAuditReport(report: RewardAuditReport): string {
+  const fn = 'formatAuditReport';
+  if (report === null || typeof report !== 'object') throw typeError(fn, 'report', 'a RewardAuditReport (from auditReward)', report);
+  for (const key of ['table', 'rankCurve', 'findings'] as const) {
+    if (!Array.isArray(report[key])) throw typeError(fn, `report.${key}`, 'an array', report[key]);
+  }
+  for (let i = 0; i < report.table.length; i++) {
+    const r = report.table[i];
+    if (r === null || typeof r !== 'object') throw typeError(fn, `report.table[${i}]`, 'an audit row', r);
+  }
+  for (let i = 0; i < report.findings.length; i++) {
+    const f = report.findings[i];
+    if (f === null || typeof f !== 'object') throw typeError(fn, `report.findings[${i}]`, 'an audit finding', f);
+  }
+  if (report.passed === null || typeof report.passed !== 'object') throw typeError(fn, 'report.passed', 'an object', report.passed);
   const lines: string[] = [];
   lines.push(`Reward '${report.reward}' on ${report.slates} slates (${report.nonOptimalSlates} with a non-optimal input order)`);
   lines.push('');

@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-import { RewardContractError, rangeError, typeError } from '../errors.js';
+import { RewardContractError, rangeError, typeError, checkOptions } from '../errors.js';
 import { defineReward, rewardName, type Reward, type RewardContext, type RewardValue } from './types.js';
 
 /** One weighted term of {@link combineRewards}. */
@@ -70,7 +70,9 @@ export function combineRewards<S>(
   const fn = 'combineRewards';
   if (!Array.isArray(terms)) throw typeError(fn, 'terms', 'an array of rewards', terms);
   if (terms.length === 0) throw rangeError(fn, 'terms', 'non-empty', terms);
+  checkOptions(fn, options, ['name']);
   const parts = terms.map((t, i) => {
+    if (typeof t !== 'function' && (t === null || typeof t !== 'object')) throw typeError(fn, `terms[${i}]`, 'a reward or {reward, weight}', t);
     const reward = typeof t === 'function' ? t : (t as WeightedReward<S>)?.reward;
     const weight = typeof t === 'function' ? 1 : ((t as WeightedReward<S>).weight ?? 1);
     if (typeof reward !== 'function') throw typeError(fn, `terms[${i}].reward`, 'a reward function', reward);

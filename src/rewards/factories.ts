@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 import { assertFiniteNumber, rangeError, raw, typeError } from '../errors.js';
+import { checkArray, checkOptionsObject, checkRerankSample } from '../validate.js';
 import {
   indexCandidates,
   parseRerankOutput,
@@ -128,6 +129,7 @@ function parseOne(sample: RerankSample, opts: ParseRerankOptions): CachedParse {
  * ```
  */
 export function parseSample(sample: RerankSample, options?: ParsingRewardOptions): RerankParseResult {
+  checkRerankSample('parseSample', 'sample', sample);
   const opts = omegaOptions('parseSample', options);
   let perSample = parseCache.get(sample);
   const hit = perSample?.get(opts);
@@ -177,6 +179,8 @@ function batchStillValid(hit: CachedBatch, samples: readonly RerankSample[], opt
  * ```
  */
 export function parseBatch(samples: readonly RerankSample[], options?: ParsingRewardOptions): RerankParseResult[] {
+  checkArray('parseBatch', 'samples', samples, 'an array of rerank samples');
+  for (let i = 0; i < samples.length; i++) checkRerankSample('parseBatch', `samples[${i}]`, samples[i]);
   return parseBatchWith(samples, omegaOptions('parseBatch', options));
 }
 
@@ -206,6 +210,7 @@ function parseBatchWith(samples: readonly RerankSample[], opts: ParseRerankOptio
  * ```
  */
 export function targetIndexOf(sample: RerankSample): number {
+  checkRerankSample('targetIndexOf', 'sample', sample);
   const c = sample.candidates;
   if (sample.target !== undefined) return c.indexOf(sample.target);
   let best = -1;
@@ -231,11 +236,13 @@ export function targetIndexOf(sample: RerankSample): number {
  * ```
  */
 export function labelsOf(sample: RerankSample): number[] {
+  checkRerankSample('labelsOf', 'sample', sample);
   return sample.candidates.map((c) => sample.relevance[c] ?? 0);
 }
 
 function checkSamples(name: string, samples: unknown): asserts samples is readonly RerankSample[] {
   if (!Array.isArray(samples)) throw typeError(name, 'samples', 'an array of samples', samples);
+  for (let i = 0; i < samples.length; i++) checkRerankSample(name, `samples[${i}]`, samples[i]);
 }
 
 /**
@@ -254,6 +261,7 @@ function checkSamples(name: string, samples: unknown): asserts samples is readon
  * ```
  */
 export function createFormatReward(options: ParsingRewardOptions = {}): SyncReward {
+  checkOptionsObject('createFormatReward', options);
   const opts = omegaOptions('createFormatReward', options);
   return defineReward('format', (samples: readonly RerankSample[]): RewardValue[] => {
     checkSamples('format', samples);
@@ -296,6 +304,7 @@ function p1Reward(
  * ```
  */
 export function createRankPromotionReward(options: Pick<P1RewardOptions, 'invalidReward'> & ParsingRewardOptions = {}): SyncReward {
+  checkOptionsObject('createRankPromotionReward', options);
   return p1Reward('rank_promotion', options, (pre, out, n) => (pre - out) / n);
 }
 
@@ -311,6 +320,7 @@ export function createRankPromotionReward(options: Pick<P1RewardOptions, 'invali
  * ```
  */
 export function createNaiveReward(options: Omit<P1RewardOptions, 'variant'> & ParsingRewardOptions = {}): SyncReward {
+  checkOptionsObject('createNaiveReward', options);
   const { alpha } = resolveAlphaVariant('createNaiveReward', options);
   return p1Reward('naive_rank_format', options, (pre, out, n) => (pre - out) / n + alpha);
 }
@@ -328,6 +338,7 @@ export function createNaiveReward(options: Omit<P1RewardOptions, 'variant'> & Pa
  * ```
  */
 export function createConditionalReward(options: P1RewardOptions & ParsingRewardOptions = {}): SyncReward {
+  checkOptionsObject('createConditionalReward', options);
   const o = resolveAlphaVariant('createConditionalReward', options);
   return p1Reward('conditional_verifiable', options, (pre, out, n) => conditionalCore(pre, out, n, o));
 }
@@ -347,6 +358,7 @@ export function createConditionalReward(options: P1RewardOptions & ParsingReward
  * ```
  */
 export function createSlateReward(options: SlateRewardOptions & ParsingRewardOptions = {}): SyncReward {
+  checkOptionsObject('createSlateReward', options);
   const o = resolveSlate('createSlateReward', {
     ...options,
     alpha: options.alpha ?? 0,
@@ -368,6 +380,7 @@ export function createSlateReward(options: SlateRewardOptions & ParsingRewardOpt
  * ```
  */
 export function createConditionalSlateReward(options: SlateRewardOptions & ParsingRewardOptions = {}): SyncReward {
+  checkOptionsObject('createConditionalSlateReward', options);
   const o = resolveSlate('createConditionalSlateReward', options);
   return slateReward(`conditional_slate_${o.metric}`, o, omegaOptions('createConditionalSlateReward', options));
 }
@@ -425,6 +438,7 @@ export interface OverlongPenaltyOptions {
  * ```
  */
 export function createOverlongPenalty(options: OverlongPenaltyOptions = {}): SyncReward {
+  checkOptionsObject('createOverlongPenalty', options);
   const fn = 'createOverlongPenalty';
   if (options === null || typeof options !== 'object') throw typeError(fn, 'options', 'an object', options);
   const maxLength = options.maxLength ?? 1024;

@@ -9,7 +9,8 @@
  *
  * @packageDocumentation
  */
-import { assertFiniteNumber, assertPositiveInteger, rangeError, raw, typeError } from '../errors.js';
+import { assertFiniteNumber, assertPositiveInteger, checkOptions, rangeError, raw, typeError } from '../errors.js';
+import { checkArrayLike, checkOptionsObject } from '../validate.js';
 import { auc } from '../metrics/auc.js';
 import { ndcgAtK } from '../metrics/ndcg.js';
 import { isIdentityOrder, isPermutation } from '../prompt/parse_output.js';
@@ -224,6 +225,8 @@ function assertOrder(fn: string, order: ArrayLike<number>, k: number): void {
  * ```
  */
 export function slateAuc(order: ArrayLike<number>, labels: ArrayLike<number>): number | null {
+  checkArrayLike('slateAuc', 'order', order);
+  checkArrayLike('slateAuc', 'labels', labels);
   const m = labelsToMap('slateAuc', labels);
   assertOrder('slateAuc', order, labels.length);
   return aucOrNull(order, m);
@@ -250,6 +253,8 @@ function aucOrNull(order: ArrayLike<number>, m: Map<number, number>): number | n
  * ```
  */
 export function slateNdcg(order: ArrayLike<number>, grades: ArrayLike<number>, k?: number): number {
+  checkArrayLike('slateNdcg', 'order', order);
+  checkArrayLike('slateNdcg', 'grades', grades);
   const m = labelsToMap('slateNdcg', grades);
   assertOrder('slateNdcg', order, grades.length);
   const kk = k ?? Math.max(1, grades.length);
@@ -322,6 +327,9 @@ export function conditionalSlateScore(
   options: SlateRewardOptions = {},
 ): number | null {
   const fn = 'conditionalSlateScore';
+  if (order !== null) checkArrayLike(fn, 'order', order);
+  checkArrayLike(fn, 'labels', labels);
+  checkOptions(fn, options, ['metric', 'alpha', 'identityZeroing', 'invalidReward', 'k']);
   const o = resolveSlate(fn, options);
   const K = labels.length;
   const m = labelsToMap(fn, labels);
@@ -463,6 +471,7 @@ export interface CompressorRewardOptions {
 export function compressorScore(judgement: CompressorJudgement, options: CompressorRewardOptions = {}): number {
   const fn = 'compressorScore';
   if (judgement === null || typeof judgement !== 'object') throw typeError(fn, 'judgement', 'an object', judgement);
+  checkOptions(fn, options, ['alpha', 'ellipsisPenalty', 'scoreScale', 'normalisation']);
   const alpha = options.alpha ?? 0.5;
   const scale = options.scoreScale ?? 10;
   const norm = options.normalisation ?? 'divide';

@@ -93,5 +93,6 @@ export function defineReward<F extends (...args: never[]) => unknown>(name: stri
  * ```
  */
 export function rewardName(reward: (...args: never[]) => unknown): string {
+  if (typeof reward !== 'function') throw typeError('rewardName', 'reward', 'a function', reward);
   return reward.name && reward.name.length > 0 ? reward.name : 'reward';
 }

@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-import { Gr2Error, assertFiniteNumber, assertOneOf, assertPositiveInteger, typeError } from '../errors.js';
+import { Gr2Error, assertFiniteNumber, assertOneOf, assertPositiveInteger, checkOptions, typeError } from '../errors.js';
 import { isZeroVarianceGroup } from './advantages.js';
 
 /** Anything carrying the rewards of one group of rollouts (one prompt, G samples). */
@@ -38,6 +38,7 @@ export function filterZeroVarianceGroups<G extends RolloutGroup>(
 ): DynamicSamplingFilterResult<G> {
   const fn = 'filterZeroVarianceGroups';
   if (!Array.isArray(groups)) throw typeError(fn, 'groups', 'an array of {rewards}', groups);
+  checkOptions(fn, options, ['tolerance']);
   const tol = options.tolerance ?? 1e-9;
   assertFiniteNumber(fn, 'tolerance', tol, { min: 0 });
   const kept: G[] = [];

@@ -9,7 +9,8 @@
  *
  * @packageDocumentation
  */
-import { assertFiniteNumber, assertPositiveInteger, rangeError, raw, typeError } from '../errors.js';
+import { assertFiniteNumber, assertPositiveInteger, checkOptions, rangeError, raw, typeError } from '../errors.js';
+import { checkInt, MAX_ARRAY_ELEMENTS } from '../validate.js';
 import { Random, toRandom } from '../sampling/random.js';
 
 /** Options shared by the Plackett–Luce functions. */
@@ -129,6 +130,7 @@ export function samplePlackettLuce(
   options: PlackettLuceOptions & { readonly random?: Random | number } = {},
 ): PlackettLuceSample {
   const fn = 'samplePlackettLuce';
+  checkOptions(fn, options, ['temperature', 'steps', 'random']);
   const s = checkScores(fn, scores);
   const { tau, steps } = resolve(fn, s.length, options);
   const rng = toRandom(options.random);
@@ -259,7 +261,8 @@ export class LinearPlackettLuce {
     readonly numFeatures: number,
     options: LinearPlackettLuceOptions = {},
   ) {
-    assertPositiveInteger('LinearPlackettLuce', 'numFeatures', numFeatures);
+    checkInt('LinearPlackettLuce', 'numFeatures', numFeatures, 1, MAX_ARRAY_ELEMENTS);
+    checkOptions('LinearPlackettLuce', options, ['temperature', 'weights']);
     this.temperature = options.temperature ?? 1;
     assertFiniteNumber('LinearPlackettLuce', 'temperature', this.temperature, { min: 0, minExclusive: true });
     this.weights = new Float64Array(numFeatures);

@@ -18,7 +18,8 @@
  * @packageDocumentation
  */
 import '../backend/register_builtins.js';
-import { assertFiniteNumber, assertOneOf, NumericError, rangeError, raw, typeError } from '../errors.js';
+import { assertFiniteNumber, assertOneOf, checkOptions, NumericError, rangeError, raw, typeError } from '../errors.js';
+import { checkFiniteArray, checkFullLogProbs } from '../validate.js';
 import { createRegistry } from '../registry.js';
 import { fullKlKernel, policyLossKernel } from '../backend/ops.js';
 import type { BackendOption } from '../backend/types.js';
@@ -148,6 +149,23 @@ export interface PolicyLossOptions extends BackendOption {
   readonly checkFinite?: boolean;
 }
 
+/** @internal The keys of {@link PolicyLossOptions} (unknown keys are refused with a "did you mean" hint). */
+const POLICY_LOSS_OPTION_KEYS: readonly string[] = [
+  'epsilonLow',
+  'epsilonHigh',
+  'dualClip',
+  'aggregation',
+  'klCoef',
+  'klEstimator',
+  'logRatioClamp',
+  'globalTokenCount',
+  'globalSequenceCount',
+  'normConstant',
+  'dtype',
+  'checkFinite',
+  'backend',
+];
+
 /** Metrics of a policy loss (means over the masked-in tokens of this call; 0 when there are none). */
 export interface PolicyLossMetrics {
   /** Fraction of tokens whose clipped branch is active (`clipFractionLow + clipFractionHigh`; verl `pg_clipfrac`). */
@@ -221,7 +239,9 @@ const KL_ESTIMATORS = ['k1', 'k2', 'k3', 'full', 'sampled'] as const;
 
 function isMatrixLike(x: unknown): boolean {
   if (Array.isArray(x)) return x.length > 0 && typeof x[0] === 'object' && x[0] !== null;
-  return typeof x === 'object' && x !== null && 'shape' in x && !ArrayBuffer.isView(x);
+  if (typeof x !== 'object' || x === null || ArrayBuffer.isView(x)) return false;
+  if ('dims' in x) return Array.isArray((x as { dims: unknown }).dims) && (x as { dims: unknown[] }).dims.length === 2;
+  return 'shape' in x;
 }
 
 function checkFull(fn: string, name: string, x: FullLogProbs, b: number, t: number): number {
@@ -288,6 +308,8 @@ function meanEntropy(x: FullLogProbs, mask: FloatArray, v: number, isLogProbs: b
  */
 export function logProbGradToLogitGrad(fullLogProbs: FullLogProbs, gradFullLogProbs: ArrayLike<number>): Float64Array {
   const fn = 'logProbGradToLogitGrad';
+  checkFullLogProbs(fn, 'fullLogProbs', fullLogProbs);
+  checkFiniteArray(fn, 'gradFullLogProbs', gradFullLogProbs);
   const d = fullLogProbs.data;
   if (gradFullLogProbs.length !== d.length) {
     throw rangeError(fn, 'gradFullLogProbs', `of length ${d.length} (as fullLogProbs)`, raw(`length ${gradFullLogProbs.length}`));
@@ -303,6 +325,7 @@ export function logProbGradToLogitGrad(fullLogProbs: FullLogProbs, gradFullLogPr
 }
 
 /**
+ * @internal
  * Per-sequence aggregation weights `c_b` such that a loss reduces as `Σ_{b,t} c_b·m_{b,t}·ℓ_{b,t}` (the
  * `seq_weights` input of the `policyLoss` kernel and of the graph written by `exportPolicyLossOnnx`):
  * `'token-mean'` `1/N`; `'seq-mean-token-mean'` `1/(L_b·S)`; `'seq-mean-token-sum'` `1/S`;
@@ -743,7 +766,8 @@ async function clippedPolicyLoss(fn: string, defaults: LossDefaults, inputs: Pol
  * // loss = -1 (ρ = 1, mean of −A·ρ), grad = Float64Array [-0.5, -0.5]
  * ```
  */
-export function dapoLoss(inputs: PolicyLossInputs, options: PolicyLossOptions = {}): Promise<PolicyLossResult> {
+export async function dapoLoss(inputs: PolicyLossInputs, options: PolicyLossOptions = {}): Promise<PolicyLossResult> {
+  checkOptions('dapoLoss', options, POLICY_LOSS_OPTION_KEYS);
   return clippedPolicyLoss('dapoLoss', { epsilonHigh: 'dapo', aggregation: 'token-mean', klCoef: 0, teacher: false }, inputs, options);
 }
 
@@ -766,7 +790,8 @@ export function dapoLoss(inputs: PolicyLossInputs, options: PolicyLossOptions = 
  * // r.loss = 0 ((−1 + 1)/2), r.grad = [-0.25, -0.25, 0.5, 0]
  * ```
  */
-export function grpoLoss(inputs: PolicyLossInputs, options: PolicyLossOptions = {}): Promise<PolicyLossResult> {
+export async function grpoLoss(inputs: PolicyLossInputs, options: PolicyLossOptions = {}): Promise<PolicyLossResult> {
+  checkOptions('grpoLoss', options, POLICY_LOSS_OPTION_KEYS);
   return clippedPolicyLoss('grpoLoss', { epsilonHigh: 'symmetric', aggregation: 'seq-mean-token-mean', klCoef: 0, teacher: false }, inputs, options);
 }
 
@@ -789,7 +814,8 @@ export function grpoLoss(inputs: PolicyLossInputs, options: PolicyLossOptions = 
  * // r.loss = -0.5 ((−1 − 1)/4), r.grad = [-0.25, -0.25]
  * ```
  */
-export function drGrpoLoss(inputs: PolicyLossInputs, options: PolicyLossOptions = {}): Promise<PolicyLossResult> {
+export async function drGrpoLoss(inputs: PolicyLossInputs, options: PolicyLossOptions = {}): Promise<PolicyLossResult> {
+  checkOptions('drGrpoLoss', options, POLICY_LOSS_OPTION_KEYS);
   return clippedPolicyLoss('drGrpoLoss', { epsilonHigh: 'symmetric', aggregation: 'seq-mean-token-sum-norm', klCoef: 0, teacher: false }, inputs, options);
 }
 
@@ -833,7 +859,8 @@ export function drGrpoLoss(inputs: PolicyLossInputs, options: PolicyLossOptions 
  * // f.loss ≈ 0.14384 (½·ln(4/3)), f.gradFullLogProbs ≈ [0.84657, 0.29727], f.metrics.entropy ≈ 0.69315 (ln 2)
  * ```
  */
-export function opdLoss(inputs: PolicyLossInputs, options: PolicyLossOptions = {}): Promise<PolicyLossResult> {
+export async function opdLoss(inputs: PolicyLossInputs, options: PolicyLossOptions = {}): Promise<PolicyLossResult> {
+  checkOptions('opdLoss', options, POLICY_LOSS_OPTION_KEYS);
   return clippedPolicyLoss('opdLoss', { epsilonHigh: 'dapo', aggregation: 'token-mean', klCoef: 1, teacher: true }, inputs, options);
 }
 
@@ -858,6 +885,9 @@ registry.register('opd', opdLoss);
  * ```
  */
 export function registerPolicyLoss(name: string, fn: PolicyLossFn, options: { readonly override?: boolean } = {}): void {
+  checkOptions('registerPolicyLoss', options, ['override']);
+  if (typeof name !== 'string' || name.length === 0) throw typeError('registerPolicyLoss', 'name', 'a non-empty string', name);
+  if (typeof fn !== 'function') throw typeError('registerPolicyLoss', 'fn', 'a policy-loss function', fn);
   if (typeof fn !== 'function') throw typeError('registerPolicyLoss', 'fn', 'a function', fn);
   registry.register(name, fn, options);
 }
@@ -873,6 +903,7 @@ export function registerPolicyLoss(name: string, fn: PolicyLossFn, options: { re
  * ```
  */
 export function getPolicyLoss(name: string): PolicyLossFn {
+  if (typeof name !== 'string') throw typeError('getPolicyLoss', 'name', 'a policy-loss name (string)', name);
   return registry.get(name);
 }
 

@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-import { NumericError, assertFiniteNumber, assertOneOf, rangeError, raw, typeError } from '../errors.js';
+import { NumericError, assertFiniteNumber, assertOneOf, checkOptions, rangeError, raw, typeError } from '../errors.js';
 import { allocFloat, assertBinaryMask, assertFiniteTokens, assertSameShape, resolveGlobalCount, toTokenMatrix, type RlDType, type TokenMatrixLike } from './tokens.js';
 import type { FloatArray } from '../backend/kernel_contracts.js';
 
@@ -73,6 +73,7 @@ export interface SftLossResult {
 export function sftLoss(inputs: SftLossInputs, options: SftLossOptions = {}): SftLossResult {
   const fn = 'sftLoss';
   if (typeof inputs !== 'object' || inputs === null) throw typeError(fn, 'inputs', 'an object', inputs);
+  checkOptions(fn, options, ['reasoningWeight', 'rankingWeight', 'requireRankingHeavier', 'normalization', 'globalTokenCount', 'dtype']);
   const dtype = options.dtype ?? 'float64';
   assertOneOf(fn, 'dtype', dtype, ['float64', 'float32'] as const);
   const lr = options.reasoningWeight ?? 0.5;

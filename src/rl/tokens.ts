@@ -4,21 +4,25 @@
  * @packageDocumentation
  */
 import { NumericError, assertFiniteNumber, rangeError, raw, typeError } from '../errors.js';
+import type { Tensor } from '../backend/tensor.js';
 import type { FloatArray } from '../backend/kernel_contracts.js';
 
 /** Compute dtype of the RL kernels: `'float64'` (default, exact reference) or `'float32'` (half the memory). */
 export type RlDType = 'float64' | 'float32';
 
 /**
- * A `[batch, seqLen]` matrix of per-token values: `number[][]` (rows of equal length), or
- * `{data, shape: [batch, seqLen]}` with row-major `Float64Array`, `Float32Array` or `number[]` data
- * (typed data of the compute dtype is used without a copy).
+ * A `[batch, seqLen]` matrix of per-token values: the library's `Tensor`, `{data, dims: [batch, seqLen]}` (ONNX
+ * Runtime / tfjs spelling) or `{data, shape}` (alias) with row-major `Float64Array`, `Float32Array`, `Int32Array`
+ * or `number[]` data (typed data of the compute dtype is used without a copy), or `number[][]` (rows of equal
+ * length).
  */
 export type TokenMatrixLike =
   | readonly (readonly number[])[]
   | readonly Float64Array[]
   | readonly Float32Array[]
-  | { readonly data: Float64Array | Float32Array | readonly number[]; readonly shape: readonly number[] };
+  | Tensor
+  | { readonly data: Float64Array | Float32Array | Int32Array | readonly number[]; readonly dims: readonly number[] }
+  | { readonly data: Float64Array | Float32Array | Int32Array | readonly number[]; readonly shape: readonly number[] };
 
 /** A flat token matrix. */
 export interface TokenMatrix {
@@ -61,14 +65,17 @@ export function toTokenMatrix(x: unknown, name: string, fn: string, dtype: RlDTy
     }
     return { data, rows, cols };
   }
-  if (typeof x === 'object' && x !== null && 'data' in x && 'shape' in x) {
-    const { data, shape } = x as { data: unknown; shape: unknown };
+  if (typeof x === 'object' && x !== null && 'data' in x && ('dims' in x || 'shape' in x)) {
+    const key = 'dims' in x ? 'dims' : 'shape';
+    const data = (x as { data: unknown }).data;
+    const shape = (x as Record<string, unknown>)[key];
     if (!Array.isArray(shape) || shape.length !== 2 || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
-      throw rangeError(fn, `${name}.shape`, '[batch, seqLen] of non-negative integers', shape);
+      throw rangeError(fn, `${name}.${key}`, '[batch, seqLen] of non-negative integers', Array.isArray(shape) ? raw(`[${shape.map(String).join(', ')}]`) : shape);
     }
     const [rows, cols] = shape as [number, number];
-    if (!(data instanceof Float64Array || data instanceof Float32Array || Array.isArray(data))) {
-      throw typeError(fn, `${name}.data`, 'a Float64Array, Float32Array or number[]', data);
+    if (rows * cols > 2147483647) throw rangeError(fn, `${name}.${key}`, 'at most 2^31 − 1 elements', raw(`${rows * cols} elements`));
+    if (!(data instanceof Float64Array || data instanceof Float32Array || data instanceof Int32Array || Array.isArray(data))) {
+      throw typeError(fn, `${name}.data`, 'a Float64Array, Float32Array, Int32Array or number[]', data);
     }
     if (data.length !== rows * cols) {
       throw rangeError(fn, `${name}.data`, `of length batch·seqLen = ${rows * cols}`, raw(`length ${data.length}`));
@@ -82,12 +89,21 @@ export function toTokenMatrix(x: unknown, name: string, fn: string, dtype: RlDTy
     }
     return { data: out, rows, cols };
   }
-  throw typeError(fn, name, 'number[][] or {data, shape: [batch, seqLen]}', x);
+  throw typeError(fn, name, 'a Tensor, {data, dims: [batch, seqLen]}, {data, shape} or number[][]', x);
 }
 
 /** Converts a flat vector (`number[]` or a float typed array) into `dtype`. */
 export function toVector(x: unknown, name: string, fn: string, dtype: RlDType): FloatArray {
   if (matches(x, dtype)) return x;
+  if (typeof x === 'object' && x !== null && !ArrayBuffer.isView(x) && !Array.isArray(x) && 'data' in x && ('dims' in x || 'shape' in x)) {
+    // a rank-1 Tensor or {data, dims: [n]}
+    const dims = (x as Record<string, unknown>)['dims' in x ? 'dims' : 'shape'];
+    const data = (x as { data: unknown }).data;
+    if (!Array.isArray(dims) || dims.length !== 1 || !(Array.isArray(data) || data instanceof Float64Array || data instanceof Float32Array || data instanceof Int32Array) || data.length !== dims[0]) {
+      throw typeError(fn, name, 'a number[], a float typed array or a rank-1 {data, dims}', x);
+    }
+    return toVector(data instanceof Int32Array ? Array.from(data) : data, name, fn, dtype);
+  }
   if (Array.isArray(x) || x instanceof Float64Array || x instanceof Float32Array) {
     const out = allocFloat(dtype, x.length);
     for (let i = 0; i < x.length; i++) {

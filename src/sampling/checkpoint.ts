@@ -248,7 +248,7 @@ export function openCheckpoint(path: string, options: { fsync?: boolean } = {}):
  */
 export function readCheckpoint(paths: string | readonly string[]): CheckpointContents {
   const list = typeof paths === 'string' ? [paths] : paths;
-  if (!Array.isArray(list) || list.some((p) => typeof p !== 'string')) {
+  if (!Array.isArray(list) || Array.from(list as readonly unknown[]).some((p) => typeof p !== 'string')) {
     throw typeError('readCheckpoint', 'paths', 'a path or an array of paths', paths);
   }
   const last = new Map<string, CheckpointRecord>();

@@ -4,7 +4,8 @@
  *
  * @packageDocumentation
  */
-import { assertNonNegativeInteger, assertPositiveInteger, rangeError } from '../errors.js';
+import { assertNonNegativeInteger, assertPositiveInteger, rangeError, typeError } from '../errors.js';
+import { checkFiniteArray, checkInt, MAX_ARRAY_ELEMENTS } from '../validate.js';
 
 const N = 624;
 const M = 397;
@@ -128,6 +129,7 @@ export class Random {
 
   /** Shuffles `array` in place (Fisher–Yates) and returns it. */
   shuffle<T>(array: T[]): T[] {
+    if (!Array.isArray(array)) throw typeError('Random.shuffle', 'array', 'an array', array);
     for (let i = array.length - 1; i > 0; i--) {
       const j = Math.floor(this.random() * (i + 1));
       const tmp = array[i]!;
@@ -139,7 +141,7 @@ export class Random {
 
   /** A random permutation of `0..n-1`. */
   permutation(n: number): number[] {
-    assertNonNegativeInteger('Random.permutation', 'n', n);
+    checkInt('Random.permutation', 'n', n, 0, MAX_ARRAY_ELEMENTS);
     return this.shuffle(Array.from({ length: n }, (_, i) => i));
   }
 
@@ -148,6 +150,7 @@ export class Random {
    * @throws RangeError when the weights are negative, non-finite or sum to 0.
    */
   weightedIndex(weights: ArrayLike<number>): number {
+    checkFiniteArray('Random.weightedIndex', 'weights', weights);
     let total = 0;
     for (let i = 0; i < weights.length; i++) {
       const w = weights[i]!;
@@ -168,5 +171,6 @@ export class Random {
 /** Accepts a seed, a {@link Random} or nothing (seed 1234) and returns a `Random`. */
 export function toRandom(source: number | Random | undefined, defaultSeed = 1234): Random {
   if (source instanceof Random) return source;
+  if (source !== undefined && typeof source !== 'number') throw typeError('toRandom', 'source', 'a seed, a Random or undefined', source);
   return new Random(source ?? defaultSeed);
 }

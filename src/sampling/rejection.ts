@@ -284,6 +284,14 @@ export interface RejectionSampleReport {
  * ```
  */
 export function topPickIsTarget(context: AcceptContext): boolean {
+  const fn = 'topPickIsTarget';
+  if (context === null || typeof context !== 'object') throw typeError(fn, 'context', 'an accept context {example, parsed}', context);
+  if (context.parsed === null || typeof context.parsed !== 'object' || !Array.isArray(context.parsed.parsedOrder)) {
+    throw typeError(fn, 'context.parsed', 'a parse result with parsedOrder', context.parsed);
+  }
+  if (context.example === null || typeof context.example !== 'object' || !Array.isArray(context.example.candidates)) {
+    throw typeError(fn, 'context.example', 'a sampler example with candidates', context.example);
+  }
   const first = context.parsed.parsedOrder[0];
   return first !== undefined && context.example.candidates[first] === context.example.target;
 }

@@ -4,8 +4,9 @@
  *
  * @packageDocumentation
  */
-import { Tensor, toInt32 } from '../backend/tensor.js';
-import { assertPositiveInteger, rangeError, raw, typeError } from '../errors.js';
+import { Tensor, toTensor } from '../backend/tensor.js';
+import { rangeError, raw, typeError } from '../errors.js';
+import { checkInt } from '../validate.js';
 
 /** Codes of `n` items, `[n, levels]` int32, row-major: `data[i·levels + l]` is item `i`'s code at level `l`. */
 export type SidCodes = Tensor<'int32'>;
@@ -29,33 +30,16 @@ export type SidCodesLike =
  * ```
  */
 export function toSidCodes(codes: SidCodesLike, name: string, fn: string): SidCodes {
-  if (codes instanceof Tensor) {
-    if (codes.dtype !== 'int32') throw typeError(fn, name, 'an int32 tensor', codes.dtype);
-    if (codes.dims.length !== 2) throw rangeError(fn, name, 'of rank 2 [n, levels]', raw(`dims [${codes.dims.join(', ')}]`));
-    return codes as SidCodes;
+  if (typeof name !== 'string' || !/^[^\s'"]{1,100}$/.test(name)) name = 'codes';
+  if (typeof fn !== 'string' || !/^(?:new )?[A-Za-z_$][\w$.#]*$/.test(fn)) fn = 'toSidCodes';
+  if (codes instanceof Tensor && codes.dtype !== 'int32') {
+    throw typeError(typeof fn === 'string' ? fn : 'toSidCodes', typeof name === 'string' ? name : 'codes', 'an int32 tensor', codes.dtype);
   }
-  if (Array.isArray(codes)) {
-    const rows = codes as readonly (readonly number[])[];
-    const L = rows.length ? (rows[0]?.length ?? 0) : 0;
-    const data = new Int32Array(rows.length * L);
-    rows.forEach((row, i) => {
-      if (!Array.isArray(row)) throw typeError(fn, `${name}[${i}]`, 'an array of integers', row);
-      if (row.length !== L) throw rangeError(fn, name, `rows of equal length ${L}`, raw(`row ${i} of length ${row.length}`));
-      for (let l = 0; l < L; l++) {
-        const v = row[l]!;
-        if (!Number.isInteger(v)) throw rangeError(fn, `${name}[${i}][${l}]`, 'an integer', v);
-        data[i * L + l] = v;
-      }
-    });
-    return new Tensor('int32', data, [rows.length, L]);
+  if (Array.isArray(codes) && codes.length > 0 && !codes.every((row) => Array.isArray(row) || ArrayBuffer.isView(row))) {
+    const i = codes.findIndex((row) => !Array.isArray(row) && !ArrayBuffer.isView(row));
+    throw typeError(typeof fn === 'string' ? fn : 'toSidCodes', `${typeof name === 'string' ? name : 'codes'}[${i}]`, 'an array of integers', codes[i]);
   }
-  if (codes && typeof codes === 'object' && 'data' in codes && 'dims' in codes) {
-    const { data, dims } = codes as { data: Int32Array | readonly number[]; dims: readonly number[] };
-    if (dims.length !== 2) throw rangeError(fn, `${name}.dims`, '[n, levels]', raw(`[${dims.join(', ')}]`));
-    if (!(data instanceof Int32Array) && !Array.isArray(data)) throw typeError(fn, `${name}.data`, 'an Int32Array or number[]', data);
-    return new Tensor('int32', toInt32(data, `${name}.data`, fn), dims);
-  }
-  throw typeError(fn, name, 'an int32 Tensor, {data, dims} or number[][]', codes);
+  return toTensor(codes, name, fn, { rank: 2, dtype: 'int32' });
 }
 
 /**
@@ -67,6 +51,8 @@ export function toSidCodes(codes: SidCodesLike, name: string, fn: string): SidCo
  * ```
  */
 export function codeRow(codes: SidCodes, i: number): number[] {
+  codes = toSidCodes(codes, 'codes', 'codeRow');
+  checkInt('codeRow', 'i', i, 0, Math.max(0, codes.dims[0]! - 1));
   const L = codes.dims[1]!;
   return Array.from(codes.data.subarray(i * L, i * L + L));
 }
@@ -80,17 +66,18 @@ export function codeRow(codes: SidCodes, i: number): number[] {
  * ```
  */
 export function codeRows(codes: SidCodes): number[][] {
+  codes = toSidCodes(codes, 'codes', 'codeRows');
   const n = codes.dims[0]!;
   const out: number[][] = new Array(n);
   for (let i = 0; i < n; i++) out[i] = codeRow(codes, i);
   return out;
 }
 
-/** A string key of the first `upto` codes of row `i` (internal grouping key). */
+/** A string key of the first `upto` codes of row `i`, in `sidKey`'s format `"1-2-3"` (internal grouping key). */
 export function rowKey(data: Int32Array, L: number, i: number, upto = L): string {
   let s = '';
   const o = i * L;
-  for (let l = 0; l < upto; l++) s += (l ? ',' : '') + data[o + l]!;
+  for (let l = 0; l < upto; l++) s += (l ? '-' : '') + data[o + l]!;
   return s;
 }
 
@@ -116,6 +103,6 @@ export function resolveCodebookSizes(fn: string, codebookSizes: number | readonl
   else if (Array.isArray(codebookSizes)) sizes = [...(codebookSizes as readonly number[])];
   else throw typeError(fn, 'codebookSizes', 'a number or number[]', codebookSizes);
   if (sizes.length !== L) throw rangeError(fn, 'codebookSizes', `of length ${L} (levels of codes)`, raw(`length ${sizes.length}`));
-  sizes.forEach((s, l) => assertPositiveInteger(fn, `codebookSizes[${l}]`, s));
+  sizes.forEach((s, l) => checkInt(fn, `codebookSizes[${l}]`, s, 1));
   return sizes;
 }

@@ -7,9 +7,12 @@
  * bytes 8..11   uint32 H = header length in bytes
  * bytes 12..    H bytes of UTF-8 JSON header, then zero padding to a multiple of 4
  * then          float32 codebooks, level by level, row-major [C_l, d]
+ * last 32 bytes SHA-256 of every byte before them (version 2)
  * ```
- * Header: `{format: 'gr2-residual-quantizer', version: 1, dim, levels, codebookSizes, dtype: 'float32',
- * byteLength, sha256, meta}` where `sha256` is the hex digest of the codebook bytes.
+ * Header: `{format: 'gr2-residual-quantizer', version: 2, dim, levels, codebookSizes, dtype: 'float32',
+ * byteLength, meta}`. The trailing digest covers the whole file — preamble, header, padding and codebooks — so an
+ * edited header (say `codebookSizes` permuted) is refused like an edited codebook. Version 1 files (a `sha256`
+ * of the codebook bytes in the header, no trailer) are still read.
  *
  * @packageDocumentation
  */
@@ -35,7 +38,10 @@ export const QUANTIZER_FORMAT = 'gr2-residual-quantizer';
  * QUANTIZER_FORMAT_VERSION; // 1
  * ```
  */
-export const QUANTIZER_FORMAT_VERSION = 1;
+export const QUANTIZER_FORMAT_VERSION = 2;
+
+/** Length of the whole-file SHA-256 trailer of version 2. */
+const DIGEST_BYTES = 32;
 
 /** Decoded content of a saved quantizer (internal). */
 export interface QuantizerState {
@@ -62,16 +68,17 @@ export function encodeQuantizer(s: QuantizerState): Uint8Array {
     codebookSizes: [...s.codebookSizes],
     dtype: 'float32',
     byteLength: body.byteLength,
-    sha256: createHash('sha256').update(body).digest('hex'),
     meta: s.meta,
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
   const pad = (4 - ((12 + json.length) % 4)) % 4;
-  const out = new Uint8Array(12 + json.length + pad + body.length);
+  const end = 12 + json.length + pad + body.length;
+  const out = new Uint8Array(end + DIGEST_BYTES);
   out.set(MAGIC, 0);
   new DataView(out.buffer).setUint32(8, json.length, true);
   out.set(json, 12);
   out.set(body, 12 + json.length + pad);
+  out.set(createHash('sha256').update(out.subarray(0, end)).digest(), end);
   return out;
 }
 
@@ -90,9 +97,19 @@ export function decodeQuantizer(bytes: Uint8Array, fn: string): QuantizerState {
   } catch (e) {
     throw bad(`the header is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
+  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw bad('the header is not a JSON object');
   if (header.format !== QUANTIZER_FORMAT) throw bad(`header.format is ${JSON.stringify(header.format)}, expected "${QUANTIZER_FORMAT}"`);
-  if (header.version !== QUANTIZER_FORMAT_VERSION) {
-    throw bad(`format version ${String(header.version)} is not supported (this library reads version ${QUANTIZER_FORMAT_VERSION})`);
+  const version = header.version;
+  if (version !== 1 && version !== QUANTIZER_FORMAT_VERSION) {
+    throw bad(`format version ${String(version)} is not supported (this library reads versions 1 and ${QUANTIZER_FORMAT_VERSION})`);
+  }
+  let fileEnd = bytes.length;
+  if (version === QUANTIZER_FORMAT_VERSION) {
+    // the whole-file digest is checked below, before anything read from the file is returned
+    if (bytes.length < 12 + h + DIGEST_BYTES) throw bad('the file ends before its checksum (truncated?)');
+    fileEnd = bytes.length - DIGEST_BYTES;
+  } else if (typeof header.sha256 !== 'string') {
+    throw bad('a version 1 file must carry header.sha256');
   }
   const dim = header.dim;
   const sizes = header.codebookSizes;
@@ -107,12 +124,22 @@ export function decodeQuantizer(bytes: Uint8Array, fn: string): QuantizerState {
   if (header.byteLength !== expected) throw bad(`header.byteLength ${String(header.byteLength)} does not match the shapes (${expected})`);
   const pad = (4 - ((12 + h) % 4)) % 4;
   const start = 12 + h + pad;
-  const body = bytes.subarray(start);
+  if (pad > 0 && bytes.subarray(12 + h, Math.min(start, fileEnd)).some((b) => b !== 0)) throw bad('the header padding is not zero');
+  const body = bytes.subarray(start, Math.max(start, fileEnd));
   if (body.length !== expected) {
     throw bad(`expected ${expected} bytes of codebooks, found ${body.length} (${body.length < expected ? 'truncated' : 'trailing data'})`);
   }
-  const digest = createHash('sha256').update(body).digest('hex');
-  if (digest !== header.sha256) throw bad('the codebook checksum (SHA-256) does not match: the file was altered or corrupted');
+  if (version === QUANTIZER_FORMAT_VERSION) {
+    // every byte before the trailer (preamble, header, padding, codebooks) is covered
+    const digest = createHash('sha256').update(bytes.subarray(0, fileEnd)).digest();
+    const stored = bytes.subarray(fileEnd);
+    let same = digest.length === stored.length;
+    for (let i = 0; same && i < digest.length; i++) same = digest[i] === stored[i];
+    if (!same) throw bad('the file checksum (SHA-256 of the whole file) does not match: the file was altered or corrupted');
+  } else {
+    const digest = createHash('sha256').update(body).digest('hex');
+    if (digest !== header.sha256) throw bad('the codebook checksum (SHA-256) does not match: the file was altered or corrupted');
+  }
   const bdv = new DataView(body.buffer, body.byteOffset, body.byteLength);
   const codebooks: Float32Array[] = [];
   let o = 0;

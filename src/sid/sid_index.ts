@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-import { Gr2Error, rangeError, raw, typeError } from '../errors.js';
+import { Gr2Error, rangeError, raw, typeError, checkOptions } from '../errors.js';
 import { codeRow, toSidCodes, type SidCodesLike } from './codes.js';
 import {
   DEFAULT_SID_SPEC,
@@ -18,8 +18,9 @@ import {
   type SidSpec,
 } from './sid_string.js';
 
-/** An item identifier: a number (e.g. 1-based dataset id) or a string. */
-export type ItemId = number | string;
+import type { ItemId } from '../metrics/types.js';
+/** An item identifier: a number (e.g. 1-based dataset id) or a string (one type for the whole library). */
+export type { ItemId };
 
 /** Widens literal id types (`101 | 102` → `number`) so an index built from literals accepts any id. */
 export type WidenItemId<Id extends ItemId> = Id extends number ? number : Id extends string ? string : Id;
@@ -81,10 +82,18 @@ export class SidIndex<Id extends ItemId = ItemId> {
    *   duplicate SID unless `allowCollisions`.
    */
   constructor(entries: Iterable<readonly [Id, SemanticId]> = [], options: SidIndexOptions = {}) {
-    if (options === null || typeof options !== 'object') throw typeError('SidIndex', 'options', 'an object', options);
+    checkOptions('SidIndex', options, ['spec', 'allowCollisions']);
     this.spec = validateSidSpec(options.spec ?? DEFAULT_SID_SPEC, 'SidIndex');
     this.allowCollisions = options.allowCollisions ?? false;
-    for (const [id, codes] of entries) this.add(id, codes);
+    if (entries === null || typeof (entries as Iterable<unknown>)?.[Symbol.iterator] !== 'function' || typeof entries === 'string') {
+      throw typeError('SidIndex', 'entries', 'an iterable of [id, sid] pairs', entries);
+    }
+    let i = 0;
+    for (const entry of entries) {
+      if (!Array.isArray(entry) || entry.length !== 2) throw typeError('SidIndex', `entries[${i}]`, 'an [id, sid] pair', entry);
+      this.add(entry[0] as Id, entry[1] as SemanticId);
+      i++;
+    }
   }
 
   /**
@@ -96,6 +105,7 @@ export class SidIndex<Id extends ItemId = ItemId> {
    * @throws RangeError when the lengths differ.
    */
   static fromCodes<Id extends ItemId>(items: readonly Id[], codes: SidCodesLike, options: SidIndexOptions = {}): SidIndex<WidenItemId<Id>> {
+    checkOptions('SidIndex.fromCodes', options, ['spec', 'allowCollisions']);
     const C = toSidCodes(codes, 'codes', 'SidIndex.fromCodes');
     if (!Array.isArray(items)) throw typeError('SidIndex.fromCodes', 'items', 'an array of ids', items);
     if (items.length !== C.dims[0]) throw rangeError('SidIndex.fromCodes', 'items', `of length ${C.dims[0]} (rows of codes)`, raw(`length ${items.length}`));

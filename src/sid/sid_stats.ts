@@ -4,7 +4,8 @@
  *
  * @packageDocumentation
  */
-import { rangeError } from '../errors.js';
+import { rangeError, raw } from '../errors.js';
+import { MAX_ARRAY_ELEMENTS } from '../validate.js';
 import { resolveCodebookSizes, rowGroups, rowKey, toSidCodes, type SidCodesLike } from './codes.js';
 
 /**
@@ -99,6 +100,11 @@ export function sidStatistics(codes: SidCodesLike, codebookSizes: number | reado
   const C = toSidCodes(codes, 'codes', fn);
   const [n, L] = C.dims as [number, number];
   const sizes = resolveCodebookSizes(fn, codebookSizes, L);
+  // one Int32Array of counts per level is returned: refuse sizes whose counts cannot be held (2^26 in all)
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (total > MAX_ARRAY_ELEMENTS) {
+    throw rangeError(fn, 'codebookSizes', `at most ${MAX_ARRAY_ELEMENTS} codes in all (one count per code is returned)`, raw(`${total} codes`));
+  }
   const levels: LevelUsage[] = sizes.map((size, l) => {
     const counts = new Int32Array(size);
     for (let i = 0; i < n; i++) {

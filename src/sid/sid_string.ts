@@ -600,6 +600,7 @@ export function sidVocabulary(spec: SidSpec = DEFAULT_SID_SPEC): string[] {
  * ```
  */
 export function validateSidSpec(spec: unknown, fn = 'validateSidSpec'): SidSpec {
+  if (typeof fn !== 'string' || !/^[A-Za-z_$][\w$.#]*$/.test(fn)) throw typeError('validateSidSpec', 'fn', 'a function name', fn);
   return compileSpec(fn, 'spec', spec).spec;
 }
 

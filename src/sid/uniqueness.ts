@@ -7,7 +7,7 @@
 import { matMul } from '../backend/ops.js';
 import { Tensor, toMatrix, type MatrixLike } from '../backend/tensor.js';
 import type { BackendOption } from '../backend/types.js';
-import { Gr2Error, assertNonNegativeInteger, assertOneOf, assertPositiveInteger, rangeError, raw } from '../errors.js';
+import { Gr2Error, assertNonNegativeInteger, assertOneOf, assertPositiveInteger, rangeError, raw, checkOptions } from '../errors.js';
 import { Random } from '../sampling/random.js';
 import { resolveCodebookSizes, rowGroups, rowKey, toSidCodes, type SidCodes, type SidCodesLike } from './codes.js';
 
@@ -75,6 +75,7 @@ export function randomLastLevel(
   options: RandomLastLevelOptions = {},
 ): SidCodes {
   const fn = 'randomLastLevel';
+  checkOptions(fn, options, ['mode', 'levels', 'seed']);
   const C = toSidCodes(codes, 'codes', fn);
   const [n, L] = C.dims as [number, number];
   const sizes = resolveCodebookSizes(fn, codebookSizes, L);

@@ -155,7 +155,7 @@ describe('uncertainty and comparison', () => {
   });
   it('relativeLift and compareEvaluations', () => {
     expect(relativeLift(0.2369, 0.1995)).toBeCloseTo(0.1875, 4); // GR2 TR R@1 +18.7 %
-    expect(relativeLift(1, 0)).toBeNaN();
+    expect(() => relativeLift(1, 0)).toThrow(/relativeLift: 'baseline' must be a finite non-zero number; got 0\./);
     const a = evaluateRanks(Int32Array.of(1, 1, 2, 1), ['recall@1']);
     const b = evaluateRanks(Int32Array.of(2, 1, 2, 3), ['recall@1']);
     const cmp = compareEvaluations(a, b, { samples: 1000 });

@@ -46,7 +46,14 @@ export class OnnxBackend implements TensorBackend {
     readonly ort: OrtModule,
     readonly sessionOptions: Readonly<Ort.InferenceSession.SessionOptions>,
     private readonly information: BackendInfo,
-  ) {}
+  ) {
+    const fn = 'OnnxBackend';
+    if (ort === null || typeof ort !== 'object' || typeof ort.InferenceSession?.create !== 'function' || typeof ort.Tensor !== 'function') {
+      throw typeError(fn, 'ort', 'the onnxruntime-node module', ort);
+    }
+    if (sessionOptions === null || typeof sessionOptions !== 'object') throw typeError(fn, 'sessionOptions', 'an object', sessionOptions);
+    if (information === null || typeof information !== 'object') throw typeError(fn, 'information', 'a BackendInfo object', information);
+  }
 
   /** Device, execution providers, fallback reason and ONNX Runtime version. */
   info(): BackendInfo {
@@ -78,6 +85,10 @@ export class OnnxBackend implements TensorBackend {
     overrides?: Readonly<Ort.InferenceSession.SessionOptions>,
   ): Promise<Ort.InferenceSession> {
     this.assertLive('session');
+    if (typeof key !== 'string') throw typeError('OnnxBackend.session', 'key', 'a string', key);
+    if (!(model instanceof Uint8Array) && typeof model !== 'function') {
+      throw typeError('OnnxBackend.session', 'model', 'model bytes (Uint8Array) or a function returning them', model);
+    }
     let p = this.sessions.get(key);
     if (!p) {
       p = (async () => {
@@ -107,6 +118,7 @@ export class OnnxBackend implements TensorBackend {
     feeds: Readonly<Record<string, OnnxFeed>>,
     overrides?: Readonly<Ort.InferenceSession.SessionOptions>,
   ): Promise<Record<string, Ort.Tensor>> {
+    if (feeds === null || typeof feeds !== 'object') throw typeError('OnnxBackend.run', 'feeds', 'an object of input tensors', feeds);
     const session = await this.session(key, model, overrides);
     const ortFeeds: Record<string, Ort.Tensor> = {};
     for (const [name, value] of Object.entries(feeds)) ortFeeds[name] = value instanceof Tensor ? this.tensor(value) : value;

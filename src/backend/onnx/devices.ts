@@ -61,6 +61,7 @@ function missingCudaLibrary(): string | null {
 }
 
 /**
+ * @internal
  * Tries to create and run a one-node session on the CUDA execution provider alone.
  *
  * @param ort - the loaded `onnxruntime-node` module.
@@ -102,6 +103,7 @@ export async function probeCuda(ort: OrtModule, deviceId: number, useTf32 = fals
 }
 
 /**
+ * @internal
  * Resolves the execution providers for `device`:
  * - `'cpu'` → `['cpu']`;
  * - `'cuda'` → `[{name: 'cuda', deviceId}, 'cpu']` (CPU only for operators CUDA lacks), or throws

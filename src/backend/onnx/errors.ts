@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { BackendInitError } from '../../errors.js';
+import { BackendInitError, describeValue } from '../../errors.js';
 
 /**
  * How to get the CUDA execution provider for onnxruntime-node (appended to {@link CudaUnavailableError}).
@@ -37,7 +37,7 @@ export class CudaUnavailableError extends BackendInitError {
     readonly reason: string,
     options?: { cause?: unknown },
   ) {
-    super(`onnx backend: CUDA execution provider not available: ${reason}. ${CUDA_INSTALL_HINT}`, options);
+    super(`onnx backend: CUDA execution provider not available: ${typeof reason === 'string' ? reason : describeValue(reason)}. ${CUDA_INSTALL_HINT}`, options);
     Object.defineProperty(this, 'name', { value: 'CudaUnavailableError', enumerable: false, configurable: true, writable: false });
   }
 }

@@ -18,7 +18,7 @@
  *
  * @packageDocumentation
  */
-import { rangeError, raw } from '../../errors.js';
+import { rangeError, raw, typeError } from '../../errors.js';
 import { ProtoWriter, littleEndianBytes } from './proto.js';
 
 /** Element types a gr2 graph can declare (ONNX `TensorProto.DataType`). */
@@ -157,7 +157,7 @@ function fail(method: string, arg: string, rule: string, got: string): never {
 
 function checkName(method: string, arg: string, name: unknown): string {
   if (typeof name !== 'string' || name.length === 0) {
-    throw new TypeError(`GraphBuilder.${method}: '${arg}' must be a non-empty string; got ${String(name)}.`);
+    throw typeError(`GraphBuilder.${method}`, arg, 'a non-empty string', name);
   }
   return name;
 }
@@ -170,6 +170,7 @@ function checkDtype(method: string, dtype: unknown): OnnxDType {
 }
 
 /**
+ * @internal
  * Encodes an {@link OnnxTensorInit} as a `TensorProto` (dims, data_type, name, values in little-endian `raw_data`).
  *
  * @param name - the tensor name (`''` for none, as in tensor attributes).

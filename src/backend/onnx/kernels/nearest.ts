@@ -3,6 +3,7 @@ import type { OnnxBackend } from '../backend.js';
 import { GraphBuilder, ONNX_DTYPE_CODE, attr } from '../graph.js';
 
 /**
+ * @internal
  * The `nearest` graph. Inputs `x [n,d]`, `centroids [k,d]` (float32); outputs `index [n]` (int32) and
  * `distance [n]` (float32).
  *
@@ -27,6 +28,7 @@ export function buildNearestGraph(): Uint8Array {
 }
 
 /**
+ * @internal
  * Adds the nodes of the `nearest` kernel (see {@link buildNearestGraph}) to a graph under construction, so that
  * other exported models (e.g. the SID encoder of `ResidualQuantizer.exportOnnx`) assign codes exactly as the
  * `'onnx'` backend does.

@@ -6,7 +6,11 @@
  * `mask [b,t]` (0/1), `seq_weights [b,1]`, and `ref_log_probs [b,t]` when the graph has a KL term.
  * Outputs: `loss`, `pg_loss`, `kl_loss` (scalars), `grad [b,t]`, and the statistics `tokens`, `clip_low`,
  * `clip_high`, `dual_clip`, `ratio_sum`, `ratio_max`, `neg_log_ratio_sum`, `k3_sum`, `kl_sum` (scalars).
- * Hyper-parameters (ε_low, ε_high, dual clip c, β, estimator, clamp) are constants of the graph.
+ * Hyper-parameters (ε_low, ε_high, dual clip c, β, estimator, clamp) are constants of the graph, except with
+ * `hyperParameterInputs`: then `clip_low_bound` (1 − ε_low), `clip_high_bound` (1 + ε_high), `log_ratio_clamp`,
+ * `dual_clip_c` (when the dual clip is on) and `kl_coef` (with a KL term) are scalar inputs, so one graph (one
+ * session) serves every value — a schedule that anneals β or ε builds no new session. Only the structure (dtype,
+ * KL term or not, estimator, dual clip on or off) selects the graph: at most 24 sessions.
  *
  * @packageDocumentation
  */
@@ -24,6 +28,11 @@ export interface PolicyLossGraphSpec
   extends Pick<PolicyLossKernelAttrs, 'epsilonLow' | 'epsilonHigh' | 'dualClip' | 'klCoef' | 'klEstimator' | 'logRatioClamp'> {
   /** Element type of every float input and output. */
   readonly dtype: 'float32' | 'float64';
+  /**
+   * Make the numeric hyper-parameters scalar graph inputs instead of constants (what the `'onnx'` backend runs;
+   * exported models keep them as constants). @defaultValue `false`
+   */
+  readonly hyperParameterInputs?: boolean;
 }
 
 /** Names of the scalar statistic outputs, in {@link PolicyLossStats} order. */
@@ -53,6 +62,8 @@ export function buildPolicyLossGraph(spec: PolicyLossGraphSpec): Uint8Array {
   const D = spec.dtype;
   const g = new GraphBuilder('gr2_policy_loss', 'clipped policy-gradient loss + closed-form gradient d loss / d log_probs (gr2)');
   const k = (v: number) => g.initializer(undefined, { dtype: D, data: D === 'float32' ? new Float32Array([v]) : new Float64Array([v]), dims: [] });
+  // a hyper-parameter: a scalar input (one graph for all values) or a constant
+  const hp = (name: string, v: number) => (spec.hyperParameterInputs ? g.input(name, D, []) : k(v));
   const logp = g.input('log_probs', D, ['b', 't']);
   const old = g.input('old_log_probs', D, ['b', 't']);
   const advIn = g.input('advantages', D, ['b', 'ta']);
@@ -63,8 +74,8 @@ export function buildPolicyLossGraph(spec: PolicyLossGraphSpec): Uint8Array {
   const zero = k(0);
   const one = k(1);
   const half = k(0.5);
-  const C = k(spec.logRatioClamp);
-  const negC = k(-spec.logRatioClamp);
+  const C = hp('log_ratio_clamp', spec.logRatioClamp);
+  const negC = spec.hyperParameterInputs ? g.node('Neg', [C]) : k(-spec.logRatioClamp);
   const on = g.node('Greater', [mask, zero]);
   const asD = (b: string) => g.node('Cast', [b], { to: D === 'float32' ? 1 : 11 });
 
@@ -77,8 +88,8 @@ export function buildPolicyLossGraph(spec: PolicyLossGraphSpec): Uint8Array {
   const negA = g.node('Neg', [A]);
   const l1 = g.node('Mul', [negA, ratio]);
   const g1 = g.node('Mul', [l1, dlr]); // −A·ρ·[lr in range]
-  const lo = k(1 - spec.epsilonLow);
-  const hi = k(1 + spec.epsilonHigh);
+  const lo = hp('clip_low_bound', 1 - spec.epsilonLow);
+  const hi = hp('clip_high_bound', 1 + spec.epsilonHigh);
   const clipped = g.node('Clip', [ratio, lo, hi]);
   const l2 = g.node('Mul', [negA, clipped]);
   const g2 = g.node('Mul', [g1, asD(g.node('Equal', [clipped, ratio]))]);
@@ -95,7 +106,7 @@ export function buildPolicyLossGraph(spec: PolicyLossGraphSpec): Uint8Array {
   let gpg = gc;
   let dualCount = ''; // set only with the dual clip (an unused initializer would make ORT warn at load)
   if (spec.dualClip > 0) {
-    const l3 = g.node('Mul', [negA, k(spec.dualClip)]);
+    const l3 = g.node('Mul', [negA, hp('dual_clip_c', spec.dualClip)]);
     const dLt = g.node('And', [aNeg, g.node('Less', [l3, lc])]);
     const dEq = g.node('And', [aNeg, g.node('Equal', [l3, lc])]);
     lpg = g.node('Where', [dLt, l3, lc]);
@@ -121,7 +132,7 @@ export function buildPolicyLossGraph(spec: PolicyLossGraphSpec): Uint8Array {
       kl = g.node('Sub', [g.node('Sub', [e, xc]), one]);
       dkl = g.node('Mul', [g.node('Sub', [e, one]), dx]);
     }
-    const beta = k(spec.klCoef);
+    const beta = hp('kl_coef', spec.klCoef);
     ltot = g.node('Add', [lpg, g.node('Mul', [beta, kl])]);
     gtot = g.node('Add', [gpg, g.node('Mul', [beta, dkl])]);
   }
@@ -171,7 +182,18 @@ export const policyLossConfig: KernelConfig<'policyLoss', OnnxBackend> = {
       klEstimator: attrs.klEstimator,
       logRatioClamp: attrs.logRatioClamp,
     };
-    const key = `policyLoss:${JSON.stringify(spec)}`;
+    // the session key is the graph's structure only; the values are fed as inputs (no session per value)
+    const structure = { dtype: D, kl: withKl ? spec.klEstimator : 'none', dualClip: spec.dualClip > 0 };
+    const key = `policyLoss:${JSON.stringify(structure)}`;
+    const graphSpec: PolicyLossGraphSpec = { ...spec, hyperParameterInputs: true };
+    const scalarOf = (v: number) => backend.tensor(D, D === 'float32' ? new Float32Array([v]) : new Float64Array([v]), []);
+    const hyper: Record<string, Ort.Tensor> = {
+      clip_low_bound: scalarOf(1 - spec.epsilonLow),
+      clip_high_bound: scalarOf(1 + spec.epsilonHigh),
+      log_ratio_clamp: scalarOf(spec.logRatioClamp),
+    };
+    if (spec.dualClip > 0) hyper.dual_clip_c = scalarOf(spec.dualClip);
+    if (withKl) hyper.kl_coef = scalarOf(spec.klCoef);
     const grad: FloatArray = D === 'float32' ? new Float32Array(B * T) : new Float64Array(B * T);
     const stats: PolicyLossStats = { tokens: 0, clipLow: 0, clipHigh: 0, dualClip: 0, ratioSum: 0, ratioMax: -Infinity, negLogRatioSum: 0, k3Sum: 0, klSum: 0 };
     let loss = 0;
@@ -183,6 +205,7 @@ export const policyLossConfig: KernelConfig<'policyLoss', OnnxBackend> = {
       const r1 = Math.min(B, r0 + step);
       const rows = r1 - r0;
       const feeds: Record<string, Ort.Tensor> = {
+        ...hyper,
         log_probs: view(inputs.logProbs, r0 * T, r1 * T),
         old_log_probs: view(inputs.oldLogProbs, r0 * T, r1 * T),
         advantages: perTokenAdvantages
@@ -192,7 +215,7 @@ export const policyLossConfig: KernelConfig<'policyLoss', OnnxBackend> = {
         seq_weights: backend.tensor(D, inputs.seqWeights.subarray(r0, r1), [rows, 1]),
       };
       if (withKl) feeds.ref_log_probs = view(inputs.refLogProbs!, r0 * T, r1 * T);
-      const out = await backend.run(key, () => buildPolicyLossGraph(spec), feeds);
+      const out = await backend.run(key, () => buildPolicyLossGraph(graphSpec), feeds);
       loss += scalar(out.loss);
       pgLoss += scalar(out.pg_loss);
       klLoss += scalar(out.kl_loss);
