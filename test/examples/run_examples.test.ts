@@ -29,6 +29,9 @@ const FAST: Record<string, { args?: string[]; env?: Record<string, string>; expe
   'prerank_baseline.ts': { expect: [/Amazon Beauty \(bundled\): 22363 users/, /filter \(target retrieved\)/] },
   'reward_audit.ts': { env: { GR2_AUDIT_SLATES: '60' }, expect: [/## P1 conditional verifiable reward/, /\| copy_input \| valid \| 60 \|/] },
   'sid_beauty.ts': { env: { GR2_SID_ITERS: '2' }, expect: [/uniqueness/i, /collision-aware/] },
+  'prompts.ts': { expect: [/GR2 prompt \(reasoning\): \d+ tokens/, /sftLoss on the sample/] },
+  'rejection_sampling.ts': { args: ['--n', '12', '--out', join(dir, 'traces')], expect: [/checkpoint: \d+ accepted/, /wrote \d+ SFT conversations/] },
+  'serving_reranker.ts': { expect: [/local model\s+source=(model|fallback)/, /server faults:/] },
   'dapo_listwise.ts': { args: ['--quick', '--steps', '3', '--seeds', '1', '--reward', 'conditional', '--out', join(dir, 'dapo')], expect: [/conditional/, /report:/] },
 };
 
