@@ -145,9 +145,13 @@ export function buildPolicyLossGraph(spec: PolicyLossGraphSpec): Uint8Array {
   return g.toModel();
 }
 
-/** Rows per ONNX call: about 2^20 tokens, so the graph's intermediates stay bounded. */
+/**
+ * Rows per ONNX call: about 2^17 tokens, so each of the graph's elementwise intermediates (512 KiB in float32)
+ * stays cache-resident between the nodes that write and read it (measured on 2048 × 4096 float32, dense mask,
+ * CPU time: 2^16–2^18 tokens per call 300–440 ms vs 410–500 ms at 2^20).
+ */
 function chunkRows(seqLen: number): number {
-  return Math.max(1, Math.floor(1_048_576 / Math.max(1, seqLen)));
+  return Math.max(1, Math.floor(131_072 / Math.max(1, seqLen)));
 }
 
 function scalar(t: Ort.Tensor | undefined): number {
