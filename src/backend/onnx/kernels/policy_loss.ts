@@ -42,6 +42,9 @@ export const POLICY_LOSS_STAT_OUTPUTS = [
 /**
  * Builds the policy-loss graph (opset 17) for `spec`; see the module comment for its inputs and outputs.
  *
+ * @param rowSums - output `loss`, `pg_loss` and `kl_loss` as per-row sums `[b]` instead of scalars (the
+ *   `'onnx'` kernel adds them in float64, so the float32 loss agrees with the float64-accumulating reference
+ *   to ~1e-7 relative; exported models keep scalar outputs). @defaultValue `false`
  * @example
  * ```ts
  * const bytes = buildPolicyLossGraph({ dtype: 'float32', epsilonLow: 0.2, epsilonHigh: 0.28, dualClip: 0,
@@ -49,7 +52,7 @@ export const POLICY_LOSS_STAT_OUTPUTS = [
  * // a ModelProto, runnable by any ONNX runtime
  * ```
  */
-export function buildPolicyLossGraph(spec: PolicyLossGraphSpec): Uint8Array {
+export function buildPolicyLossGraph(spec: PolicyLossGraphSpec, rowSums = false): Uint8Array {
   const D = spec.dtype;
   const g = new GraphBuilder('gr2_policy_loss', 'clipped policy-gradient loss + closed-form gradient d loss / d log_probs (gr2)');
   const k = (v: number) => g.initializer(undefined, { dtype: D, data: D === 'float32' ? new Float32Array([v]) : new Float64Array([v]), dims: [] });
@@ -126,9 +129,13 @@ export function buildPolicyLossGraph(spec: PolicyLossGraphSpec): Uint8Array {
     gtot = g.node('Add', [gpg, g.node('Mul', [beta, dkl])]);
   }
   const w = g.node('Mul', [mask, seqw]);
-  g.output(sum(g.node('Mul', [w, ltot])), D, [], 'loss');
-  g.output(sum(g.node('Mul', [w, lpg])), D, [], 'pg_loss');
-  g.output(withKl ? sum(g.node('Mul', [w, kl])) : g.node('Identity', [zero]), D, [], 'kl_loss');
+  // rowSums: per-row sums (one advantage sign per row, so little cancellation) that the kernel adds in float64
+  const axis1 = rowSums ? g.constInt64([1]) : '';
+  const lossSum = (x: string) => (rowSums ? g.node('ReduceSum', [x, axis1], { keepdims: 0 }) : sum(x));
+  const lossDims = rowSums ? ['b'] : [];
+  g.output(lossSum(g.node('Mul', [w, ltot])), D, lossDims, 'loss');
+  g.output(lossSum(g.node('Mul', [w, lpg])), D, lossDims, 'pg_loss');
+  g.output(withKl ? lossSum(g.node('Mul', [w, kl])) : g.node('Identity', [zero]), D, withKl ? lossDims : [], 'kl_loss');
   g.output(g.node('Mul', [w, gtot]), D, ['b', 't'], 'grad');
   const stats: Record<string, string> = {
     tokens: sum(mask),
@@ -154,6 +161,14 @@ function chunkRows(seqLen: number): number {
   return Math.max(1, Math.floor(131_072 / Math.max(1, seqLen)));
 }
 
+/** Float64 sum of a (row-sum) output. */
+function total(t: Ort.Tensor | undefined): number {
+  const a = t!.data as Float32Array | Float64Array;
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]!;
+  return s;
+}
+
 function scalar(t: Ort.Tensor | undefined): number {
   return Number((t!.data as Float32Array | Float64Array)[0]);
 }
@@ -175,7 +190,7 @@ export const policyLossConfig: KernelConfig<'policyLoss', OnnxBackend> = {
       klEstimator: attrs.klEstimator,
       logRatioClamp: attrs.logRatioClamp,
     };
-    const key = `policyLoss:${JSON.stringify(spec)}`;
+    const key = `policyLoss:rows:${JSON.stringify(spec)}`;
     const grad: FloatArray = D === 'float32' ? new Float32Array(B * T) : new Float64Array(B * T);
     const stats: PolicyLossStats = { tokens: 0, clipLow: 0, clipHigh: 0, dualClip: 0, ratioSum: 0, ratioMax: -Infinity, negLogRatioSum: 0, k3Sum: 0, klSum: 0 };
     let loss = 0;
@@ -196,10 +211,10 @@ export const policyLossConfig: KernelConfig<'policyLoss', OnnxBackend> = {
         seq_weights: backend.tensor(D, inputs.seqWeights.subarray(r0, r1), [rows, 1]),
       };
       if (withKl) feeds.ref_log_probs = view(inputs.refLogProbs!, r0 * T, r1 * T);
-      const out = await backend.run(key, () => buildPolicyLossGraph(spec), feeds);
-      loss += scalar(out.loss);
-      pgLoss += scalar(out.pg_loss);
-      klLoss += scalar(out.kl_loss);
+      const out = await backend.run(key, () => buildPolicyLossGraph(spec, true), feeds);
+      loss += total(out.loss);
+      pgLoss += total(out.pg_loss);
+      klLoss += total(out.kl_loss);
       grad.set(out.grad!.data as FloatArray, r0 * T);
       for (const [field, name] of POLICY_LOSS_STAT_OUTPUTS) {
         const v = scalar(out[name]);
