@@ -28,9 +28,10 @@ export function buildNearestGraph(): Uint8Array {
 }
 
 /**
- * Adds the nodes of the `nearest` kernel (see {@link buildNearestGraph}) to a graph under construction, so that
- * other exported models (e.g. the SID encoder of `ResidualQuantizer.exportOnnx`) assign codes exactly as the
- * `'onnx'` backend does.
+ * Adds the nodes of the self-contained `nearest` graph (see {@link buildNearestGraph}) to a graph under
+ * construction, so that exported models (e.g. the SID encoder of `ResidualQuantizer.exportOnnx`) assign codes
+ * as the `'onnx'` backend does without JavaScript: the same codes except for rows whose best centres are tied to
+ * within float32 rounding, which the backend's CPU kernel re-checks exactly over all centres.
  *
  * @param g - the graph builder.
  * @param x - value name of the points `[n, d]` (float32).
