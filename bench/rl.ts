@@ -94,8 +94,10 @@ def autograd(mask):
     loss = (torch.maximum(l1, l2) * mask).sum() / mask.sum()
     loss.backward()
     return loss, logp.grad
-def task(fn, name, save):
+T0 = torch.get_num_threads()
+def task(fn, name, save, threads=None):
     def f():
+        torch.set_num_threads(threads or T0)
         loss, grad = fn(masks[name])
         if save: grad.numpy().astype(np.float32).tofile(d + '/grad_' + name + '.f32')
         return {'loss': float(loss), 'threads': torch.get_num_threads()}
@@ -103,6 +105,7 @@ def task(fn, name, save):
 TASKS = {}
 for name in masks:
     TASKS['closed_' + name] = task(closed, name, False)
+    TASKS['closed1_' + name] = task(closed, name, False, 1)
     TASKS['autograd_' + name] = task(autograd, name, False)
     TASKS['save_' + name] = task(closed, name, True)
 `, [dir], { OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' });
@@ -144,6 +147,7 @@ for name in masks:
       torchNote = `torch loss ${loss.toExponential(8)}, ${threads} threads`;
       contenders.push(
         { name: 'torch closed form (no autograd)', run: async () => (await p.run(`closed_${label}`)).ms, note: 'same formula, float32' },
+        { name: 'torch closed form, 1 thread', run: async () => (await p.run(`closed1_${label}`)).ms, note: 'torch.set_num_threads(1)' },
         { name: 'torch autograd fwd+bwd', run: async () => (await p.run(`autograd_${label}`)).ms, note: "verl's formulation" },
       );
     }

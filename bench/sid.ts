@@ -74,7 +74,7 @@ const STREAM = QUICK ? 200_000 : 2_000_000;
 const REPEATS = 5;
 const dir = mkdtempSync(join(tmpdir(), 'gr2-bench-sid-'));
 try {
-  console.log(`data: ${N} × ${D} clustered (1000 centres, seed 1); ${LEVELS} levels × ${K}; ${ITERS} Lloyd iterations per level; random init`);
+  console.log(`data: ${N} × ${D} clustered (1000 centres, seed 1); ${LEVELS} levels × ${K}; ${ITERS} Lloyd iterations per level`);
   const X = clustered(N, 1);
   const M = { data: X, shape: [N, D] as [number, number] };
   writeFileSync(join(dir, 'x.f32'), X);
@@ -104,7 +104,7 @@ try {
       },
     });
     const contenders: Contender[] = [
-      trainContender('gr2 RQ-KMeans, default options', gr2Default, 'k-means++ seeding on ≤ 256·k rows, the library default'),
+      trainContender('gr2 RQ-KMeans, default options', gr2Default, 'k-means++ seeding on ≤ 32·k rows, the library default'),
       trainContender('gr2 RQ-KMeans, random init', gr2Random, 'as faiss'),
     ];
     let peer: PythonPeer | null = null;
