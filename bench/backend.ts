@@ -1,21 +1,24 @@
 /**
- * Backend kernels, side by side on the same data in the same run (median of ≥ 5 after a warm-up):
- * - `nearest` for 100k×64 points vs 256 centres: onnx (CPU) vs the js reference vs ml-kmeans's own
- *   assignment (`KMeansResult.nearest`), and (opt-in) faiss `IndexFlatL2.search` timed inside Python.
+ * Backend kernels, side by side on the same data in the same run:
+ * - `nearest` for 100k×64 and 400k×64 points vs 256 centres: onnx (CPU) vs faiss `IndexFlatL2.search` (opt-in,
+ *   /usr/bin/python3, timed inside a persistent Python process, `OMP_WAIT_POLICY=PASSIVE` unless set, default
+ *   threads and 1 thread), interleaved round by round (`GR2_BENCH_ROUNDS`, default 5): each ratio is the median
+ *   (min–max) of the per-round ratios. Then the JavaScript peers (js reference, ml-kmeans) on 20k rows.
  * - `accumulate`, `matMul`, `logSoftmaxGather` (a Qwen3-sized vocabulary): onnx vs js.
  *
  * `GR2_BENCH_QUICK=1` runs small sizes; `GR2_BENCH_PYTHON=0` skips faiss.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kmeans } from 'ml-kmeans';
-import { Tensor, accumulate, initBackend, logSoftmaxGather, matMul, nearest } from '../src/backend/index.js';
+import { Tensor, accumulate, buildNearestGraph, initBackend, logSoftmaxGather, matMul, nearest } from '../src/backend/index.js';
+import type { OnnxBackend } from '../src/backend/onnx/backend.js';
 import { Random } from '../src/sampling/random.js';
-import { QUICK, medianMs, printTable, pythonAvailable, type BenchRow } from './_harness.js';
+import { PythonPeer, QUICK, interleaved, medianMs, printTable, pythonAvailable, spread, timeOnce, type BenchRow, type Contender } from './_harness.js';
 
 const N = QUICK ? 5_000 : 100_000;
+const SIZES = QUICK ? [5_000, 20_000] : [100_000, 400_000];
 const D = 64;
 const K = 256;
 const REPEATS = 5;
@@ -27,7 +30,8 @@ function gauss(rng: Random, n: number, scale = 1): Float32Array {
 }
 
 const rng = new Random(1234);
-const xData = gauss(rng, N * D);
+const xAll = gauss(rng, SIZES[SIZES.length - 1]! * D);
+const xData = xAll.subarray(0, N * D);
 const cData = gauss(rng, K * D);
 const X = new Tensor('float32', xData, [N, D]);
 const C = new Tensor('float32', cData, [K, D]);
@@ -35,41 +39,11 @@ const C = new Tensor('float32', cData, [K, D]);
 const onnx = await initBackend('onnx', { device: 'cpu' });
 const js = await initBackend('js');
 console.log(`onnx backend: ${JSON.stringify(onnx.info())}`);
-console.log(`data: x ${N}×${D}, centres ${K}×${D}, float32 gaussian, seed 1234; ${REPEATS} timed runs after 1 warm-up`);
+console.log(`data: x up to ${SIZES[SIZES.length - 1]}×${D}, centres ${K}×${D}, float32 gaussian, seed 1234`);
+console.log(`settings: ORT intra-op threads = ORT default (one per physical core: ${availableParallelism()} logical CPUs here), spinning off; ` +
+  `faiss OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? 'PASSIVE'} with its default thread count and with 1 thread`);
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
-console.log(`load average at start: ${load()} (the machine may be shared: compare within a table)`);
-
-// ---------------------------------------------------------------- nearest
-const rows: BenchRow[] = [];
-let onnxIndex: Int32Array = new Int32Array(0);
-rows.push({
-  name: 'gr2 nearest, onnx (cpu)',
-  ms: await medianMs(async () => {
-    onnxIndex = (await nearest(X, C, { backend: onnx })).index;
-  }, REPEATS),
-  note: 'Gemm ranking + exact float64 re-rank of top 2, default chunks (2048 rows)',
-});
-let jsIndex: Int32Array = new Int32Array(0);
-rows.push({
-  name: 'gr2 nearest, js reference',
-  ms: await medianMs(async () => {
-    jsIndex = (await nearest(X, C, { backend: js })).index;
-  }, REPEATS),
-  note: 'float64 loops',
-});
-
-const xRows: number[][] = Array.from({ length: N }, (_, i) => Array.from(xData.subarray(i * D, (i + 1) * D)));
-const cRows: number[][] = Array.from({ length: K }, (_, j) => Array.from(cData.subarray(j * D, (j + 1) * D)));
-// a KMeansResult whose centroids are exactly C: one Lloyd step on the centres themselves, seeded with them
-const model = kmeans(cRows, K, { initialization: cRows, maxIterations: 1 });
-let mlIndex: number[] = [];
-rows.push({
-  name: 'ml-kmeans KMeansResult.nearest',
-  ms: await medianMs(() => {
-    mlIndex = model.nearest(xRows);
-  }, REPEATS),
-  note: 'number[][] input (conversion not timed)',
-});
+console.log(`load average at start: ${load()} (the machine may be shared: ratios are per-round, interleaved)`);
 
 const agree = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let same = 0;
@@ -77,40 +51,100 @@ const agree = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   return `${((100 * same) / a.length).toFixed(3)}%`;
 };
 
+// ---------------------------------------------------------------- nearest
+// exactness first: onnx must equal the js float64 reference bitwise (codes and distances)
+{
+  const a = await nearest(X, C, { backend: onnx });
+  const b = await nearest(X, C, { backend: js });
+  let same = 0;
+  for (let i = 0; i < N; i++) if (a.index[i] === b.index[i] && a.distance[i] === b.distance[i]) same++;
+  console.log(`nearest ${N}×${D} vs ${K}: onnx equals the js reference on ${same} of ${N} rows (index and distance bitwise)`);
+}
 const py = pythonAvailable(['numpy', 'faiss']);
-if (py.ok) {
-  const dir = mkdtempSync(join(tmpdir(), 'gr2-bench-'));
-  try {
-    writeFileSync(join(dir, 'x.f32'), xData);
+const dir = mkdtempSync(join(tmpdir(), 'gr2-bench-'));
+try {
+  let peer: PythonPeer | null = null;
+  if (py.ok) {
+    writeFileSync(join(dir, 'x.f32'), xAll);
     writeFileSync(join(dir, 'c.f32'), cData);
-    const script = `
-import json, time, sys, numpy as np, faiss
-x = np.fromfile(sys.argv[1] + '/x.f32', dtype=np.float32).reshape(${N}, ${D})
+    peer = new PythonPeer(`
+import sys, numpy as np, faiss
+X = np.fromfile(sys.argv[1] + '/x.f32', dtype=np.float32).reshape(-1, ${D})
 c = np.fromfile(sys.argv[1] + '/c.f32', dtype=np.float32).reshape(${K}, ${D})
 index = faiss.IndexFlatL2(${D}); index.add(c)
-index.search(x, 1)
-times = []
-for _ in range(${REPEATS}):
-    t0 = time.perf_counter(); D_, I = index.search(x, 1); times.append((time.perf_counter() - t0) * 1000)
-I.astype(np.int32).tofile(sys.argv[1] + '/faiss_index.i32')
-print(json.dumps({'ms': sorted(times)[len(times) // 2], 'threads': faiss.omp_get_max_threads()}))
-`;
-    // passive OpenMP waiting, as gr2's ORT sessions do not spin either (fairer on a shared machine)
-    const r = spawnSync('/usr/bin/python3', ['-c', script, dir], { encoding: 'utf8', env: { OMP_WAIT_POLICY: 'PASSIVE', ...process.env } });
-    if (r.status !== 0) {
-      rows.push({ name: 'faiss IndexFlatL2.search (python)', ms: null, note: `failed: ${r.stderr.trim().split('\n').pop()}` });
-    } else {
-      const { ms, threads } = JSON.parse(r.stdout.trim().split('\n').pop()!) as { ms: number; threads: number };
-      const fi = new Int32Array(readFileSync(join(dir, 'faiss_index.i32')).buffer.slice(0));
-      rows.push({ name: 'faiss IndexFlatL2.search (python)', ms, note: `search only, ${threads} OpenMP threads; index agreement with onnx ${agree(fi, onnxIndex)}` });
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+T = faiss.omp_get_max_threads()
+def search(n, threads):
+    def f():
+        faiss.omp_set_num_threads(threads)
+        _, I = index.search(X[:n], 1)
+        I[:, 0].astype(np.int32).tofile(sys.argv[1] + '/faiss_%d.i32' % n)
+        return threads
+    return f
+TASKS = {}
+for n in (${SIZES.join(', ')}):
+    TASKS['default_%d' % n] = search(n, T)
+    TASKS['one_%d' % n] = search(n, 1)
+`, [dir], { OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' });
+  } else {
+    console.log(`faiss skipped: ${py.reason}`);
   }
-} else {
-  rows.push({ name: 'faiss IndexFlatL2.search (python)', ms: null, note: `skipped: ${py.reason}` });
+  for (const n of SIZES) {
+    const Xn = new Tensor('float32', xAll.subarray(0, n * D), [n, D]);
+    let onnxIndex: Int32Array = new Int32Array(0);
+    const contenders: Contender[] = [
+      {
+        name: 'gr2 nearest, onnx (cpu)',
+        run: () => timeOnce(async () => {
+          onnxIndex = (await nearest(Xn, C, { backend: onnx })).index;
+        }),
+        note: 'Gemm + TopK-2 screen, exact float64 winner distance, exact re-scan inside the error bound; default chunks',
+      },
+    ];
+    const ob = onnx as unknown as OnnxBackend;
+    contenders.push({
+      name: 'gr2 previous onnx graph (2048-row chunks)',
+      run: () => timeOnce(async () => {
+        for (let r0 = 0; r0 < n; r0 += 2048) {
+          const r1 = Math.min(n, r0 + 2048);
+          await ob.run('nearest', buildNearestGraph, { x: ob.tensor('float32', xAll.subarray(r0 * D, r1 * D), [r1 - r0, D]), centroids: ob.tensor(C) });
+        }
+      }),
+      note: 'in-graph float64 re-rank of the top two for every row (still used by exportOnnx and on GPU)',
+    });
+    if (peer) {
+      const p = peer;
+      contenders.push(
+        { name: 'faiss IndexFlatL2.search, default threads', run: async () => (await p.run(`default_${n}`)).ms, note: 'search only, timed in Python' },
+        { name: 'faiss IndexFlatL2.search, 1 thread', run: async () => (await p.run(`one_${n}`)).ms, note: 'search only, timed in Python' },
+      );
+    }
+    const t = await interleaved(`nearest: ${n}×${D} points, ${K} centres`, contenders, peer ? 'faiss IndexFlatL2.search, default threads' : 'gr2 nearest, onnx (cpu)');
+    if (peer) {
+      const g = t.get('gr2 nearest, onnx (cpu)')!;
+      const fd = t.get('faiss IndexFlatL2.search, default threads')!;
+      const f1 = t.get('faiss IndexFlatL2.search, 1 thread')!;
+      const r = spread(g.map((v, i) => v / Math.min(fd[i]!, f1[i]!)));
+      console.log(`  gr2 / faiss at its best thread setting of each round: ${r.median.toFixed(2)} (${r.min.toFixed(2)}–${r.max.toFixed(2)})`);
+      const fi = new Int32Array(readFileSync(join(dir, `faiss_${n}.i32`)).buffer.slice(0));
+      console.log(`  index agreement gr2 onnx / faiss: ${agree(fi, onnxIndex)} (faiss ranks by the float32 expansion, gr2 is exact)`);
+    }
+  }
+  peer?.close();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
 }
-printTable(`nearest: ${N}×${D} points, ${K} centres (index agreement onnx/js ${agree(onnxIndex, jsIndex)}, onnx/ml-kmeans ${agree(onnxIndex, mlIndex)})`, rows, 'gr2 nearest, onnx (cpu)');
+
+{
+  const rows: BenchRow[] = [];
+  const xRows: number[][] = Array.from({ length: Math.min(N, 20_000) }, (_, i) => Array.from(xData.subarray(i * D, (i + 1) * D)));
+  const cRows: number[][] = Array.from({ length: K }, (_, j) => Array.from(cData.subarray(j * D, (j + 1) * D)));
+  const model = kmeans(cRows, K, { initialization: cRows, maxIterations: 1 });
+  const Xs = new Tensor('float32', xData.subarray(0, xRows.length * D), [xRows.length, D]);
+  rows.push({ name: 'gr2 nearest, onnx (cpu)', ms: await medianMs(() => nearest(Xs, C, { backend: onnx }), REPEATS) });
+  rows.push({ name: 'gr2 nearest, js reference', ms: await medianMs(() => nearest(Xs, C, { backend: js }), 3), note: 'float64 loops' });
+  rows.push({ name: 'ml-kmeans KMeansResult.nearest', ms: await medianMs(() => model.nearest(xRows), 3), note: 'number[][] input (conversion not timed)' });
+  printTable(`nearest, JavaScript peers: ${xRows.length}×${D} points, ${K} centres (median of runs, not interleaved)`, rows, 'gr2 nearest, onnx (cpu)');
+}
 
 // ---------------------------------------------------------------- other kernels
 const index = Int32Array.from({ length: N }, () => rng.int(K));

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { Tensor, matMul } from '../src/backend/index.js';
 import { evaluateRanks, evaluateSlates, ndcgAtK } from '../src/metrics/index.js';
 import { Random } from '../src/sampling/random.js';
-import { QUICK, medianMs, printTable, pythonAvailable, type BenchRow } from './_harness.js';
+import { PythonPeer, QUICK, interleaved, medianMs, printTable, pythonAvailable, timeOnce, type BenchRow, type Contender } from './_harness.js';
 
 const N = QUICK ? 20_000 : 1_000_000;
 const K = 10;
@@ -125,6 +125,41 @@ print(json.dumps(out))
   rows.push({ name: 'sklearn ndcg_score', ms: null, note: `skipped: ${py.reason}` });
 }
 printTable(`NDCG@5 over ${N.toLocaleString()} slates of K = ${K} (${((100 * tieRows) / N).toFixed(0)} % of rows with tied scores)`, rows, 'evaluateSlates ndcg@5');
+
+// ---- tie-free float64 slates, interleaved with sklearn's vectorised ignore_ties path ----
+{
+  const s64 = new Float64Array(N * K);
+  for (let i = 0; i < s64.length; i++) s64[i] = rng.random();
+  const S64 = { data: s64, shape: [N, K] };
+  const ours64 = evaluateSlates(S64, L, ['ndcg@5']).mean['ndcg@5']!;
+  const contenders: Contender[] = [{ name: 'evaluateSlates ndcg@5 (Float64Array in)', run: () => timeOnce(() => evaluateSlates(S64, L, ['ndcg@5'])) }];
+  const pyI = pythonAvailable(['numpy', 'sklearn']);
+  const dir = mkdtempSync(join(tmpdir(), 'gr2-bench-metrics-'));
+  let peer: PythonPeer | null = null;
+  try {
+    if (pyI.ok) {
+      writeFileSync(join(dir, 'scores.f64'), Buffer.from(s64.buffer));
+      writeFileSync(join(dir, 'labels.f32'), Buffer.from(labels.buffer));
+      peer = new PythonPeer(`
+import sys, numpy as np
+from sklearn.metrics import ndcg_score
+s = np.fromfile(sys.argv[1] + '/scores.f64', dtype=np.float64).reshape(-1, ${K})
+y = np.fromfile(sys.argv[1] + '/labels.f32', dtype=np.float32).reshape(-1, ${K}).astype(np.float64)
+TASKS = {'ignore': lambda: float(ndcg_score(y, s, k=5, ignore_ties=True))}
+`, [dir]);
+      const p = peer;
+      const first = await p.run('ignore');
+      contenders.push({ name: 'sklearn ndcg_score ignore_ties (python)', run: async () => (await p.run('ignore')).ms, note: `mean ${(first.value as number).toFixed(9)}, |Δ| vs gr2 ${Math.abs((first.value as number) - ours64).toExponential(1)}` });
+    } else {
+      console.log(`\nsklearn skipped: ${pyI.reason}`);
+    }
+    contenders[0] = { ...contenders[0]!, note: `mean ${ours64.toFixed(9)}` };
+    await interleaved(`NDCG@5, ${N.toLocaleString()} tie-free float64 slates of K = ${K} (sklearn's vectorised path is exact without ties)`, contenders, contenders[0]!.name);
+  } finally {
+    peer?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 // ---- single-target compact form: typed loop vs a backend matMul ----
 const ranks = new Int32Array(N);

@@ -1,30 +1,32 @@
 /**
- * DAPO loss + closed-form gradient over 2048 sequences × 4096 tokens (8.4M tokens, float32, variable-length
- * masks), side by side in one run (median of ≥ 5 after a warm-up):
- * - gr2 `dapoLoss` on the js backend (one fused float64-accumulating pass) and on the onnx backend (fused graph);
- * - (opt-in) torch 1.13 CPU autograd, forward + backward of the same loss (verl's formulation) on the same data,
- *   read from a temp file; only forward+backward is timed inside Python. The gradients are compared.
+ * DAPO loss + closed-form gradient over 2048 sequences × 4096 tokens (8.4M tokens, float32), with a **dense**
+ * mask (every token in) and a **sparse** one (variable lengths, about half the tokens in), interleaved round by
+ * round (`GR2_BENCH_ROUNDS`, default 5; each ratio the median (min–max) of the per-round ratios):
+ * - gr2 `dapoLoss` on the js backend (one fused float64-accumulating pass, the reference) and on the onnx
+ *   backend (fused float32 graph), `checkFinite: false` as torch does not scan either;
+ * - (opt-in, /usr/bin/python3) torch CPU computing the same closed form (loss and gradient, no autograd) and
+ *   torch autograd forward + backward, on the same bytes, timed inside a persistent Python process with
+ *   `torch.set_num_threads(<logical CPUs>)`. Loss values and gradients are compared.
  *
  * `GR2_BENCH_QUICK=1` runs 128 × 512; `GR2_BENCH_PYTHON=0` skips torch.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../src/backend/index.js';
 import { dapoLoss, type PolicyLossInputs, type PolicyLossResult } from '../src/rl/policy_loss.js';
 import { Random } from '../src/sampling/random.js';
-import { QUICK, medianMs, printTable, pythonAvailable, type BenchRow } from './_harness.js';
+import { PythonPeer, QUICK, interleaved, pythonAvailable, timeOnce, type Contender } from './_harness.js';
 
 const B = QUICK ? 128 : 2048;
 const T = QUICK ? 512 : 4096;
 const N = B * T;
-const REPEATS = 5;
 
 const rng = new Random(1234);
 const old = new Float32Array(N);
 const logp = new Float32Array(N);
-const mask = new Float32Array(N);
+const sparse = new Float32Array(N);
+const dense = new Float32Array(N).fill(1);
 const adv = new Float32Array(B);
 for (let b = 0; b < B; b++) {
   adv[b] = rng.gauss();
@@ -33,102 +35,132 @@ for (let b = 0; b < B; b++) {
     const i = b * T + t;
     old[i] = -3 * rng.random() - 0.01;
     logp[i] = old[i]! + 0.3 * rng.gauss();
-    mask[i] = t < L ? 1 : 0;
+    sparse[i] = t < L ? 1 : 0;
   }
 }
-const tokens = mask.reduce((a, v) => a + v, 0);
-const inputs: PolicyLossInputs = {
-  logProbs: { data: logp, shape: [B, T] },
-  oldLogProbs: { data: old, shape: [B, T] },
-  advantages: adv,
-  mask: { data: mask, shape: [B, T] },
-};
 
 const onnx = await initBackend('onnx', { device: 'cpu' });
 const js = await initBackend('js');
-console.log(`onnx backend: ${JSON.stringify(onnx.info())}`);
-console.log(`data: ${B} sequences × ${T} positions = ${(N / 1e6).toFixed(2)}M float32 log-probs, ${(tokens / 1e6).toFixed(2)}M masked-in tokens; seed 1234; ${REPEATS} timed runs after 1 warm-up`);
+console.log(`onnx backend: ${JSON.stringify(onnx.info())}; ORT intra-op threads: ORT default (${availableParallelism()} logical CPUs), spinning off`);
+console.log(`data: ${B} sequences × ${T} positions = ${(N / 1e6).toFixed(2)}M float32 log-probs, ε = 0.2/0.28, log-ratio clamp 20, token-mean; seed 1234`);
 
-const rows: BenchRow[] = [];
-let jsRes: PolicyLossResult | undefined;
-rows.push({
-  name: 'gr2 dapoLoss, js',
-  ms: await medianMs(async () => {
-    jsRes = await dapoLoss(inputs, { dtype: 'float32', backend: js });
-  }, REPEATS),
-  note: 'validation + one fused pass (float64 accumulation), float32 grad',
-});
-rows.push({
-  name: 'gr2 dapoLoss, js, checkFinite off',
-  ms: await medianMs(() => dapoLoss(inputs, { dtype: 'float32', backend: js, checkFinite: false }), REPEATS),
-  note: 'skips the NaN scans of the inputs',
-});
-let onnxRes: PolicyLossResult | undefined;
-rows.push({
-  name: 'gr2 dapoLoss, onnx (cpu)',
-  ms: await medianMs(async () => {
-    onnxRes = await dapoLoss(inputs, { dtype: 'float32', backend: onnx });
-  }, REPEATS),
-  note: 'fused float32 graph, 2^20-token chunks',
-});
-const maxRel = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!) / (1e-8 + Math.abs(b[i]!)));
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
 };
-const onnxAgreement = `onnx vs js: loss ${onnxRes!.loss.toExponential(6)} vs ${jsRes!.loss.toExponential(6)}, max rel grad diff ${maxRel(onnxRes!.grad, jsRes!.grad).toExponential(2)}`;
 
 const py = pythonAvailable(['numpy', 'torch']);
-if (py.ok) {
-  const dir = mkdtempSync(join(tmpdir(), 'gr2-bench-rl-'));
-  try {
+const dir = mkdtempSync(join(tmpdir(), 'gr2-bench-rl-'));
+let peer: PythonPeer | null = null;
+try {
+  if (py.ok) {
     writeFileSync(join(dir, 'logp.f32'), logp);
     writeFileSync(join(dir, 'old.f32'), old);
-    writeFileSync(join(dir, 'mask.f32'), mask);
+    writeFileSync(join(dir, 'dense.f32'), dense);
+    writeFileSync(join(dir, 'sparse.f32'), sparse);
     writeFileSync(join(dir, 'adv.f32'), adv);
-    const script = `
-import json, os, sys, time, numpy as np, torch
+    peer = new PythonPeer(`
+import os, sys, numpy as np, torch
 torch.set_num_threads(os.cpu_count() or 1)
 d = sys.argv[1]
 B, T = ${B}, ${T}
-logp0 = torch.from_numpy(np.fromfile(d + '/logp.f32', dtype=np.float32).reshape(B, T))
-old = torch.from_numpy(np.fromfile(d + '/old.f32', dtype=np.float32).reshape(B, T))
-mask = torch.from_numpy(np.fromfile(d + '/mask.f32', dtype=np.float32).reshape(B, T))
+ld = lambda name: torch.from_numpy(np.fromfile(d + '/' + name + '.f32', dtype=np.float32).reshape(B, T))
+logp0, old = ld('logp'), ld('old')
+masks = {'dense': ld('dense'), 'sparse': ld('sparse')}
 adv = torch.from_numpy(np.fromfile(d + '/adv.f32', dtype=np.float32)).unsqueeze(1)
-def step(logp):
-    nak = torch.clamp(logp - old, -20.0, 20.0)
-    ratio = torch.exp(nak)
+lo, hi = 1 - 0.2, 1 + 0.28
+def closed(mask):
+    # the same closed form as gr2 (torch's sub-gradient conventions), no autograd
+    with torch.no_grad():
+        lr = logp0 - old
+        lrc = torch.clamp(lr, -20.0, 20.0)
+        ratio = torch.exp(lrc)
+        l1 = -adv * ratio
+        cl = torch.clamp(ratio, lo, hi)
+        l2 = -adv * cl
+        n = mask.sum()
+        loss = (torch.maximum(l1, l2) * mask).sum() / n
+        g1 = l1 * (lr == lrc)
+        g2 = g1 * (cl == ratio)
+        g = torch.where(l1 > l2, g1, torch.where(l1 < l2, g2, 0.5 * (g1 + g2)))
+        grad = g * mask / n
+    return loss, grad
+def autograd(mask):
+    logp = logp0.clone().requires_grad_(True)
+    ratio = torch.exp(torch.clamp(logp - old, -20.0, 20.0))
     l1 = -adv * ratio
-    l2 = -adv * torch.clamp(ratio, 1 - 0.2, 1 + 0.28)
+    l2 = -adv * torch.clamp(ratio, lo, hi)
     loss = (torch.maximum(l1, l2) * mask).sum() / mask.sum()
     loss.backward()
-    return loss
-logp = logp0.clone().requires_grad_(True)
-step(logp)
-times = []
-for _ in range(${REPEATS}):
-    logp.grad = None
-    t0 = time.perf_counter(); loss = step(logp); times.append((time.perf_counter() - t0) * 1000)
-logp.grad.numpy().astype(np.float32).tofile(d + '/grad.f32')
-print(json.dumps({'ms': sorted(times)[len(times) // 2], 'loss': loss.item(), 'threads': torch.get_num_threads()}))
-`;
-    const r = spawnSync('/usr/bin/python3', ['-c', script, dir], { encoding: 'utf8', maxBuffer: 1 << 20 });
-    if (r.status !== 0) {
-      rows.push({ name: 'torch 1.13 autograd fwd+bwd (python)', ms: null, note: `failed: ${r.stderr.trim().split('\n').pop()}` });
-    } else {
-      const { ms, loss, threads } = JSON.parse(r.stdout.trim().split('\n').pop()!) as { ms: number; loss: number; threads: number };
-      const g = new Float32Array(readFileSync(join(dir, 'grad.f32')).buffer.slice(0));
-      rows.push({
-        name: 'torch 1.13 autograd fwd+bwd (python)',
-        ms,
-        note: `float32, ${threads} threads; loss ${loss.toExponential(6)}, max rel grad diff vs gr2 js ${maxRel(g, jsRes!.grad).toExponential(2)}`,
-      });
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    return loss, logp.grad
+T0 = torch.get_num_threads()
+def task(fn, name, save, threads=None):
+    def f():
+        torch.set_num_threads(threads or T0)
+        loss, grad = fn(masks[name])
+        if save: grad.numpy().astype(np.float32).tofile(d + '/grad_' + name + '.f32')
+        return {'loss': float(loss), 'threads': torch.get_num_threads()}
+    return f
+TASKS = {}
+for name in masks:
+    TASKS['closed_' + name] = task(closed, name, False)
+    TASKS['closed1_' + name] = task(closed, name, False, 1)
+    TASKS['autograd_' + name] = task(autograd, name, False)
+    TASKS['save_' + name] = task(closed, name, True)
+`, [dir], { OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' });
+    console.log(`torch: OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? 'PASSIVE'} (spinning OpenMP threads make torch several times slower on a shared 2-core machine)`);
+  } else {
+    console.log(`torch skipped: ${py.reason}`);
   }
-} else {
-  rows.push({ name: 'torch 1.13 autograd fwd+bwd (python)', ms: null, note: `skipped: ${py.reason}` });
+  for (const [label, mask] of [['dense', dense], ['sparse', sparse]] as const) {
+    const tokens = mask.reduce((a, v) => a + v, 0);
+    const inputs: PolicyLossInputs = {
+      logProbs: { data: logp, shape: [B, T] },
+      oldLogProbs: { data: old, shape: [B, T] },
+      advantages: adv,
+      mask: { data: mask, shape: [B, T] },
+    };
+    let jsRes: PolicyLossResult | undefined;
+    let onnxRes: PolicyLossResult | undefined;
+    const contenders: Contender[] = [
+      {
+        name: 'gr2 dapoLoss, onnx (cpu)',
+        run: () => timeOnce(async () => {
+          onnxRes = await dapoLoss(inputs, { dtype: 'float32', backend: onnx, checkFinite: false });
+        }),
+        note: 'fused float32 graph',
+      },
+      {
+        name: 'gr2 dapoLoss, js (reference)',
+        run: () => timeOnce(async () => {
+          jsRes = await dapoLoss(inputs, { dtype: 'float32', backend: js, checkFinite: false });
+        }),
+        note: 'one fused pass, float64 accumulation; skips masked-out tokens',
+      },
+    ];
+    let torchNote = '';
+    if (peer) {
+      const p = peer;
+      const saved = await p.run(`save_${label}`);
+      const { loss, threads } = saved.value as { loss: number; threads: number };
+      torchNote = `torch loss ${loss.toExponential(8)}, ${threads} threads`;
+      contenders.push(
+        { name: 'torch closed form (no autograd)', run: async () => (await p.run(`closed_${label}`)).ms, note: 'same formula, float32' },
+        { name: 'torch closed form, 1 thread', run: async () => (await p.run(`closed1_${label}`)).ms, note: 'torch.set_num_threads(1)' },
+        { name: 'torch autograd fwd+bwd', run: async () => (await p.run(`autograd_${label}`)).ms, note: "verl's formulation" },
+      );
+    }
+    await interleaved(`DAPO loss + gradient, ${B} × ${T}, ${label} mask (${((100 * tokens) / N).toFixed(1)} % of tokens in)`, contenders, peer ? 'torch closed form (no autograd)' : 'gr2 dapoLoss, onnx (cpu)');
+    console.log(`  loss: onnx ${onnxRes!.loss.toExponential(8)}, js ${jsRes!.loss.toExponential(8)}${torchNote ? `; ${torchNote}` : ''}; ` +
+      `max |grad onnx − grad js| ${maxAbs(onnxRes!.grad, jsRes!.grad).toExponential(2)}`);
+    if (peer) {
+      const g = new Float32Array(readFileSync(join(dir, `grad_${label}.f32`)).buffer.slice(0));
+      console.log(`  max |grad torch − grad js| ${maxAbs(g, jsRes!.grad).toExponential(2)}`);
+    }
+  }
+} finally {
+  peer?.close();
+  rmSync(dir, { recursive: true, force: true });
 }
-printTable(`DAPO loss + gradient, ${B} × ${T} tokens (${onnxAgreement})`, rows, 'gr2 dapoLoss, js');
 await onnx.dispose();

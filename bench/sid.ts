@@ -18,8 +18,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kmeans as mlKmeans } from 'ml-kmeans';
-import { QUICK, medianMs, printTable, pythonAvailable, type BenchRow } from './_harness.js';
-import { kmeans, ResidualQuantizer } from '../src/sid/index.js';
+import { PythonPeer, QUICK, interleaved, medianMs, printTable, pythonAvailable, timeOnce, type BenchRow, type Contender } from './_harness.js';
+import { kmeans, ResidualQuantizer, sidUniqueness } from '../src/sid/index.js';
 import { nearest } from '../src/backend/index.js';
 import { Random } from '../src/sampling/random.js';
 import { env } from '../src/env.js';
@@ -74,10 +74,76 @@ const STREAM = QUICK ? 200_000 : 2_000_000;
 const REPEATS = 5;
 const dir = mkdtempSync(join(tmpdir(), 'gr2-bench-sid-'));
 try {
-  console.log(`data: ${N} × ${D} clustered (1000 centres, seed 1); ${LEVELS} levels × ${K}; ${ITERS} Lloyd iterations per level; random init`);
+  console.log(`data: ${N} × ${D} clustered (1000 centres, seed 1); ${LEVELS} levels × ${K}; ${ITERS} Lloyd iterations per level`);
   const X = clustered(N, 1);
   const M = { data: X, shape: [N, D] as [number, number] };
   writeFileSync(join(dir, 'x.f32'), X);
+
+  // ---- 0: training, interleaved: gr2 default options and random init vs faiss per-level k-means -------------
+  {
+    const peerOk = pythonAvailable(['faiss', 'numpy']);
+    const quality: Record<string, string> = {};
+    const measure = async (name: string, rq: ResidualQuantizer) => {
+      const codes = await rq.encode(M, { backend: 'onnx' });
+      const mseV = (await rq.reconstructionError(M, { backend: 'onnx', codes })).meanSquaredError;
+      quality[name] = `MSE ${mseV.toFixed(4)}, uniqueness ${(100 * sidUniqueness(codes)).toFixed(2)} %`;
+    };
+    const gr2Default = { levels: LEVELS, codebookSize: K, seed: 1, backend: 'onnx', kmeans: { maxIterations: ITERS, tolerance: 0 } } as const;
+    const gr2Random = { ...gr2Default, kmeans: { ...gr2Default.kmeans, init: 'random' as const } };
+    // training alone is timed; the quality measurement (encode + error) follows it, untimed
+    const trainContender = (name: string, opts: typeof gr2Default | typeof gr2Random, note: string): Contender => ({
+      name,
+      note,
+      run: async () => {
+        let rq: ResidualQuantizer | null = null;
+        const ms = await timeOnce(async () => {
+          rq = await ResidualQuantizer.train(M, opts);
+        });
+        await measure(name, rq!);
+        return ms;
+      },
+    });
+    const contenders: Contender[] = [
+      trainContender('gr2 RQ-KMeans, default options', gr2Default, 'k-means++ seeding on ≤ 32·k rows, the library default'),
+      trainContender('gr2 RQ-KMeans, random init', gr2Random, 'as faiss'),
+    ];
+    let peer: PythonPeer | null = null;
+    if (peerOk.ok) {
+      peer = new PythonPeer(`
+import sys, numpy as np, faiss
+n, d, k, L, it = ${N}, ${D}, ${K}, ${LEVELS}, ${ITERS}
+X = np.fromfile(sys.argv[1], dtype=np.float32).reshape(n, d)
+def train():
+    R = X.copy(); codes = np.empty((n, L), dtype=np.int64)
+    for l in range(L):
+        km = faiss.Kmeans(d, k, niter=it, seed=1 + l, max_points_per_centroid=n, verbose=False)
+        km.train(R)
+        _, I = km.index.search(R, 1)
+        codes[:, l] = I[:, 0]; R -= km.centroids[I[:, 0]]
+    u = len(np.unique(codes, axis=0)) / n
+    return {'mse': float((R * R).sum() / n), 'uniqueness': u, 'threads': faiss.omp_get_max_threads()}
+TASKS = {'train': train}
+`, [join(dir, 'x.f32')], { OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' });
+      const p = peer;
+      contenders.push({
+        name: 'faiss Kmeans per level (python)',
+        run: async () => {
+          const r = await p.run('train');
+          const v = r.value as { mse: number; uniqueness: number; threads: number };
+          quality['faiss Kmeans per level (python)'] = `MSE ${v.mse.toFixed(4)}, uniqueness ${(100 * v.uniqueness).toFixed(2)} %, ${v.threads} threads, OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? 'PASSIVE'}`;
+          return r.ms;
+        },
+        note: 'random init, max_points_per_centroid = n',
+      });
+    }
+    await interleaved(`RQ-KMeans training, ${N} × ${D}, ${LEVELS} × ${K}, ${ITERS} Lloyd iterations/level, tolerance 0`, contenders, peer ? 'faiss Kmeans per level (python)' : contenders[0]!.name);
+    for (const [name, q] of Object.entries(quality)) console.log(`  ${name}: ${q}`);
+    peer?.close();
+    if (process.env.GR2_BENCH_SID_TRAIN_ONLY === '1') {
+      rmSync(dir, { recursive: true, force: true });
+      process.exit(0);
+    }
+  }
 
   // ---- 1 + 2: training and encoding, gr2 -------------------------------------------------------------
   const trainOpts = { levels: LEVELS, codebookSize: K, seed: 1, backend: 'onnx', kmeans: { init: 'random' as const, maxIterations: ITERS, tolerance: 0 } };

@@ -345,19 +345,32 @@ export function evaluateSlates(scores: MatrixLike, labels: MatrixLike, metrics: 
  * `{data: Float64Array | number[], shape}`): rounding scores to float32 would merge close scores into ties.
  */
 function toMatrix64(x: MatrixLike, name: string, fn: string): { data: Float32Array | Float64Array; dims: readonly number[] } {
-  const m = toMatrix(x, name, fn); // validates the kind, the rank and ragged rows
+  // float64 inputs are read in place (no float32 copy); other forms go through toMatrix's checks and conversion
   if (Array.isArray(x)) {
     const rows = x as readonly ArrayLike<number>[];
-    const c = m.dims[1]!;
-    const data = new Float64Array(rows.length * c);
-    for (let i = 0; i < rows.length; i++) for (let j = 0; j < c; j++) data[i * c + j] = rows[i]![j]!;
-    return { data, dims: m.dims };
+    const r = rows.length;
+    const c = r === 0 ? 0 : (rows[0]?.length ?? -1);
+    const data = new Float64Array(r * Math.max(c, 0));
+    for (let i = 0; i < r; i++) {
+      const row = rows[i];
+      if (row == null || typeof row !== 'object' || row.length === undefined) throw typeError(fn, `${name}[${i}]`, 'an array of numbers', row);
+      if (row.length !== c) throw rangeError(fn, name, `rows of equal length ${c}`, raw(`row ${i} of length ${row.length}`));
+      for (let j = 0; j < c; j++) data[i * c + j] = row[j]!;
+    }
+    return { data, dims: [r, Math.max(c, 0)] };
   }
-  const d = (x as { data?: unknown }).data;
-  if (!(x instanceof Tensor) && 'shape' in x && !('stride' in x) && (d instanceof Float64Array || Array.isArray(d))) {
-    return { data: d instanceof Float64Array ? d : Float64Array.from(d as number[]), dims: m.dims };
+  const d = (x as { data?: unknown } | null)?.data;
+  if (x !== null && typeof x === 'object' && !(x instanceof Tensor) && 'shape' in x && !('stride' in x) && (d instanceof Float64Array || Array.isArray(d))) {
+    const shape = (x as { shape: readonly number[] }).shape;
+    if (!Array.isArray(shape) || shape.length !== 2) throw rangeError(fn, `${name}.shape`, '[rows, cols]', raw(`[${String(shape)}]`));
+    const [r, c] = shape as [number, number];
+    if (!Number.isInteger(r) || !Number.isInteger(c) || r < 0 || c < 0) {
+      throw rangeError(fn, `${name}.shape`, 'non-negative integers', raw(`[${shape.join(', ')}]`));
+    }
+    if (d.length !== r * c) throw rangeError(fn, `${name}.data`, `of length rows*cols = ${r * c}`, raw(`length ${d.length}`));
+    return { data: d instanceof Float64Array ? d : Float64Array.from(d as number[]), dims: [r, c] };
   }
-  return m;
+  return toMatrix(x, name, fn);
 }
 
 /** Options of {@link evaluateRanks}. */

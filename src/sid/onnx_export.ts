@@ -20,9 +20,10 @@ export interface OnnxExportOptions {
  * Builds the encoder graph. Per level `l` with codebook `E_l [C_l, d]` (an initializer):
  * `z_l = argmin_j ‖r − e_j‖²` with the nodes of the `'onnx'` backend's `nearest` kernel (`addNearest`: ranking by
  * the centred `Gemm` formula, then the best two re-checked with exact float64 distances, lowest index on exact
- * ties), then `r ← r − Gather(E_l, z_l)` in float32. So the exported model assigns exactly the codes of
- * `encode()` on the `'onnx'` backend, also for data far from the origin where `‖r‖² − 2r·e + ‖e‖²` alone loses
- * its digits. The codes are concatenated and cast to int32 inside the graph.
+ * ties), then `r ← r − Gather(E_l, z_l)` in float32. So the exported model assigns the codes of `encode()` on
+ * the `'onnx'` backend (which re-checks near ties exactly over all centres; the two can differ only for a row
+ * whose best centres are tied to within float32 rounding), also for data far from the origin where
+ * `‖r‖² − 2r·e + ‖e‖²` alone loses its digits. The codes are concatenated and cast to int32 inside the graph.
  *
  * @param codebooks - one `[C_l, d]` matrix per level.
  * @param options - opset and value names.

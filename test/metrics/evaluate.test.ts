@@ -110,6 +110,22 @@ describe('batched forms', () => {
     expect(evaluateSlates({ data: scores, shape: [1, 3] }, labels, ['ndcg@3']).mean['ndcg@3']).toBeCloseTo(rank2, 12);
     expect(evaluateSlates({ data: Float32Array.from(scores), shape: [1, 3] }, labels, ['ndcg@3']).mean['ndcg@3']).toBeCloseTo((1 + rank2) / 2, 12);
   });
+
+  it('evaluateSlates reads float64 inputs in place and still validates their structure with typed errors', () => {
+    const L = { data: Float64Array.of(0, 1), shape: [1, 2] };
+    expect(() => evaluateSlates({ data: Float64Array.of(1, 2, 3), shape: [1, 2] }, L, ['mrr'])).toThrow(/evaluateSlates: 'scores.data' must be of length rows\*cols = 2/);
+    expect(() => evaluateSlates({ data: Float64Array.of(1, 2), shape: [2] }, L, ['mrr'])).toThrow(/'scores.shape' must be \[rows, cols\]/);
+    expect(() => evaluateSlates({ data: Float64Array.of(1, 2), shape: [-1, -2] }, L, ['mrr'])).toThrow(RangeError);
+    expect(() => evaluateSlates({ data: Float64Array.of(1, 2), shape: [0.5, 4] }, L, ['mrr'])).toThrow(/non-negative integers/);
+    expect(() => evaluateSlates([[1, 2], [3]], [[0, 1], [1, 0]], ['mrr'])).toThrow(/rows of equal length 2/);
+    expect(() => evaluateSlates([[1, 2], null as never], [[0, 1], [1, 0]], ['mrr'])).toThrow(TypeError);
+    expect(() => evaluateSlates({ data: Float64Array.of(1, NaN), shape: [1, 2] }, L, ['mrr'])).toThrow(/'scores' must be free of NaN/);
+    // the caller's array is not modified and the values equal the float32-free per-row reference
+    const data = Float64Array.of(0.3, 0.1, 0.2, 0.9);
+    const r = evaluateSlates({ data, shape: [2, 2] }, { data: Float64Array.of(1, 0, 0, 1), shape: [2, 2] }, ['mrr']);
+    expect(Array.from(r.perQuery['mrr']!)).toEqual([1, 1]);
+    expect(Array.from(data)).toEqual([0.3, 0.1, 0.2, 0.9]);
+  });
 });
 
 describe('uncertainty and comparison', () => {

@@ -9,7 +9,7 @@ import { buildAccumulateGraph } from './accumulate.js';
 import { buildFullKlGraph } from './full_kl.js';
 import { buildLogSoftmaxGatherGraph } from './log_softmax_gather.js';
 import { buildMatMulGraph } from './mat_mul.js';
-import { buildNearestGraph } from './nearest.js';
+import { buildNearestGraph, buildNearestScreenGraph } from './nearest.js';
 import { buildPolicyLossGraph } from './policy_loss.js';
 
 /**
@@ -22,6 +22,8 @@ import { buildPolicyLossGraph } from './policy_loss.js';
  */
 export const KERNEL_GRAPHS: Readonly<Record<string, () => Uint8Array>> = {
   nearest: buildNearestGraph,
+  nearest_screen: () => buildNearestScreenGraph(false),
+  nearest_screen_centred: () => buildNearestScreenGraph(true),
   accumulate: buildAccumulateGraph,
   mat_mul_00: () => buildMatMulGraph(false, false),
   mat_mul_01: () => buildMatMulGraph(false, true),

@@ -1,6 +1,7 @@
 import type { KernelConfig } from '../../types.js';
 import type { OnnxBackend } from '../backend.js';
 import { GraphBuilder, ONNX_DTYPE_CODE, attr } from '../graph.js';
+import { exactNearestRow, exactSquaredDistance } from '../../nearest_exact.js';
 
 /**
  * @internal
@@ -29,9 +30,10 @@ export function buildNearestGraph(): Uint8Array {
 
 /**
  * @internal
- * Adds the nodes of the `nearest` kernel (see {@link buildNearestGraph}) to a graph under construction, so that
- * other exported models (e.g. the SID encoder of `ResidualQuantizer.exportOnnx`) assign codes exactly as the
- * `'onnx'` backend does.
+ * Adds the nodes of the self-contained `nearest` graph (see {@link buildNearestGraph}) to a graph under
+ * construction, so that exported models (e.g. the SID encoder of `ResidualQuantizer.exportOnnx`) assign codes
+ * as the `'onnx'` backend does without JavaScript: the same codes except for rows whose best centres are tied to
+ * within float32 rounding, which the backend's CPU kernel re-checks exactly over all centres.
  *
  * @param g - the graph builder.
  * @param x - value name of the points `[n, d]` (float32).
@@ -73,22 +75,173 @@ export function addNearest(g: GraphBuilder, x: string, c: string): { index: stri
   return { index, distance };
 }
 
-/** ONNX `nearest`: one cached session, rows fed in `chunkSize` slices of `x` (views, no copies). */
+/**
+ * A screening graph of the `'onnx'` CPU `nearest` kernel. Inputs `x [n,d]`, `cs [k,d]` (`c − μ`), `cc [k]`
+ * (`‖c − μ‖²`) and, when `centred`, `mu [d]` (else `μ = 0`), all float32, `k ≥ 2`; outputs the two best
+ * float32 scores `s_ij = cc_j − 2 (x_i−μ)·cs_j` (`value [n,2]`, ascending) and their centres (`index [n,2]`,
+ * int32, lower index first on equal scores). The kernel checks them against {@link nearestMargin}.
+ *
+ * @param centred - subtract `mu` from `x` first (data far from the origin); without it the graph is one
+ *   `Gemm` and one `TopK`.
+ */
+export function buildNearestScreenGraph(centred: boolean): Uint8Array {
+  const g = new GraphBuilder('gr2_nearest_screen', 'squared-L2 nearest centroid: Gemm scores, best two per row');
+  const x = g.input('x', 'float32', ['n', 'd']);
+  const mu = centred ? g.input('mu', 'float32', ['d']) : null;
+  const cs = g.input('cs', 'float32', ['k', 'd']);
+  const cc = g.input('cc', 'float32', ['k']);
+  const xs = mu ? g.node('Sub', [x, mu]) : x;
+  const score = g.node('Gemm', [xs, cs, cc], { alpha: attr.float(-2), beta: attr.float(1), transB: 1 }); // [n,k]
+  const [value, cand] = g.nodeN('TopK', [score, g.constInt64([2])], { axis: 1, largest: 0, sorted: 1 }, { outputs: 2 });
+  g.output(value!, 'float32', ['n', 2], 'value');
+  g.output(g.node('Cast', [cand!], { to: ONNX_DTYPE_CODE.int32 }), 'int32', ['n', 2], 'index');
+  return g.toModel();
+}
+
+/** Centres of the screening graph, computed once per call (once per centroid set). */
+interface Centred {
+  /** Whether `μ ≠ 0` is subtracted (`mu` fed); else `cs = c`. */
+  readonly centred: boolean;
+  readonly mu: Float32Array;
+  readonly cs: Float32Array;
+  readonly cc: Float32Array;
+  /** `‖c_j − μ‖` per centre (float64 of the float32 `cs`). */
+  readonly norms: Float64Array;
+  /** `max_j ‖c_j − μ‖`. */
+  readonly b: number;
+}
+
+/**
+ * `μ` = the centroid mean rounded to a power-of-two grid at the scale of the centroid spread (as
+ * {@link addNearest}) when it lies farther from the origin than the spread radius, else `0`;
+ * `cs = fl32(c − μ)`, `cc = fl32(‖cs‖²)`.
+ * @internal
+ */
+export function centreCentroids(C: Float32Array, k: number, d: number): Centred {
+  const mean = new Float64Array(d);
+  for (let j = 0; j < k; j++) for (let t = 0; t < d; t++) mean[t] += C[j * d + t]!;
+  for (let t = 0; t < d; t++) mean[t] /= k;
+  let v = 0;
+  let r2 = 0;
+  for (let j = 0; j < k; j++) {
+    let s = 0;
+    for (let t = 0; t < d; t++) {
+      const e = C[j * d + t]! - mean[t]!;
+      s += e * e;
+    }
+    v += s;
+    if (s > r2) r2 = s;
+  }
+  let m2 = 0;
+  for (let t = 0; t < d; t++) m2 += mean[t]! * mean[t]!;
+  const centred = m2 > r2;
+  const mu = new Float32Array(d);
+  if (centred) {
+    const sigma = Math.sqrt(Math.max(v / (k * d), 1e-30));
+    const q = 2 ** Math.floor(Math.log2(sigma));
+    for (let t = 0; t < d; t++) mu[t] = Math.round(mean[t]! / q) * q;
+  }
+  const cs = centred ? new Float32Array(k * d) : C;
+  const cc = new Float32Array(k);
+  const norms = new Float64Array(k);
+  let b = 0;
+  for (let j = 0; j < k; j++) {
+    let s = 0;
+    for (let t = 0; t < d; t++) {
+      const e = centred ? Math.fround(C[j * d + t]! - mu[t]!) : C[j * d + t]!;
+      if (centred) cs[j * d + t] = e;
+      s += e * e;
+    }
+    cc[j] = s;
+    norms[j] = Math.sqrt(s);
+    if (norms[j]! > b) b = norms[j]!;
+  }
+  return { centred, mu, cs, cc, norms, b };
+}
+
+const U32 = 2 ** -24; // float32 unit roundoff
+const U64 = 2 ** -53; // float64 unit roundoff
+
+/**
+ * The margin below which a row's screened winner must be re-checked exactly.
+ *
+ * With `a = x − μ`, `b_j = c_j − μ`, `A ≥ ‖a‖`, `B = max_j ‖fl(b_j)‖`, every float32 score satisfies
+ * `|ŝ_j − (‖b_j‖² − 2a·b_j)| ≤ e = (d + 5)·u·(B² + 2AB)` (u = 2⁻²⁴): rounding of `a` and `b_j` contributes
+ * `≤ 2u‖b‖² + 4u‖a‖‖b‖`, `cc_j` `≤ 1.01u B²`, the Gemm dot product (any order, with or without FMA)
+ * `≤ 2γ_d AB` and the final addition `≤ u(B² + 2AB)`. (Without centring, `μ = 0` and `a = x`.) The reference
+ * sums `‖x − c_j‖² ≤ (A + B)²` in float64 with error `≤ e₆₄ = (d + 2)·2⁻⁵³·(A + B)²`. So when the
+ * computed gap `ŝ₂ − ŝ₁` exceeds `2e + 2e₆₄`, the screened winner is the strict true winner and the
+ * reference's winner too; the factor 2.1 (not 2) absorbs the `(1 + u)` factors of the norms.
+ * @internal
+ */
+export function nearestMargin(d: number, a: number, b: number): number {
+  return 2.1 * ((d + 5) * U32 * (b * b + 2 * a * b) + (d + 2) * U64 * (a + b) * (a + b));
+}
+
+/**
+ * ONNX `nearest`. On the CPU: a screening session (`Gemm` + `TopK`-2, {@link buildNearestScreenGraph}, on data
+ * centred by `μ` when the centres lie far from the origin) over `chunkSize`-row slices of `x` (views, no
+ * copies); then in JavaScript the exact float64 distance `D` of each row's winner, and a full exact scan only
+ * for rows whose top-two gap is inside the proven float32 error bound ({@link nearestMargin} with
+ * `A = √D + ‖c_winner − μ‖ ≥ ‖x − μ‖`); indices and distances are bitwise those of the `'js'` reference.
+ * Other devices run the self-contained graph of {@link buildNearestGraph} (float64 re-rank of the best two
+ * inside the graph).
+ */
 export const nearestConfig: KernelConfig<'nearest', OnnxBackend> = {
   kernelName: 'nearest',
   backendName: 'onnx',
   kernelFunc: async (backend, { x, centroids }, { chunkSize }) => {
     const [n, d] = x.dims as [number, number];
+    const k = centroids.dims[0]!;
     const index = new Int32Array(n);
     const distance = new Float32Array(n);
     if (d === 0) return { index, distance }; // every centre is at distance 0; the lowest index wins
-    const C = backend.tensor(centroids);
+    const X = x.data;
+    const Cd = centroids.data;
+    if (backend.info().device !== 'cpu') {
+      const C = backend.tensor(centroids);
+      for (let r0 = 0; r0 < n; r0 += chunkSize) {
+        const r1 = Math.min(n, r0 + chunkSize);
+        const Xc = backend.tensor('float32', X.subarray(r0 * d, r1 * d), [r1 - r0, d]);
+        const out = await backend.run('nearest', buildNearestGraph, { x: Xc, centroids: C });
+        index.set(out.index!.data as Int32Array, r0);
+        distance.set(out.distance!.data as Float32Array, r0);
+      }
+      return { index, distance };
+    }
+    if (k === 1) {
+      for (let i = 0; i < n; i++) distance[i] = exactSquaredDistance(X, i * d, Cd, 0, d);
+      return { index, distance };
+    }
+    const { centred, mu, cs, cc, norms, b } = centreCentroids(Cd, k, d);
+    const feeds = {
+      ...(centred ? { mu: backend.tensor('float32', mu, [d]) } : {}),
+      cs: backend.tensor('float32', cs, [k, d]),
+      cc: backend.tensor('float32', cc, [k]),
+    };
+    const key = centred ? 'nearest_screen_centred' : 'nearest_screen';
+    const build = () => buildNearestScreenGraph(centred);
+    const j1 = new Int32Array(1);
+    const s1 = new Float64Array(1);
     for (let r0 = 0; r0 < n; r0 += chunkSize) {
       const r1 = Math.min(n, r0 + chunkSize);
-      const X = backend.tensor('float32', x.data.subarray(r0 * d, r1 * d), [r1 - r0, d]);
-      const out = await backend.run('nearest', buildNearestGraph, { x: X, centroids: C });
-      index.set(out.index!.data as Int32Array, r0);
-      distance.set(out.distance!.data as Float32Array, r0);
+      const out = await backend.run(key, build, { x: backend.tensor('float32', X.subarray(r0 * d, r1 * d), [r1 - r0, d]), ...feeds });
+      const value = out.value!.data as Float32Array;
+      const cand = out.index!.data as Int32Array;
+      for (let i = r0; i < r1; i++) {
+        const r = i - r0;
+        const j = cand[2 * r]!;
+        const dist = exactSquaredDistance(X, i * d, Cd, j * d, d);
+        // ‖x − μ‖ ≤ ‖x − c_j‖ + ‖c_j − μ‖ (triangle inequality); NaN/Inf scores fail the test
+        if (value[2 * r + 1]! - value[2 * r]! > nearestMargin(d, Math.sqrt(dist) + norms[j]!, b)) {
+          index[i] = j;
+          distance[i] = dist;
+        } else {
+          exactNearestRow(X, i * d, Cd, k, d, j1, s1); // a near tie: the reference's exact scan
+          index[i] = j1[0]!;
+          distance[i] = s1[0]!;
+        }
+      }
     }
     return { index, distance };
   },
