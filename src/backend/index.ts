@@ -68,7 +68,7 @@ export {
   type OnnxTensorInit,
   type TypedAttribute,
 } from './onnx/graph.js';
-export { OnnxBackend, createOnnxBackend, probeCuda, resolveDevice, type DeviceResolution, type ModelSource, type OnnxFeed, type OrtModule } from './onnx/index.js';
+export { OnnxBackend, createOnnxBackend, type DeviceResolution, type ModelSource, type OnnxFeed, type OrtModule } from './onnx/index.js';
 export { CudaUnavailableError, CUDA_INSTALL_HINT } from './onnx/errors.js';
 export { KERNEL_GRAPHS } from './onnx/kernels/graphs.js';
 export { addNearest, buildNearestGraph } from './onnx/kernels/nearest.js';

@@ -28,7 +28,6 @@ export {
 } from './dynamic_sampling.js';
 export {
   AGGREGATIONS,
-  aggregationWeights,
   dapoLoss,
   drGrpoLoss,
   getPolicyLoss,

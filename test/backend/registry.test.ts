@@ -11,7 +11,6 @@ import {
   initBackend,
   listBackends,
   nearest,
-  probeCuda,
   ready,
   registerBackend,
   removeBackend,
@@ -19,6 +18,7 @@ import {
   setBackend,
   type TensorBackend,
 } from '../../src/backend/index.js';
+import { probeCuda } from '../../src/backend/onnx/devices.js';
 import { BackendInitError, RegistryError } from '../../src/errors.js';
 import { env, type LogSink } from '../../src/env.js';
 

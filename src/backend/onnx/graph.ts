@@ -170,7 +170,6 @@ function checkDtype(method: string, dtype: unknown): OnnxDType {
 }
 
 /**
- * @internal
  * Encodes an {@link OnnxTensorInit} as a `TensorProto` (dims, data_type, name, values in little-endian `raw_data`).
  *
  * @param name - the tensor name (`''` for none, as in tensor attributes).

@@ -4,7 +4,6 @@ import { GraphBuilder, ONNX_DTYPE_CODE, attr } from '../graph.js';
 import { exactNearestRow, exactSquaredDistance } from '../../nearest_exact.js';
 
 /**
- * @internal
  * The `nearest` graph. Inputs `x [n,d]`, `centroids [k,d]` (float32); outputs `index [n]` (int32) and
  * `distance [n]` (float32).
  *
@@ -29,7 +28,6 @@ export function buildNearestGraph(): Uint8Array {
 }
 
 /**
- * @internal
  * Adds the nodes of the self-contained `nearest` graph (see {@link buildNearestGraph}) to a graph under
  * construction, so that exported models (e.g. the SID encoder of `ResidualQuantizer.exportOnnx`) assign codes
  * as the `'onnx'` backend does without JavaScript: the same codes except for rows whose best centres are tied to
