@@ -14,6 +14,8 @@ import { evalCommand } from './commands/eval.js';
 import { auditRewardCommand } from './commands/audit_reward.js';
 import { demoCommand } from './commands/demo.js';
 import { promptCommand } from './commands/prompt.js';
+import { sampleCommand } from './commands/sample.js';
+import { exportCommand } from './commands/export.js';
 
 export type { Action } from './context.js';
 import type { Action } from './context.js';
@@ -43,14 +45,14 @@ export function createProgram(): { program: Command; outcome: { exitCode: number
       }
     };
   const program = new Command('gr2')
-    .description('GR2 building blocks on the command line: semantic IDs, slates, evaluation, reward audits and the end-to-end demo')
+    .description('GR2 building blocks on the command line: semantic IDs, slates, prompts, teacher sampling, training-data export, evaluation, reward audits and the end-to-end demo')
     .version(version(), '-V, --version')
     .option('--json', 'machine-readable output: one JSON document on stdout')
     .option('--verbose', 'print the stack of an error')
     .option('--no-progress', 'no progress bars (they are off anyway when stderr is not a terminal)')
     .exitOverride()
     .enablePositionalOptions(false);
-  const commands = [sidCommand(action), slatesCommand(action), promptCommand(action), evalCommand(action), auditRewardCommand(action), demoCommand(action)];
+  const commands = [sidCommand(action), slatesCommand(action), promptCommand(action), sampleCommand(action), exportCommand(action), evalCommand(action), auditRewardCommand(action), demoCommand(action)];
   for (const c of commands) program.addCommand(c);
   // usage errors: one line `gr2 <command>: error: …` (commander's text), exit code 2 (see main.ts)
   const override = (c: Command) => {
