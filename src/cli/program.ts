@@ -59,7 +59,7 @@ export function createProgram(): { program: Command; outcome: { exitCode: number
     const path: string[] = [];
     for (let x: Command | null = c; x; x = x.parent) path.unshift(x.name());
     c.exitOverride();
-    c.configureOutput({ outputError: (text, write) => write(`${path.join(' ')}: ${text.replace(/^error: option '([^']+)' argument '[^']*' is invalid\. /, 'error: ')}`) });
+    c.configureOutput({ outputError: (text, write) => write(`${path.join(' ')}: ${text.replace(/^error: option '([^']+)' argument '[^']*' is invalid\. (?=--)/, 'error: ')}`) });
     c.commands.forEach(override);
   };
   override(program);
