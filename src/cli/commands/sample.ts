@@ -203,7 +203,7 @@ async function sample(ctx: CliContext, slatesPath: string, o: SampleOptions): Pr
   );
   if (notFinal.length > 0 || report.unfinished.length > 0) {
     throw new CliError(
-      `${notFinal.length + report.unfinished.length} examples not finished (${[...new Set([...notFinal.map((d) => d.reason), ...report.unfinished.map((u) => u.reason)])].join(', ')}); run the same command again to resume from ${o.output}`,
+      `${notFinal.length + report.unfinished.length} examples not finished (${[...new Set([...notFinal.map((d) => d.reason), ...report.unfinished.map((u) => u.reason)])].join(', ')}${notFinal[0]?.detail ? `; first: ${notFinal[0].id}: ${notFinal[0].detail}` : ''}); run the same command again to resume from ${o.output}`,
       EXIT.failure,
     );
   }
