@@ -37,6 +37,11 @@ export class KernelNotImplementedError extends Gr2Error {
   }
 }
 
+/** Whether `v` can be passed as `Error` options (`{cause}`). */
+function isCauseOptions(v: unknown): v is { cause?: unknown } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 /** A name for a message: strings as they are, anything else described (never throws). */
 function describeName(v: unknown): string {
   return typeof v === 'string' ? v : describeValue(v);
@@ -88,7 +93,10 @@ export class MissingDependencyError extends Gr2Error {
     fn: string,
     options?: { cause?: unknown },
   ) {
-    super(`${fn}: the optional dependency '${packageName}' is not installed; install it with '${install}'.`, options);
+    super(
+      `${describeName(fn)}: the optional dependency '${describeName(packageName)}' is not installed; install it with '${describeName(install)}'.`,
+      isCauseOptions(options) ? options : undefined,
+    );
   }
 }
 

@@ -10,6 +10,7 @@
  * @packageDocumentation
  */
 import { mkdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DataFormatError, typeError } from '../errors.js';
 import { importTransformers } from '../optional_deps.js';
@@ -228,8 +229,11 @@ export interface TextTokenizer {
 export async function loadTokenizer(dir: string): Promise<TextTokenizer> {
   const fn = 'loadTokenizer';
   if (typeof dir !== 'string' || !dir) throw typeError(fn, 'dir', 'a non-empty string (a tokenizer folder)', dir);
-  const { AutoTokenizer, env } = await importTransformers(fn);
   const path = resolve(dir);
+  if (!existsSync(join(path, 'tokenizer.json'))) {
+    throw new DataFormatError(`${fn}: '${path}' is not a tokenizer folder (no tokenizer.json in it).`);
+  }
+  const { AutoTokenizer, env } = await importTransformers(fn);
   // transformers.js resolves local models as env.localModelPath + name; restore its settings afterwards
   const saved = { allowRemoteModels: env.allowRemoteModels, allowLocalModels: env.allowLocalModels, localModelPath: env.localModelPath };
   try {

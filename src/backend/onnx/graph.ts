@@ -182,6 +182,10 @@ function checkDtype(method: string, dtype: unknown): OnnxDType {
  * ```
  */
 export function encodeTensor(name: string, t: OnnxTensorInit): Uint8Array {
+  if (typeof name !== 'string') throw typeError('encodeTensor', 'name', "a string ('' for none)", name);
+  if (typeof t !== 'object' || t === null || !Array.isArray((t as { dims?: unknown }).dims)) {
+    throw typeError('encodeTensor', 't', 'an {dtype, data, dims} object with a dims array', t);
+  }
   const dtype = checkDtype('tensor', t.dtype);
   let size = 1;
   for (const d of t.dims) {

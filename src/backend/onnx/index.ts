@@ -19,7 +19,7 @@ import { policyLossConfig } from './kernels/policy_loss.js';
 import type { OnnxBackendOptions } from './options.js';
 
 export { OnnxBackend, type OrtModule, type OnnxFeed, type ModelSource } from './backend.js';
-export { probeCuda, resolveDevice, type DeviceResolution } from './devices.js';
+export type { DeviceResolution } from './devices.js';
 
 for (const config of [nearestConfig, accumulateConfig, matMulConfig, logSoftmaxGatherConfig, policyLossConfig, fullKlConfig]) {
   registerKernel(config);

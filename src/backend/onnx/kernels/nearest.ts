@@ -2,6 +2,7 @@ import type { KernelConfig } from '../../types.js';
 import type { OnnxBackend } from '../backend.js';
 import { GraphBuilder, ONNX_DTYPE_CODE, attr } from '../graph.js';
 import { exactNearestRow, exactSquaredDistance } from '../../nearest_exact.js';
+import { typeError } from '../../../errors.js';
 
 /**
  * The `nearest` graph. Inputs `x [n,d]`, `centroids [k,d]` (float32); outputs `index [n]` (int32) and
@@ -46,6 +47,9 @@ export function buildNearestGraph(): Uint8Array {
  * ```
  */
 export function addNearest(g: GraphBuilder, x: string, c: string): { index: string; distance: string } {
+  if (!(g instanceof GraphBuilder)) throw typeError('addNearest', 'g', 'a GraphBuilder', g);
+  if (typeof x !== 'string' || !x) throw typeError('addNearest', 'x', 'a value name (non-empty string)', x);
+  if (typeof c !== 'string' || !c) throw typeError('addNearest', 'c', 'a value name (non-empty string)', c);
   // μ = the centroid mean rounded to a power-of-two grid at the scale of the centroid spread σ:
   // q = 2^floor(log2 σ), μ' = round(mean / q)·q. Centring by μ' removes offsets; the coarse grid keeps
   // x − μ' exact for values on that grid (e.g. integer data), so exactly tied centres score bitwise-equal.

@@ -18,6 +18,7 @@ import type * as Ort from 'onnxruntime-node';
 import type { KernelConfig } from '../../types.js';
 import type { OnnxBackend } from '../backend.js';
 import { GraphBuilder } from '../graph.js';
+import { assertFiniteNumber, assertOneOf, typeError } from '../../../errors.js';
 import type { FloatArray, PolicyLossKernelAttrs, PolicyLossStats } from '../../kernel_contracts.js';
 
 /**
@@ -48,6 +49,20 @@ export const POLICY_LOSS_STAT_OUTPUTS = [
   ['klSum', 'kl_sum'],
 ] as const;
 
+/** Checks the structure of a {@link PolicyLossGraphSpec} (a public authoring entry point). */
+function checkGraphSpec(spec: unknown): asserts spec is PolicyLossGraphSpec {
+  const fn = 'buildPolicyLossGraph';
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
+    throw typeError(fn, 'spec', 'a PolicyLossGraphSpec object ({dtype, epsilonLow, epsilonHigh, …})', spec);
+  }
+  const s = spec as Record<string, unknown>;
+  assertOneOf(fn, 'spec.dtype', s.dtype, ['float32', 'float64'] as const);
+  for (const key of ['epsilonLow', 'epsilonHigh', 'dualClip', 'klCoef', 'logRatioClamp'] as const) {
+    assertFiniteNumber(fn, `spec.${key}`, s[key]);
+  }
+  if (typeof s.klEstimator !== 'string') throw typeError(fn, 'spec.klEstimator', 'a KL estimator name', s.klEstimator);
+}
+
 /**
  * Builds the policy-loss graph (opset 17) for `spec`; see the module comment for its inputs and outputs.
  *
@@ -62,6 +77,7 @@ export const POLICY_LOSS_STAT_OUTPUTS = [
  * ```
  */
 export function buildPolicyLossGraph(spec: PolicyLossGraphSpec, rowSums = false): Uint8Array {
+  checkGraphSpec(spec);
   const D = spec.dtype;
   const g = new GraphBuilder('gr2_policy_loss', 'clipped policy-gradient loss + closed-form gradient d loss / d log_probs (gr2)');
   const k = (v: number) => g.initializer(undefined, { dtype: D, data: D === 'float32' ? new Float32Array([v]) : new Float64Array([v]), dims: [] });
