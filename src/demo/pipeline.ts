@@ -40,7 +40,7 @@ export interface DemoOptions {
   readonly quick: boolean;
   /** RL steps (default 200, 40 with `quick`). */
   readonly steps?: number;
-  /** Teacher examples of the rejection-sampling stage (default 16, 6 with `quick`). */
+  /** Teacher examples of the rejection-sampling stage (default 24, 6 with `quick`). */
   readonly samplingExamples?: number;
   /** Slates of the serving stage (default 24, 8 with `quick`). */
   readonly servingSlates?: number;
@@ -280,7 +280,7 @@ export async function runDemo(o: DemoOptions) {
   );
   // the LLM stages run the tiny random-weight test model: they show the machinery, not a teacher's quality
   const testSlates = distinctSidSlates(prerank.inject, sid.index);
-  const nSampling = o.samplingExamples ?? (o.quick ? 6 : 16);
+  const nSampling = o.samplingExamples ?? (o.quick ? 6 : 24);
   const nServing = o.servingSlates ?? (o.quick ? 8 : 24);
   const opened = tokenizer ? await timed('model', () => openTinyTeacher()) : { teacher: null, skipped: tokenizerSkipped };
   const teacher = opened.teacher;

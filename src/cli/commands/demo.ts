@@ -52,7 +52,7 @@ export function demoCommand(action: Action): Command {
     .option('--seed <n>', 'random seed (same seed, same numbers)', intOption('--seed', 0), 1234)
     .option('--quick', 'a smaller run (CI fast mode)')
     .option('--steps <n>', 'RL steps (default 200, 40 with --quick)', intOption('--steps', 1, 100000))
-    .option('--sampling-examples <n>', 'teacher examples of the rejection-sampling stage (default 16, 6 with --quick)', intOption('--sampling-examples', 1, 10000))
+    .option('--sampling-examples <n>', 'teacher examples of the rejection-sampling stage (default 24, 6 with --quick)', intOption('--sampling-examples', 1, 10000))
     .option('--serving-slates <n>', 'slates of the serving re-ranker stage (default 24, 8 with --quick)', intOption('--serving-slates', 1, 10000))
     .option('--max-users <n>', 'use only the first n users of the data (a smoke-test size)', intOption('--max-users', 100))
     .action(action('demo', (ctx, [o]) => demo(ctx, o as never)));
