@@ -306,8 +306,10 @@ export async function runDemo(o: DemoOptions) {
       o.log(`[5c] rejection sampling skipped: ${opened.skipped}`);
     }
     rl = await timed('rl', () => stageRl(o, data.dataset));
-    if (teacher) {
-      const slatesForServing = testSlates.slice(nSampling);
+    const slatesForServing = testSlates.slice(nSampling);
+    if (teacher && slatesForServing.length === 0) {
+      o.log('[7] serving re-ranker skipped: no held-out slate left after the teacher examples');
+    } else if (teacher) {
       const res = await timed('serving', () => servingStage(teacher, slatesForServing, sid.index, { seed: o.seed, slates: nServing }));
       serving = res.summary;
       servingLatency = res.latency;
@@ -333,6 +335,7 @@ export async function runDemo(o: DemoOptions) {
     sampling,
     serving,
     llmSkipped: teacher ? null : opened.skipped,
+    servingSkipped: serving ? null : teacher ? 'no held-out slate left after the teacher examples' : opened.skipped,
     rl,
     timings: { ...timings, ...llmTimings },
   };

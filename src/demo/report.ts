@@ -151,7 +151,7 @@ ${ex ? `<p>The completion tokens of the trace above, shaded by weight:</p><p cla
 function servingSection(s: DemoSummary): string {
   const v = s.serving;
   const l = s.timings.serving;
-  if (!v || !l) return `<section id="serving"><h2>The serving re-ranker</h2><p>Not run: ${esc(s.llmSkipped)}.</p></section>`;
+  if (!v || !l) return `<section id="serving"><h2>The serving re-ranker</h2><p>Not run: ${esc(s.servingSkipped)}.</p></section>`;
   const reasons = Object.entries(v.fallbackReasons).map(([k, n]) => `${k} (${n})`).join(', ') || 'none';
   return `<section id="serving"><h2>The serving re-ranker</h2>
 <p><code>createReranker</code> over the same tiny model in process (<code>createLocalGenerator</code>): ${esc(v.prompt)} answers, time budget ${v.timeoutMs} ms,

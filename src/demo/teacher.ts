@@ -86,9 +86,14 @@ function quantile(xs: readonly number[], q: number): number {
 }
 const ms = (x: number) => Math.round(x * 100) / 100;
 
-/** Slates whose candidates have distinct SIDs (a completion names candidates by SID). @internal */
+/**
+ * Slates whose candidates all have a SID, distinct ones (a completion names candidates by SID); history items
+ * without a SID (items seen only at test time on small subsets) are left out of the history. @internal
+ */
 export function distinctSidSlates(slates: readonly Slate[], index: SidIndex): Slate[] {
-  return slates.filter((s) => s.target !== null && new Set(s.candidates.map((id) => index.sidOf(id))).size === s.candidates.length);
+  return slates
+    .filter((s) => s.target !== null && s.candidates.every((id) => index.sidOf(id) !== undefined) && new Set(s.candidates.map((id) => index.sidOf(id))).size === s.candidates.length)
+    .map((s) => ({ ...s, history: s.history.filter((id) => index.sidOf(id) !== undefined) }));
 }
 
 /**
