@@ -112,6 +112,23 @@ export function metricBarsSpec(rows: readonly { metric: string; system: string; 
   };
 }
 
+/**
+ * The rejection sampler's attempts histogram: examples accepted at attempt k = 1 … maxAttempts, and the examples
+ * dropped after the last attempt, as one bar chart. @internal
+ */
+export function attemptsHistogramSpec(rows: readonly { attempt: string; examples: number; outcome: string }[]): VegaLiteSpec {
+  return {
+    title: 'Rejection sampling: attempts until the top pick was the target',
+    data: { values: rows },
+    mark: 'bar',
+    encoding: {
+      x: { field: 'attempt', type: 'ordinal', title: 'attempt', sort: null, axis: { labelAngle: 0 } },
+      y: { field: 'examples', type: 'quantitative', title: 'examples', axis: { tickMinStep: 1 } },
+      color: { field: 'outcome', type: 'nominal', title: null, scale: { domain: ['accepted', 'dropped'], range: ['#4c78a8', '#e45756'] } },
+    },
+  };
+}
+
 /** Versions of the chart libraries (loads them). @internal */
 export async function chartLibraryVersions(): Promise<{ vega: string; 'vega-lite': string }> {
   const { vega, vl } = await load();

@@ -22,7 +22,8 @@ import {
 import { parseRerankOutput } from '../prompt/index.js';
 import { LinearPlackettLuce } from '../rl/plackett_luce.js';
 import type { Progress } from '../cli/progress.js';
-import { promptStage } from './llm.js';
+import { loadDemoTokenizer, promptStage } from './llm.js';
+import { distinctSidSlates, openTinyTeacher, samplingStage, servingStage } from './teacher.js';
 import {
   beautyListwiseData,
   conditionalOrderReward,
@@ -39,6 +40,10 @@ export interface DemoOptions {
   readonly quick: boolean;
   /** RL steps (default 200, 40 with `quick`). */
   readonly steps?: number;
+  /** Teacher examples of the rejection-sampling stage (default 24, 6 with `quick`). */
+  readonly samplingExamples?: number;
+  /** Slates of the serving stage (default 24, 8 with `quick`). */
+  readonly servingSlates?: number;
   /** Use only the first n users of the data set (a smoke-test size; ours, not the paper's setting). */
   readonly maxUsers?: number;
   readonly progress: Progress;
@@ -266,14 +271,74 @@ export async function runDemo(o: DemoOptions) {
   const sid = await timed('sid', () => stageSid(o, data.vectors));
   const prerank = await timed('prerank', () => stagePrerank(o, data.dataset));
   const { promptInput, ...rewards } = await timed('rewards', () => stageRewards(o, prerank.inject, sid.index));
-  const prompt = await timed('prompt', () => promptStage(promptInput, rewards.example.completion));
+  const { tokenizer, skipped: tokenizerSkipped } = await timed('tokenizer', () => loadDemoTokenizer());
+  const prompt = tokenizer ? await timed('prompt', () => promptStage(tokenizer, promptInput, rewards.example.completion)) : null;
   o.log(
-    prompt.stage
-      ? `[5b] the GR2 prompt of user ${rewards.example.user}: ${prompt.stage.prompt.tokens} Qwen3 tokens (${prompt.stage.reasoningFree.tokens} reasoning-free); its SFT sample: ${prompt.stage.sft.tokens} tokens, ${prompt.stage.sft.reasoningTokens} reasoning tokens at λ_r = 0.5, ${prompt.stage.sft.rankingTokens} ranking tokens at λ_o = 1`
-      : `[5b] prompt token counts skipped: ${prompt.skipped}`,
+    prompt
+      ? `[5b] the GR2 prompt of user ${rewards.example.user}: ${prompt.prompt.tokens} Qwen3 tokens (${prompt.reasoningFree.tokens} reasoning-free); its SFT sample: ${prompt.sft.tokens} tokens, ${prompt.sft.reasoningTokens} reasoning tokens at λ_r = 0.5, ${prompt.sft.rankingTokens} ranking tokens at λ_o = 1`
+      : `[5b] prompt token counts skipped: ${tokenizerSkipped}`,
   );
-  const rl = await timed('rl', () => stageRl(o, data.dataset));
-  return { backend: info, data: data.summary, sid: sid.summary, prerank: prerank.summary, rewards, prompt: prompt.stage, promptSkipped: prompt.skipped, rl, timings };
+  // the LLM stages run the tiny random-weight test model: they show the machinery, not a teacher's quality
+  const testSlates = distinctSidSlates(prerank.inject, sid.index);
+  const nSampling = o.samplingExamples ?? (o.quick ? 6 : 24);
+  const nServing = o.servingSlates ?? (o.quick ? 8 : 24);
+  const opened = tokenizer ? await timed('model', () => openTinyTeacher()) : { teacher: null, skipped: tokenizerSkipped };
+  const teacher = opened.teacher;
+  let sampling: Awaited<ReturnType<typeof samplingStage>>['summary'] | null = null;
+  let serving: Awaited<ReturnType<typeof servingStage>>['summary'] | null = null;
+  let servingLatency: Awaited<ReturnType<typeof servingStage>>['latency'] | null = null;
+  let samplingMs: number | null = null;
+  let rl: Awaited<ReturnType<typeof stageRl>>;
+  try {
+    if (teacher && tokenizer) {
+      o.progress.start(nSampling, 'rejection sampling');
+      const res = await timed('sampling', () => samplingStage(teacher, tokenizer, testSlates, sid.index, { seed: o.seed, examples: nSampling, onExample: (done) => o.progress.update(done) }));
+      o.progress.stop();
+      sampling = res.summary;
+      samplingMs = res.elapsedMs;
+      const st = sampling.stats;
+      o.log(
+        `[5c] rejection sampling of teacher traces (tiny test LLM behind a local OpenAI-compatible server, SID-constrained, ≤ ${sampling.settings.maxAttempts} attempts): ` +
+          `${st.accepted} of ${st.examples} examples accepted (${pct(st.acceptanceRate)}; ${pct(st.sampleAcceptanceRate)} of ${st.samples} samples), ${st.dropped} dropped; ` +
+          `accepted at attempt ${st.attemptsHistogram.slice(1).map((c, k) => `${k + 1}:${c}`).join(' ')}; ${sampling.sft.samples} SFT samples`,
+      );
+    } else {
+      o.log(`[5c] rejection sampling skipped: ${opened.skipped}`);
+    }
+    rl = await timed('rl', () => stageRl(o, data.dataset));
+    const slatesForServing = testSlates.slice(nSampling);
+    if (teacher && slatesForServing.length === 0) {
+      o.log('[7] serving re-ranker skipped: no held-out slate left after the teacher examples');
+    } else if (teacher) {
+      const res = await timed('serving', () => servingStage(teacher, slatesForServing, sid.index, { seed: o.seed, slates: nServing }));
+      serving = res.summary;
+      servingLatency = res.latency;
+      o.log(
+        `[7] serving re-ranker (tiny test LLM, reasoning-free, constrained) on ${serving.slates} slates: latency median ${servingLatency.medianMs.toFixed(1)} ms, p90 ${servingLatency.p90Ms.toFixed(1)} ms; ` +
+          `fallback rate ${pct(serving.fallbackRate)}`,
+      );
+    } else {
+      o.log(`[7] serving re-ranker skipped: ${opened.skipped}`);
+    }
+  } finally {
+    await teacher?.close();
+  }
+  const llmTimings = { samplingElapsedMs: samplingMs, serving: servingLatency };
+  return {
+    backend: info,
+    data: data.summary,
+    sid: sid.summary,
+    prerank: prerank.summary,
+    rewards,
+    prompt,
+    promptSkipped: prompt ? null : tokenizerSkipped,
+    sampling,
+    serving,
+    llmSkipped: teacher ? null : opened.skipped,
+    servingSkipped: serving ? null : teacher ? 'no held-out slate left after the teacher examples' : opened.skipped,
+    rl,
+    timings: { ...timings, ...llmTimings },
+  };
 }
 
 /** The summary returned by {@link runDemo}. @internal */

@@ -5,7 +5,7 @@
  * @packageDocumentation
  * @internal
  */
-import { codebookUsageSpec, collisionHistogramSpec, metricBarsSpec, renderChart, rlCurvesSpec } from './charts.js';
+import { attemptsHistogramSpec, codebookUsageSpec, collisionHistogramSpec, metricBarsSpec, renderChart, rlCurvesSpec } from './charts.js';
 import type { DemoSummary } from './pipeline.js';
 
 /** What the report shows besides the pipeline's numbers. @internal */
@@ -49,7 +49,16 @@ async function charts(s: DemoSummary) {
       ),
     ),
   );
-  return { usage, collisions, curves, bars };
+  const sm = s.sampling;
+  const attempts = sm
+    ? await renderChart(
+        attemptsHistogramSpec([
+          ...sm.stats.attemptsHistogram.slice(1).map((examples, k) => ({ attempt: String(k + 1), examples, outcome: 'accepted' })),
+          { attempt: 'dropped', examples: sm.dropped.filter((d) => d.reason === 'max_attempts').length, outcome: 'dropped' },
+        ]),
+      )
+    : null;
+  return { usage, collisions, curves, bars, attempts };
 }
 
 function sidSection(s: DemoSummary, c: Awaited<ReturnType<typeof charts>>): string {
@@ -98,15 +107,58 @@ ${htmlTable(['check', 'naive', 'conditional'], checks, 'audit-checks')}
 function promptSection(s: DemoSummary): string {
   const p = s.prompt;
   if (!p) return `<section id="prompt"><h2>The GR2 prompt</h2><p>Not rendered: ${esc(s.promptSkipped)}.</p></section>`;
-  const tokens = p.sft.completionTokens
-    .map((t) => `<span class="tok w${String(t.weight).replace('.', '_')}" title="weight ${t.weight}">${esc(t.token)}</span>`)
-    .join('');
+  const tokens = tokenSpans(p.sft.completionTokens);
   return `<section id="prompt"><h2>The GR2 prompt and its SFT sample</h2>
 ${htmlTable(['prompt', 'Qwen3 tokens (with SID tokens)'], [['with reasoning', p.prompt.tokens], ['reasoning-free (TR §9.4)', p.reasoningFree.tokens]], 'prompt-tokens')}
 <details open><summary>System message</summary><pre id="prompt-system">${esc(p.prompt.system)}</pre></details>
 <details open><summary>User message</summary><pre id="prompt-user">${esc(p.prompt.user)}</pre></details>
 <p>SFT sample of the trace above: ${p.sft.tokens} tokens, ${p.sft.promptTokens} of them prompt (label −100), ${p.sft.reasoningTokens} reasoning tokens at weight λ_r = ${p.sft.weights.reasoning}, ${p.sft.rankingTokens} ranking tokens at λ_o = ${p.sft.weights.ranking}. The first completion tokens, shaded by weight:</p>
 <p class="tokens" id="sft-tokens">${tokens}</p></section>`;
+}
+
+function tokenSpans(tokens: readonly { token: string; weight: number }[]): string {
+  return tokens.map((t) => `<span class="tok w${String(t.weight).replace('.', '_')}" title="weight ${t.weight}">${esc(t.token)}</span>`).join('');
+}
+
+function samplingSection(s: DemoSummary, c: Awaited<ReturnType<typeof charts>>): string {
+  const sm = s.sampling;
+  if (!sm) return `<section id="sampling"><h2>Rejection sampling of teacher traces</h2><p>Not run: ${esc(s.llmSkipped)}.</p></section>`;
+  const st = sm.stats;
+  const dropped = sm.dropped.length
+    ? sm.dropped.map((d) => [d.id, d.reason, d.attempts, d.detail ?? ''])
+    : [['none', '', '', '']];
+  const sftRows = sm.sft.rows.map((r) => [r.id, r.attempt, r.tokens, r.promptTokens, r.reasoningTokens, r.rankingTokens, (r.reasoningTokens * sm.sft.weights.reasoning + r.rankingTokens * sm.sft.weights.ranking).toFixed(1)]);
+  const ex = sm.example;
+  return `<section id="sampling"><h2>Rejection sampling of teacher traces, and their SFT samples</h2>
+<p>Teacher: ${esc(sm.settings.model)}. Each of ${sm.settings.examples} held-out slates becomes a teacher prompt that does not reveal the target
+(<code>buildTeacherPrompt</code>, strategy 'rejection', candidates shuffled); <code>rejectionSample</code> samples it at temperature ${sm.settings.temperature},
+up to ${sm.settings.maxAttempts} attempts, and keeps the first trace whose top pick is the target. Answers are SID-constrained (every one a valid
+permutation) with an explanation of at most ${sm.settings.maxReasoningTokens} tokens. The model has random weights: it knows nothing of the user,
+so an attempt succeeds with probability 1/K at best, and less where its fixed preferences avoid the target — those slates are dropped.
+The numbers show the sampler at work, not a teacher.</p>
+${htmlTable(['examples', 'accepted', 'dropped', 'acceptance rate', 'samples', 'accepted per sample', 'requests', 'tokens'], [
+    [st.examples, st.accepted, st.dropped, pct(st.acceptanceRate), st.samples, pct(st.sampleAcceptanceRate), st.requests, st.tokens.total],
+  ], 'sampling-table')}
+<div class="charts">${c.attempts ? figure('chart-attempts', c.attempts, `Accepted examples by the attempt that succeeded, and the examples dropped after ${sm.settings.maxAttempts} attempts.`) : ''}</div>
+<h3>Dropped examples</h3>
+${htmlTable(['example', 'reason', 'attempts', 'detail'], dropped, 'dropped-table')}
+${ex ? `<h3>An accepted trace (${esc(ex.id)}, attempt ${ex.attempt})</h3><pre id="teacher-trace">${esc(ex.completion)}</pre>` : ''}
+<h3>SFT samples of the accepted traces (λ_r = ${sm.sft.weights.reasoning} on the reasoning, λ_o = ${sm.sft.weights.ranking} on the ranking)</h3>
+${htmlTable(['example', 'attempt', 'tokens', 'prompt tokens (label −100)', 'reasoning tokens', 'ranking tokens', 'Σ weights'], sftRows.length ? sftRows : [['none', '', '', '', '', '', '']], 'sft-table')}
+${ex ? `<p>The completion tokens of the trace above, shaded by weight:</p><p class="tokens" id="teacher-sft-tokens">${tokenSpans(ex.sft.completionTokens)}</p>` : ''}</section>`;
+}
+
+function servingSection(s: DemoSummary): string {
+  const v = s.serving;
+  const l = s.timings.serving;
+  if (!v || !l) return `<section id="serving"><h2>The serving re-ranker</h2><p>Not run: ${esc(s.servingSkipped)}.</p></section>`;
+  const reasons = Object.entries(v.fallbackReasons).map(([k, n]) => `${k} (${n})`).join(', ') || 'none';
+  return `<section id="serving"><h2>The serving re-ranker</h2>
+<p><code>createReranker</code> over the same tiny model in process (<code>createLocalGenerator</code>): ${esc(v.prompt)} answers, time budget ${v.timeoutMs} ms,
+falling back to the pre-rank order on a timeout, an error or an unusable answer. Latency is the wall time of one <code>rerank</code> call on this machine.</p>
+${htmlTable(['slates', 'model answers', 'fallbacks', 'fallback rate', 'fallback reasons', 'latency median', 'latency p90', 'model time median', 'top pick changed'], [
+    [v.slates, v.modelAnswers, v.fallbacks, pct(v.fallbackRate), reasons, `${l.medianMs.toFixed(1)} ms`, `${l.p90Ms.toFixed(1)} ms`, `${l.modelMedianMs.toFixed(1)} ms`, pct(v.topPickChangedRate)],
+  ], 'serving-table')}</section>`;
 }
 
 function rlSection(s: DemoSummary, c: Awaited<ReturnType<typeof charts>>): string {
@@ -146,7 +198,9 @@ ${sidSection(s, c)}
 ${prerankSection(s)}
 ${rewardSection(s)}
 ${promptSection(s)}
+${samplingSection(s, c)}
 ${rlSection(s, c)}
+${servingSection(s)}
 </body></html>
 `;
 }
