@@ -6,6 +6,7 @@
  * @internal
  */
 import { env } from '../env.js';
+import { DataFormatError } from '../errors.js';
 import { ready } from '../backend/index.js';
 import { Tensor } from '../backend/tensor.js';
 import { leaveOneOut, loadBeauty, buildSlates, itemVectorsFromSequences, type SequenceDataset, type Slate } from '../data/index.js';
@@ -167,7 +168,12 @@ async function stageRewards(o: DemoOptions, allSlates: readonly Slate[], index: 
   const sidOf = (id: number) => index.sidOf(id)!;
   // a completion names candidates by SID: slates whose candidates share a SID (possible only when the SIDs are not
   // unique, see stageSid) cannot be scored and are left out
-  const slates = allSlates.filter((s) => new Set(s.candidates.map(sidOf)).size === s.candidates.length);
+  // (and, on small subsets, slates with items that got no SID because they were not in the training vectors)
+  const hasSid = (id: number) => index.sidOf(id) !== undefined;
+  const slates = allSlates.filter(
+    (s) => s.candidates.every(hasSid) && s.history.every(hasSid) && new Set(s.candidates.map(sidOf)).size === s.candidates.length,
+  );
+  if (slates.length === 0) throw new DataFormatError('gr2 demo: no slate has a SID for every item; use more users (--max-users).');
   const sample = samplesFromSlates(slates.slice(0, 1), { sidOf })[0]!;
   const targetIdx = slates[0]!.targetRank! - 1;
   const promoted = [sample.candidates[targetIdx]!, ...sample.candidates.filter((_, i) => i !== targetIdx)];
