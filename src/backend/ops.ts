@@ -18,6 +18,9 @@ import type {
   PolicyLossKernelOutput,
 } from './kernel_contracts.js';
 
+/** @internal The exact bounded distance of `nearest`, for code that must match the kernel bit for bit (k-means++ seeding). */
+export { squaredDistanceBelow } from './nearest_exact.js';
+
 /**
  * Runs kernel `name` on `backend` with inputs that are already validated (the public front doors such as
  * {@link nearest} validate, then call this). With `env.debug` every float32 output is checked for NaN/Inf.

@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 import '../backend/index.js';
-import { accumulate, nearest } from '../backend/ops.js';
+import { accumulate, nearest, squaredDistanceBelow } from '../backend/ops.js';
 import { resolveBackend } from '../backend/registry.js';
 import { Tensor, toMatrix, type Matrix, type MatrixLike } from '../backend/tensor.js';
 import type { BackendOption } from '../backend/types.js';
@@ -405,33 +405,8 @@ function fusedD2Update(
     const b = best[i]!;
     const a = owner[i]!;
     if (a >= 0 && gap[a]! >= SAFE * Math.sqrt(b)) continue;
-    const xo = i * d;
-    let s = 0;
-    let t = 0;
-    for (; t + 8 <= d; t += 8) {
-      const d0 = X[xo + t]! - C[co + t]!;
-      const d1 = X[xo + t + 1]! - C[co + t + 1]!;
-      const d2 = X[xo + t + 2]! - C[co + t + 2]!;
-      const d3 = X[xo + t + 3]! - C[co + t + 3]!;
-      const d4 = X[xo + t + 4]! - C[co + t + 4]!;
-      const d5 = X[xo + t + 5]! - C[co + t + 5]!;
-      const d6 = X[xo + t + 6]! - C[co + t + 6]!;
-      const d7 = X[xo + t + 7]! - C[co + t + 7]!;
-      s += d0 * d0;
-      s += d1 * d1;
-      s += d2 * d2;
-      s += d3 * d3;
-      s += d4 * d4;
-      s += d5 * d5;
-      s += d6 * d6;
-      s += d7 * d7;
-      if (s >= b) break;
-    }
+    const s = squaredDistanceBelow(X, i * d, C, co, d, b);
     if (s >= b) continue;
-    for (; t < d; t++) {
-      const e = X[xo + t]! - C[co + t]!;
-      s += e * e;
-    }
     const v = Math.fround(s);
     if (v < b) {
       best[i] = v;
