@@ -97,7 +97,7 @@ for n in (${SIZES.join(', ')}):
         run: () => timeOnce(async () => {
           onnxIndex = (await nearest(Xn, C, { backend: onnx })).index;
         }),
-        note: 'Gemm + TopK-2 screen, exact float64 winner distance, exact re-scan inside the error bound; default chunks',
+        note: 'Gemm + row/column minima of the score grid, exact float64 winner distance, exact re-scan inside the error bound; default chunks',
       },
     ];
     const ob = onnx as unknown as OnnxBackend;

@@ -2,35 +2,36 @@
  * The exact arithmetic of `nearest`, shared by the `'js'` reference kernel and the `'onnx'` kernel's
  * re-check, so both return bitwise-equal indices and distances.
  *
- * A distance is `Σ_t (x_t − c_t)²` with every difference, square and partial sum in float64, summed in
- * `t` order; the lowest index wins exact ties. The scan over centres stops summing a candidate as soon as
- * its partial sum reaches the best full sum so far: partial sums of squares never decrease in floating
- * point (rounding is monotone), so such a candidate could not have won and the result is unchanged.
+ * A distance is `Σ_t (x_t − c_t)²` with every difference, square and partial sum in float64, in one fixed
+ * order: four interleaved partial sums `s_r = Σ_{t ≡ r (mod 4)}` (the `d mod 4` trailing terms go to `s_0`),
+ * combined as `(s_0 + s_1) + (s_2 + s_3)` — four independent chains instead of one (the float64 error bound is
+ * no larger). The lowest index wins exact ties. The scan over centres stops summing a candidate as soon as its
+ * combined partial sums reach the best full sum so far: each partial sum of squares never decreases, and
+ * rounding is monotone, so such a candidate could not have won and the result is unchanged.
  *
  * @packageDocumentation
  */
 
 /**
- * `Σ_t (X[xo+t] − C[co+t])²` in float64, in `t` order.
+ * `Σ_t (X[xo+t] − C[co+t])²` in float64, in the fixed order of this module (four interleaved partial sums).
  * @internal
  */
 export function exactSquaredDistance(X: Float32Array, xo: number, C: Float32Array, co: number, d: number): number {
-  let s = 0;
-  for (let t = 0; t < d; t++) {
-    const diff = X[xo + t]! - C[co + t]!;
-    s += diff * diff;
-  }
-  return s;
+  return squaredDistanceBelow(X, xo, C, co, d, Number.POSITIVE_INFINITY);
 }
 
 /**
- * {@link exactSquaredDistance} that may stop early: the same float64 sum in `t` order, checked against `bound` after
- * every block of 8 terms; once a partial sum reaches `bound` it is returned as is (the full sum could not be below
- * `bound`: partial sums of squares never decrease). A result `< bound` is the exact full sum.
+ * {@link exactSquaredDistance} that may stop early: the same float64 sums, whose combination
+ * `(s_0 + s_1) + (s_2 + s_3)` is checked against `bound` after every 8 terms; once it reaches `bound` it is
+ * returned as is (the full sum could not be below `bound`: partial sums of squares never decrease). A result
+ * `< bound` is the exact full sum.
  * @internal
  */
 export function squaredDistanceBelow(X: Float32Array, xo: number, C: Float32Array, co: number, d: number, bound: number): number {
-  let s = 0;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
   let t = 0;
   for (; t + 8 <= d; t += 8) {
     const d0 = X[xo + t]! - C[co + t]!;
@@ -41,21 +42,33 @@ export function squaredDistanceBelow(X: Float32Array, xo: number, C: Float32Arra
     const d5 = X[xo + t + 5]! - C[co + t + 5]!;
     const d6 = X[xo + t + 6]! - C[co + t + 6]!;
     const d7 = X[xo + t + 7]! - C[co + t + 7]!;
-    s += d0 * d0;
-    s += d1 * d1;
-    s += d2 * d2;
-    s += d3 * d3;
-    s += d4 * d4;
-    s += d5 * d5;
-    s += d6 * d6;
-    s += d7 * d7;
+    s0 += d0 * d0;
+    s1 += d1 * d1;
+    s2 += d2 * d2;
+    s3 += d3 * d3;
+    s0 += d4 * d4;
+    s1 += d5 * d5;
+    s2 += d6 * d6;
+    s3 += d7 * d7;
+    const s = s0 + s1 + (s2 + s3);
     if (s >= bound) return s;
+  }
+  if (t + 4 <= d) {
+    const d0 = X[xo + t]! - C[co + t]!;
+    const d1 = X[xo + t + 1]! - C[co + t + 1]!;
+    const d2 = X[xo + t + 2]! - C[co + t + 2]!;
+    const d3 = X[xo + t + 3]! - C[co + t + 3]!;
+    s0 += d0 * d0;
+    s1 += d1 * d1;
+    s2 += d2 * d2;
+    s3 += d3 * d3;
+    t += 4;
   }
   for (; t < d; t++) {
     const diff = X[xo + t]! - C[co + t]!;
-    s += diff * diff;
+    s0 += diff * diff;
   }
-  return s;
+  return s0 + s1 + (s2 + s3);
 }
 
 /**

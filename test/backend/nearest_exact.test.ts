@@ -53,6 +53,14 @@ describe('onnx nearest: screened fast path is bitwise the js reference', () => {
     await expectBitwiseEqual('near ties', nearTies(rng, c, k, d, 3000), c, d, [4096, 777]);
   });
 
+  it('centre counts that do not fill the score grid (k = 3, 100, 257: padded with +Inf scores), near ties', async () => {
+    const rng = new Random(17);
+    for (const [k, d] of [[3, 5], [100, 24], [257, 16]] as const) {
+      const c = new Float32Array(k * d).map(() => rng.gauss());
+      await expectBitwiseEqual(`k = ${k}`, nearTies(rng, c, k, d, 1200), c, d, [1200, 301]);
+    }
+  });
+
   it('exact ties on an integer grid and duplicated centres: the lowest index wins, as in the reference', async () => {
     const rng = new Random(8);
     const d = 8;

@@ -1,7 +1,7 @@
 import type { KernelConfig } from '../../types.js';
 import type { OnnxBackend } from '../backend.js';
 import { GraphBuilder, ONNX_DTYPE_CODE, attr } from '../graph.js';
-import { exactNearestRow, exactSquaredDistance } from '../../nearest_exact.js';
+import { exactNearestRow, exactSquaredDistance, squaredDistanceBelow } from '../../nearest_exact.js';
 import { typeError } from '../../../errors.js';
 
 /**
@@ -78,26 +78,54 @@ export function addNearest(g: GraphBuilder, x: string, c: string): { index: stri
 }
 
 /**
- * A screening graph of the `'onnx'` CPU `nearest` kernel. Inputs `x [n,d]`, `cs [k,d]` (`c − μ`), `cc [k]`
- * (`‖c − μ‖²`) and, when `centred`, `mu [d]` (else `μ = 0`), all float32, `k ≥ 2`; outputs the two best
- * float32 scores `s_ij = cc_j − 2 (x_i−μ)·cs_j` (`value [n,2]`, ascending) and their centres (`index [n,2]`,
- * int32, lower index first on equal scores). The kernel checks them against {@link nearestMargin}.
+ * A screening graph of the `'onnx'` CPU `nearest` kernel. Inputs `x [n,d]`, `cs [R·W, d]` (`c − μ`, padded
+ * with zero rows to a multiple of `W`), `cc [R·W]` (`‖c − μ‖²`, `+Inf` on the padding), `grid = [0, R, W]`
+ * (int64) and, when `centred`, `mu [d]` (else `μ = 0`), all float32 but `grid`.
  *
- * @param centred - subtract `mu` from `x` first (data far from the origin); without it the graph is one
- *   `Gemm` and one `TopK`.
+ * The float32 scores `s_ij = cc_j − 2 (x_i−μ)·cs_j` of one `Gemm` are viewed as an `R × W` grid per row
+ * (centre `j = r·W + w`) and reduced twice, to `rowMin [n,R]` (min over `w`) and `colMin [n,W]` (min over `r`);
+ * the rest works on those small tensors. Output `screen [n,6]` (float32) per row: the minimum score `m`; the
+ * second-smallest score over the other centres, `min(rowMin without the rows holding m, colMin without the
+ * columns holding m)` — exact, because any other centre lies in another grid row or another grid column; then
+ * the number of rows holding `m` and the sum of their indices, and the same for columns. When both counts are 1,
+ * the winner is `j = rowIndex·W + colIndex`; otherwise `m` is tied in float32 and the kernel re-checks the row.
+ * This replaces a `TopK`/`ArgMin` over the `[n,k]` block, whose per-row cost dominated.
+ *
+ * @param centred - subtract `mu` from `x` first (data far from the origin).
  */
 export function buildNearestScreenGraph(centred: boolean): Uint8Array {
-  const g = new GraphBuilder('gr2_nearest_screen', 'squared-L2 nearest centroid: Gemm scores, best two per row');
+  const g = new GraphBuilder('gr2_nearest_screen', 'squared-L2 nearest centroid: Gemm scores, winner and runner-up from the row and column minima of the score grid');
   const x = g.input('x', 'float32', ['n', 'd']);
   const mu = centred ? g.input('mu', 'float32', ['d']) : null;
   const cs = g.input('cs', 'float32', ['k', 'd']);
   const cc = g.input('cc', 'float32', ['k']);
+  const grid = g.input('grid', 'int64', [3]);
   const xs = mu ? g.node('Sub', [x, mu]) : x;
   const score = g.node('Gemm', [xs, cs, cc], { alpha: attr.float(-2), beta: attr.float(1), transB: 1 }); // [n,k]
-  const [value, cand] = g.nodeN('TopK', [score, g.constInt64([2])], { axis: 1, largest: 0, sorted: 1 }, { outputs: 2 });
-  g.output(value!, 'float32', ['n', 2], 'value');
-  g.output(g.node('Cast', [cand!], { to: ONNX_DTYPE_CODE.int32 }), 'int32', ['n', 2], 'index');
+  const s3 = g.node('Reshape', [score, grid]); // [n,R,W]
+  const rowMin = g.node('ReduceMin', [s3], { axes: [2], keepdims: 0 }); // [n,R]
+  const colMin = g.node('ReduceMin', [s3], { axes: [1], keepdims: 0 }); // [n,W]
+  const m = g.node('ReduceMin', [colMin], { axes: [1], keepdims: 1 }); // [n,1]
+  const inf = g.constFloat([Number.POSITIVE_INFINITY], []);
+  const one = g.constInt64([1]);
+  const counts: string[] = [];
+  const seconds: string[] = [];
+  for (const v of [rowMin, colMin]) {
+    const eq = g.node('Equal', [v, m]);
+    const f = g.node('Cast', [eq], { to: ONNX_DTYPE_CODE.float32 });
+    const len = g.node('Cast', [g.node('Squeeze', [g.node('Shape', [v], { start: 1, end: 2 }), g.constInt64([0])])], { to: ONNX_DTYPE_CODE.float32 });
+    const pos = g.node('Range', [g.constFloat([0], []), len, g.constFloat([1], [])]); // [len]: 0, 1, …
+    counts.push(g.node('ReduceSum', [f, one], { keepdims: 1 }), g.node('MatMul', [f, g.node('Unsqueeze', [pos, one])]));
+    seconds.push(g.node('ReduceMin', [g.node('Where', [eq, inf, v])], { axes: [1], keepdims: 1 }));
+  }
+  const screen = g.node('Concat', [m, g.node('Min', seconds), ...counts], { axis: 1 });
+  g.output(screen, 'float32', ['n', 6], 'screen');
   return g.toModel();
+}
+
+/** The grid width of the screening graph for `k` centres: `max(2, 2^round(log2 √k))` (16 for k = 256). @internal */
+export function screenWidth(k: number): number {
+  return Math.max(2, 2 ** Math.round(Math.log2(Math.sqrt(k))));
 }
 
 /** Centres of the screening graph, computed once per call (once per centroid set). */
@@ -181,13 +209,55 @@ export function nearestMargin(d: number, a: number, b: number): number {
 }
 
 /**
- * ONNX `nearest`. On the CPU: a screening session (`Gemm` + `TopK`-2, {@link buildNearestScreenGraph}, on data
- * centred by `μ` when the centres lie far from the origin) over `chunkSize`-row slices of `x` (views, no
- * copies); then in JavaScript the exact float64 distance `D` of each row's winner, and a full exact scan only
- * for rows whose top-two gap is inside the proven float32 error bound ({@link nearestMargin} with
- * `A = √D + ‖c_winner − μ‖ ≥ ‖x − μ‖`); indices and distances are bitwise those of the `'js'` reference.
- * Other devices run the self-contained graph of {@link buildNearestGraph} (float64 re-rank of the best two
- * inside the graph).
+ * The JavaScript half of the CPU kernel for rows `r0..r1` of one screened chunk: winner and top-two gap from the
+ * grid minima, exact winner distance, exact re-scan inside the error bound (a plain function, so it is optimised
+ * apart from the async driver).
+ */
+function screenChunk(
+  screen: Float32Array,
+  W: number,
+  r0: number,
+  r1: number,
+  X: Float32Array,
+  Cd: Float32Array,
+  k: number,
+  d: number,
+  norms: Float64Array,
+  b: number,
+  index: Int32Array,
+  distance: Float32Array,
+): void {
+  const j1 = new Int32Array(1);
+  const s1 = new Float64Array(1);
+  for (let i = r0; i < r1; i++) {
+    const o = 6 * (i - r0);
+    // one grid row and one grid column hold the minimum: a unique float32 winner (else a tie: re-check)
+    if (screen[o + 2] === 1 && screen[o + 4] === 1) {
+      const j = screen[o + 3]! * W + screen[o + 5]!;
+      if (j < k) {
+        const dist = squaredDistanceBelow(X, i * d, Cd, j * d, d, Number.POSITIVE_INFINITY);
+        // ‖x − μ‖ ≤ ‖x − c_j‖ + ‖c_j − μ‖ (triangle inequality); NaN/Inf scores fail the test
+        if (screen[o + 1]! - screen[o]! > nearestMargin(d, Math.sqrt(dist) + norms[j]!, b)) {
+          index[i] = j;
+          distance[i] = dist;
+          continue;
+        }
+      }
+    }
+    exactNearestRow(X, i * d, Cd, k, d, j1, s1); // a near tie: the reference's exact scan
+    index[i] = j1[0]!;
+    distance[i] = s1[0]!;
+  }
+}
+
+/**
+ * ONNX `nearest`. On the CPU: a screening session (one `Gemm` and two `ReduceMin` over the score grid,
+ * {@link buildNearestScreenGraph}, on data centred by `μ` when the centres lie far from the origin) over
+ * `chunkSize`-row slices of `x` (views, no copies); then in JavaScript each row's float32 winner and top-two gap
+ * from the grid minima, the exact float64 distance `D` of the winner, and a full exact scan only for rows whose
+ * gap is inside the proven float32 error bound ({@link nearestMargin} with `A = √D + ‖c_winner − μ‖ ≥ ‖x − μ‖`);
+ * indices and distances are bitwise those of the `'js'` reference. Other devices run the self-contained graph
+ * of {@link buildNearestGraph} (float64 re-rank of the best two inside the graph).
  */
 export const nearestConfig: KernelConfig<'nearest', OnnxBackend> = {
   kernelName: 'nearest',
@@ -216,34 +286,27 @@ export const nearestConfig: KernelConfig<'nearest', OnnxBackend> = {
       return { index, distance };
     }
     const { centred, mu, cs, cc, norms, b } = centreCentroids(Cd, k, d);
+    const W = screenWidth(k);
+    const R = Math.ceil(k / W);
+    const kp = R * W;
+    const csp = kp === k ? cs : new Float32Array(kp * d);
+    const ccp = kp === k ? cc : new Float32Array(kp).fill(Number.POSITIVE_INFINITY);
+    if (kp !== k) {
+      csp.set(cs);
+      ccp.set(cc);
+    }
     const feeds = {
       ...(centred ? { mu: backend.tensor('float32', mu, [d]) } : {}),
-      cs: backend.tensor('float32', cs, [k, d]),
-      cc: backend.tensor('float32', cc, [k]),
+      cs: backend.tensor('float32', csp, [kp, d]),
+      cc: backend.tensor('float32', ccp, [kp]),
+      grid: backend.tensor('int64', BigInt64Array.of(0n, BigInt(R), BigInt(W)), [3]),
     };
     const key = centred ? 'nearest_screen_centred' : 'nearest_screen';
     const build = () => buildNearestScreenGraph(centred);
-    const j1 = new Int32Array(1);
-    const s1 = new Float64Array(1);
     for (let r0 = 0; r0 < n; r0 += chunkSize) {
       const r1 = Math.min(n, r0 + chunkSize);
       const out = await backend.run(key, build, { x: backend.tensor('float32', X.subarray(r0 * d, r1 * d), [r1 - r0, d]), ...feeds });
-      const value = out.value!.data as Float32Array;
-      const cand = out.index!.data as Int32Array;
-      for (let i = r0; i < r1; i++) {
-        const r = i - r0;
-        const j = cand[2 * r]!;
-        const dist = exactSquaredDistance(X, i * d, Cd, j * d, d);
-        // ‖x − μ‖ ≤ ‖x − c_j‖ + ‖c_j − μ‖ (triangle inequality); NaN/Inf scores fail the test
-        if (value[2 * r + 1]! - value[2 * r]! > nearestMargin(d, Math.sqrt(dist) + norms[j]!, b)) {
-          index[i] = j;
-          distance[i] = dist;
-        } else {
-          exactNearestRow(X, i * d, Cd, k, d, j1, s1); // a near tie: the reference's exact scan
-          index[i] = j1[0]!;
-          distance[i] = s1[0]!;
-        }
-      }
+      screenChunk(out.screen!.data as Float32Array, W, r0, r1, X, Cd, k, d, norms, b, index, distance);
     }
     return { index, distance };
   },
