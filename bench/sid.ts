@@ -13,7 +13,7 @@
  * `GR2_BENCH_QUICK=1`: 20k training rows, 4k for k-means, 200k streamed. `GR2_BENCH_PYTHON=0` skips faiss.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +65,18 @@ if (process.argv[2] === '--stream-child') {
   }
   const ms = performance.now() - t0;
   console.log(JSON.stringify({ encoded, ms, maxRssMiB: process.resourceUsage().maxRSS / 1024, checksum }));
+  process.exit(0);
+}
+
+// ---- child mode: RQ training on the first n rows of a file, with peak RSS -------------------------------
+if (process.argv[2] === '--train-child') {
+  const [, , , file, rows] = process.argv;
+  const n = Number(rows);
+  const X = new Float32Array(readFileSync(file!).buffer, 0, n * D);
+  const t0 = performance.now();
+  const rq = await ResidualQuantizer.train({ data: X, shape: [n, D] }, { levels: LEVELS, codebookSize: K, seed: 1, backend: 'onnx', kmeans: { maxIterations: ITERS, tolerance: 0 } });
+  const ms = performance.now() - t0;
+  console.log(JSON.stringify({ ms, maxRssMiB: process.resourceUsage().maxRSS / 1024, levels: rq.levels }));
   process.exit(0);
 }
 
@@ -139,6 +151,50 @@ TASKS = {'train': train}
     await interleaved(`RQ-KMeans training, ${N} × ${D}, ${LEVELS} × ${K}, ${ITERS} Lloyd iterations/level, tolerance 0`, contenders, peer ? 'faiss Kmeans per level (python)' : contenders[0]!.name);
     for (const [name, q] of Object.entries(quality)) console.log(`  ${name}: ${q}`);
     peer?.close();
+    if (process.env.GR2_BENCH_SID_TRAIN_ONLY === '1' && process.env.GR2_BENCH_SID_SCALING !== '1') {
+      rmSync(dir, { recursive: true, force: true });
+      process.exit(0);
+    }
+  }
+
+  // ---- 0b: scaling 50k → 800k rows, gr2 default options vs faiss, each run in its own process (peak RSS) ----
+  {
+    const sizes = QUICK ? [10_000, 20_000, 40_000] : [50_000, 100_000, 200_000, 400_000, 800_000];
+    const maxN = sizes[sizes.length - 1]!;
+    const file = join(dir, 'scale.f32');
+    writeFileSync(file, clustered(maxN, 5));
+    const tsxBin = join(fileURLToPath(new URL('..', import.meta.url)), 'node_modules', '.bin', 'tsx');
+    const peerOk = pythonAvailable(['faiss', 'numpy']);
+    const faissScript = `
+import sys, json, time, resource, numpy as np, faiss
+n, d, k, L, it = int(sys.argv[2]), ${D}, ${K}, ${LEVELS}, ${ITERS}
+X = np.fromfile(sys.argv[1], dtype=np.float32, count=n * d).reshape(n, d)
+t0 = time.perf_counter()
+R = X.copy()
+for l in range(L):
+    km = faiss.Kmeans(d, k, niter=it, seed=1 + l, max_points_per_centroid=n, verbose=False)
+    km.train(R)
+    _, I = km.index.search(R, 1)
+    R -= km.centroids[I[:, 0]]
+ms = (time.perf_counter() - t0) * 1000
+print(json.dumps({'ms': ms, 'maxRssMiB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+`;
+    const runChild = (cmd: string, args: string[], env: NodeJS.ProcessEnv) => {
+      const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 22, env });
+      if (r.status !== 0) return null;
+      return JSON.parse(r.stdout.trim().split('\n').pop()!) as { ms: number; maxRssMiB: number };
+    };
+    console.log(`\nScaling: RQ-KMeans ${LEVELS} × ${K}, ${ITERS} iterations/level, default options (gr2) vs faiss per-level k-means (random init), ` +
+      `clustered rows (seed 5) read from one file; each run in a fresh process (gr2: node + tsx; faiss: /usr/bin/python3), one run per size, alternating`);
+    console.log(`  ${'rows'.padStart(8)} ${'gr2 s'.padStart(8)} ${'µs/row'.padStart(7)} ${'peak RSS'.padStart(9)}   ${'faiss s'.padStart(8)} ${'µs/row'.padStart(7)} ${'peak RSS'.padStart(9)}   gr2/faiss time, RSS`);
+    for (const n of sizes) {
+      const g = runChild(tsxBin, [fileURLToPath(import.meta.url), '--train-child', file, String(n)], process.env);
+      const f = peerOk.ok ? runChild('/usr/bin/python3', ['-c', faissScript, file, String(n)], { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' }) : null;
+      const fmt = (r: { ms: number; maxRssMiB: number } | null) =>
+        r ? `${(r.ms / 1000).toFixed(2).padStart(8)} ${((1000 * r.ms) / n).toFixed(2).padStart(7)} ${`${r.maxRssMiB.toFixed(0)} MiB`.padStart(9)}` : `${'failed'.padStart(8)} ${''.padStart(7)} ${''.padStart(9)}`;
+      const ratio = g && f ? `${(g.ms / f.ms).toFixed(2)}, ${(g.maxRssMiB / f.maxRssMiB).toFixed(2)}` : '-';
+      console.log(`  ${String(n).padStart(8)} ${fmt(g)}   ${fmt(f)}   ${ratio}`);
+    }
     if (process.env.GR2_BENCH_SID_TRAIN_ONLY === '1') {
       rmSync(dir, { recursive: true, force: true });
       process.exit(0);

@@ -371,7 +371,7 @@ async function kmeansPlusPlus(X: Matrix, k: number, opts: Resolved, rng: Random)
 
 /**
  * `best[i] ← min(best[i], fl32(‖x_i − c_j‖²))` for the new centre `c_j = C[j]`, exactly as the `'js'` `nearest`
- * kernel computes the distance (float64 differences and sums in dimension order, rounded to float32), with two
+ * kernel computes the distance (float64 differences, the fixed summation order of `nearest_exact.ts`, rounded to float32), with two
  * exact shortcuts:
  * - the triangle inequality (Elkan): with `a = owner[i]` the chosen centre that set `best[i]`,
  *   `‖c_j − c_a‖ ≥ 2√best[i]·(1 + 10⁻⁶)` implies `‖x_i − c_j‖² > best[i]·(1 + 10⁻⁶)`, beyond every rounding
