@@ -6,7 +6,7 @@
 import { Tensor, toMatrix, type MatrixLike } from '../backend/tensor.js';
 import { assertOneOf, assertPositiveInteger, rangeError, raw, typeError, checkOptions } from '../errors.js';
 import { bootstrapCi, nanMean, pairedTest, type BootstrapOptions, type PairedTestOptions, type PairedTestResult } from './bootstrap.js';
-import { aucKernel, discounts, hitKernel, hitsKernel, ndcgKernel, rrKernel, type RowView } from './kernels.js';
+import { aucKernel, discounts, gainOf, gainShift, hitKernel, hitsKernel, ndcgKernel, rrKernel, type RowView } from './kernels.js';
 import { AUC_NEEDS, aucPairs, noRelevantValue, prepare, resolveCommon, resolveK, toRowView } from './prepare.js';
 import type { AucOptions, ItemId, NdcgOptions, Ranking, RecallOptions, Relevance } from './types.js';
 
@@ -225,9 +225,11 @@ function kernelValue(name: MetricName, v: RowView, kk: number, numRel: number, c
 
 /**
  * Evaluates fixed-size slates given as dense matrices — `scores [n, K]` (higher = better) and graded
- * `labels [n, K]` — the input form of scikit-learn's `ndcg_score(y_true, y_score)`. A tight typed-array loop
- * (one insertion sort of K per row, no per-query objects); results equal the per-query functions with
- * `candidates` = the row and judgments = the row's labels (so `ideal: 'qrels'` and `'ranking'` coincide).
+ * `labels [n, K]` — the input form of scikit-learn's `ndcg_score(y_true, y_score)`. A tight typed-array loop,
+ * no per-query objects: with `'average'` ties (the default) and no `auc`, each row only locates its relevant
+ * items (rank = number of higher scores, by branch-free counting) and sums over the first k positions; otherwise
+ * one insertion sort of K per row. Results are bitwise those of the per-query functions with `candidates` = the
+ * row and judgments = the row's labels (so `ideal: 'qrels'` and `'ranking'` coincide).
  *
  * @param scores - `[n, K]` scores (any gr2 matrix form; NaN throws). `number[][]` and `{data: Float64Array |
  *   number[], shape}` keep float64 precision (float32 would turn close scores into ties).
@@ -255,15 +257,14 @@ export function evaluateSlates(scores: MatrixLike, labels: MatrixLike, metrics: 
   }
   const sd = S.data;
   const ld = L.data;
-  for (let i = 0; i < sd.length; i++) {
-    if (sd[i] !== sd[i]) throw rangeError(fn, 'scores', 'free of NaN', raw(`NaN at row ${Math.floor(i / K)}, column ${i % K}`));
-    const g = ld[i]!;
-    if (!(g >= 0) || g === Number.POSITIVE_INFINITY) throw rangeError(fn, 'labels', 'finite grades >= 0', raw(`${g} at row ${Math.floor(i / K)}, column ${i % K}`));
+  if (common.ties === 'average' && specs.every((sp) => sp.name !== 'auc')) {
+    return finish(specs, slatesByRelevantGroups(fn, sd, ld, n, K, specs, common, gain === 'exponential', denominator === 'min-relevant-k'), n, null, options);
   }
   const kks = specs.map((s) => (s.k === null ? Number.POSITIVE_INFINITY : resolveK(fn, s.k, K, common.kBeyondList)));
   const perQuery: Record<string, Float64Array> = {};
   const outs = specs.map((s) => (perQuery[s.key] = new Float64Array(n)));
-  const order = new Int32Array(K);
+  // the row's scores and grades, sorted together by score (descending, stable); grades are the view's
+  const sc = new Float64Array(K);
   const view: RowView = { grades: new Float64Array(K), n: K, bounds: new Int32Array(K + 1), groups: 0, ideal: new Float64Array(K), nIdeal: K };
   const group = new Int32Array(K);
   const ties = common.ties;
@@ -273,23 +274,36 @@ export function evaluateSlates(scores: MatrixLike, labels: MatrixLike, metrics: 
   const { grades, bounds, ideal } = view;
   for (let q = 0; q < n; q++) {
     const o = q * K;
-    // stable insertion sort of column indices by score, descending
+    // one pass per row: validate, insertion-sort (score, grade) pairs by score, collect the ideal grades
+    let nIdeal = 0;
     for (let i = 0; i < K; i++) {
       const s = sd[o + i]!;
+      const g = ld[o + i]!;
+      if (s !== s) throw rangeError(fn, 'scores', 'free of NaN', raw(`NaN at row ${q}, column ${i}`));
+      if (!(g >= 0) || g === Number.POSITIVE_INFINITY) throw rangeError(fn, 'labels', 'finite grades >= 0', raw(`${g} at row ${q}, column ${i}`));
       let p = i;
-      while (p > 0 && sd[o + order[p - 1]!]! < s) {
-        order[p] = order[p - 1]!;
+      while (p > 0 && sc[p - 1]! < s) {
+        sc[p] = sc[p - 1]!;
+        grades[p] = grades[p - 1]!;
         p--;
       }
-      order[p] = i;
+      sc[p] = s;
+      grades[p] = g;
+      if (g > 0) {
+        let u = nIdeal++;
+        while (u > 0 && ideal[u - 1]! < g) {
+          ideal[u] = ideal[u - 1]!;
+          u--;
+        }
+        ideal[u] = g;
+      }
     }
     // tie groups; resolve them unless 'average'
     let groups = 0;
     for (let p = 0; p < K; ) {
       let e = p + 1;
-      const s = sd[o + order[p]!]!;
-      while (e < K && sd[o + order[e]!] === s) e++;
-      for (let t = p; t < e; t++) grades[t] = ld[o + order[t]!]!;
+      const s = sc[p]!;
+      while (e < K && sc[e] === s) e++;
       if (ties === 'average' || e - p === 1) {
         bounds[groups++] = p;
       } else {
@@ -311,19 +325,6 @@ export function evaluateSlates(scores: MatrixLike, labels: MatrixLike, metrics: 
     }
     bounds[groups] = K;
     view.groups = groups;
-    // ideal grades: the row's labels, descending
-    let nIdeal = 0;
-    for (let i = 0; i < K; i++) {
-      const g = ld[o + i]!;
-      if (g > 0) {
-        let u = nIdeal++;
-        while (u > 0 && ideal[u - 1]! < g) {
-          ideal[u] = ideal[u - 1]!;
-          u--;
-        }
-        ideal[u] = g;
-      }
-    }
     view.nIdeal = nIdeal;
     for (let m = 0; m < specs.length; m++) {
       const s = specs[m]!;
@@ -338,6 +339,235 @@ export function evaluateSlates(scores: MatrixLike, labels: MatrixLike, metrics: 
     }
   }
   return finish(specs, perQuery, n, null, options);
+}
+
+const NDCG = 0;
+const RECALL = 1;
+const PRECISION = 2;
+const HIT = 3;
+const MRR = 4;
+
+/**
+ * The `evaluateSlates` loop for `'average'` ties and position metrics (ndcg, recall, precision, hit, mrr): only
+ * the tie groups that hold a relevant item matter to these metrics, so each row finds them directly — for each
+ * relevant column `i`, its group is positions `[#{s > s_i}, #{s ≥ s_i})` — instead of sorting the row
+ * (O(relevant·K) branch-free counts; most slates hold one or two relevant items). The values are those of the
+ * generic kernels, with the same operations in the same order (groups by position, gains within a group in
+ * column order), so bitwise equal.
+ */
+function slatesByRelevantGroups(
+  fn: string,
+  sd: ArrayLike<number>,
+  ld: ArrayLike<number>,
+  n: number,
+  K: number,
+  specs: readonly MetricSpec[],
+  common: ReturnType<typeof resolveCommon>,
+  exponential: boolean,
+  capDen: boolean,
+): Record<string, Float64Array> {
+  const kks = specs.map((s) => (s.k === null ? Number.POSITIVE_INFINITY : resolveK(fn, s.k, K, common.kBeyondList)));
+  const perQuery: Record<string, Float64Array> = {};
+  const outs = specs.map((s) => (perQuery[s.key] = new Float64Array(n)));
+  const names = specs.map((s) => s.name);
+  const nSpecs = specs.length;
+  const codes = Int32Array.from(names, (nm) => (nm === 'ndcg' ? NDCG : nm === 'mrr' ? MRR : nm === 'hit' ? HIT : nm === 'precision' ? PRECISION : RECALL));
+  const disc = discounts(K);
+  const col = new Int32Array(K); // relevant columns, then sorted by (group start, column)
+  const lo = new Int32Array(K);
+  const hi = new Int32Array(K);
+  const ideal = new Float64Array(K);
+  // groups holding relevant items, by position: [gLo, gHi), relevant count, first member in `col`
+  const gLo = new Int32Array(K);
+  const gHi = new Int32Array(K);
+  const gCnt = new Int32Array(K);
+  const gFirst = new Int32Array(K);
+  const posGrade = new Float64Array(K); // grade at each position of a relevant item, else 0
+  const posHit = new Float64Array(K); // 1 at the positions of relevant items
+  for (let q = 0; q < n; q++) {
+    const o = q * K;
+    let nRel = 0;
+    for (let i = 0; i < K; i++) {
+      const s = sd[o + i]!;
+      const g = ld[o + i]!;
+      if (s !== s) throw rangeError(fn, 'scores', 'free of NaN', raw(`NaN at row ${q}, column ${i}`));
+      if (!(g >= 0) || g === Number.POSITIVE_INFINITY) throw rangeError(fn, 'labels', 'finite grades >= 0', raw(`${g} at row ${q}, column ${i}`));
+      col[nRel] = i;
+      nRel += +(g > 0); // branch-free: relevant columns are sparse and scattered
+    }
+    if (nRel === 0) {
+      for (let m = 0; m < specs.length; m++) outs[m]![q] = noRelevantValue(fn, common.noRelevant);
+      continue;
+    }
+    // one pass over the relevant items: their positions (ranks), the ideal grades (insertion, descending), and
+    // whether any of them is tied with another item
+    let tied = 0;
+    let first = K;
+    for (let r = 0; r < nRel; r++) {
+      const c = col[r]!;
+      const s = sd[o + c]!;
+      const g = ld[o + c]!;
+      let above = 0;
+      let equal = 0;
+      for (let j = 0; j < K; j++) {
+        const v = sd[o + j]!;
+        above += +(v > s); // unary plus compiles without a branch (a ternary mispredicts on random scores)
+        equal += +(v === s);
+      }
+      tied |= equal - 1;
+      first = above < first ? above : first;
+      posGrade[above] = g;
+      posHit[above] = 1;
+      let u = r;
+      while (u > 0 && ideal[u - 1]! < g) {
+        ideal[u] = ideal[u - 1]!;
+        u--;
+      }
+      ideal[u] = g;
+    }
+    // no relevant item tied with another (the usual case): every metric is a fixed-length, position-ordered sum
+    // over the first k positions (adding the zeros of empty positions changes no sum)
+    if (tied === 0) {
+      const shift = gainShift(ideal[0]!, exponential);
+      for (let m = 0; m < nSpecs; m++) {
+        const kk = kks[m]!;
+        const top = kk < K ? kk : K;
+        const code = codes[m]!;
+        let v: number;
+        if (code === NDCG) {
+          let dcg = 0;
+          let idcg = 0;
+          for (let p = 0; p < top; p++) {
+            dcg += gainOf(posGrade[p]!, exponential, shift) * disc[p]!;
+            idcg += gainOf(ideal[p]!, exponential, shift) * disc[p]!;
+          }
+          const r = dcg / idcg;
+          v = idcg === 0 ? 0 : r > 1 ? 1 : r;
+        } else if (code === MRR) {
+          v = first + 1 <= kk ? 1 / (first + 1) : 0;
+        } else {
+          let hits = 0;
+          for (let p = 0; p < top; p++) hits += posHit[p]!;
+          v = code === HIT ? +(hits > 0) : code === PRECISION ? hits / kk : hits / (capDen ? Math.min(nRel, kk) : nRel);
+        }
+        outs[m]![q] = v;
+      }
+    }
+    for (let p = 0; p < K; p++) {
+      posGrade[p] = 0;
+      posHit[p] = 0;
+    }
+    if (tied === 0) {
+      for (let p = 0; p < nRel; p++) ideal[p] = 0;
+      continue;
+    }
+    // each relevant item's tie group, then the items sorted by (group start, column): insertion, stable
+    for (let r = 0; r < nRel; r++) {
+      const c = col[r]!;
+      const s = sd[o + c]!;
+      let above = 0;
+      let equal = 0;
+      for (let j = 0; j < K; j++) {
+        const v = sd[o + j]!;
+        above += +(v > s); // unary plus compiles without a branch (a ternary mispredicts on random scores)
+        equal += +(v === s);
+      }
+      let u = r;
+      while (u > 0 && lo[u - 1]! > above) {
+        col[u] = col[u - 1]!;
+        lo[u] = lo[u - 1]!;
+        hi[u] = hi[u - 1]!;
+        u--;
+      }
+      col[u] = c;
+      lo[u] = above;
+      hi[u] = above + equal;
+    }
+    let groups = 0;
+    for (let r = 0; r < nRel; r++) {
+      if (r > 0 && lo[r] === lo[r - 1]) {
+        gCnt[groups - 1]++;
+        continue;
+      }
+      gLo[groups] = lo[r]!;
+      gHi[groups] = hi[r]!;
+      gCnt[groups] = 1;
+      gFirst[groups] = r;
+      groups++;
+    }
+    for (let m = 0; m < specs.length; m++) {
+      const kk = kks[m]!;
+      let v: number;
+      switch (names[m]) {
+        case 'ndcg': {
+          const shift = gainShift(ideal[0]!, exponential);
+          let dcg = 0;
+          for (let b = 0; b < groups; b++) {
+            const l = gLo[b]!;
+            if (l >= kk) break;
+            const h = gHi[b]!;
+            let gsum = 0;
+            for (let r = gFirst[b]!, e = r + gCnt[b]!; r < e; r++) gsum += gainOf(ld[o + col[r]!]!, exponential, shift);
+            const top = h < kk ? h : kk;
+            let wsum = 0;
+            for (let p = l; p < top; p++) wsum += disc[p]!;
+            dcg += h - l === 1 ? gsum * wsum : (gsum * wsum) / (h - l);
+          }
+          let idcg = 0;
+          const top = kk < nRel ? kk : nRel;
+          for (let i = 0; i < top; i++) idcg += gainOf(ideal[i]!, exponential, shift) * disc[i]!;
+          v = idcg === 0 ? 0 : dcg / idcg > 1 ? 1 : dcg / idcg;
+          break;
+        }
+        case 'recall':
+        case 'precision': {
+          let hits = 0;
+          for (let b = 0; b < groups; b++) {
+            const l = gLo[b]!;
+            if (l >= kk) break;
+            const h = gHi[b]!;
+            const top = h < kk ? h : kk;
+            hits += h - l === 1 ? gCnt[b]! * (top - l) : (gCnt[b]! * (top - l)) / (h - l);
+          }
+          v = names[m] === 'precision' ? hits / kk : hits / (capDen ? Math.min(nRel, kk) : nRel);
+          break;
+        }
+        case 'hit': {
+          const l = gLo[0]!;
+          const h = gHi[0]!;
+          const r = gCnt[0]!;
+          if (l >= kk) v = 0;
+          else if (h <= kk) v = 1;
+          else {
+            const g = h - l;
+            let miss = 1;
+            for (let t = 0; t < kk - l; t++) miss *= (g - r - t) / (g - t);
+            v = 1 - miss;
+          }
+          break;
+        }
+        default: {
+          // mrr: expected reciprocal rank of the first relevant item (0 beyond the cut-off)
+          const l = gLo[0]!;
+          const g = gHi[0]! - l;
+          const r = gCnt[0]!;
+          if (g === 1) v = l + 1 <= kk ? 1 / (l + 1) : 0;
+          else {
+            let survive = 1;
+            v = 0;
+            for (let j = 1; j <= g - r + 1; j++) {
+              const next = survive * ((g - r - (j - 1)) / (g - (j - 1)));
+              if (l + j <= kk) v += (survive - next) / (l + j);
+              survive = next;
+            }
+          }
+        }
+      }
+      outs[m]![q] = v;
+    }
+    for (let p = 0; p < nRel; p++) ideal[p] = 0;
+  }
+  return perQuery;
 }
 
 /**

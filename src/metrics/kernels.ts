@@ -38,7 +38,7 @@ export function discounts(n: number): Float64Array {
  * ratio, so the factor cancels): exponential `(2^g − 1)·2^−shift`, linear `g·2^−shift`. `shift` is 0 for
  * ordinary grades (exact, unchanged values).
  */
-function gainOf(g: number, exponential: boolean, shift: number): number {
+export function gainOf(g: number, exponential: boolean, shift: number): number {
   if (!exponential) return shift === 0 ? g : g * 2 ** -shift;
   return shift === 0 ? 2 ** g - 1 : 2 ** (g - shift) - 2 ** -shift;
 }

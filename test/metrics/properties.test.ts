@@ -158,6 +158,51 @@ describe('properties (fast-check)', () => {
     );
   });
 
+  it("evaluateSlates without auc ('average' ties: the relevant-groups loop) is bitwise the per-query functions", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 10 }).chain((K) =>
+          fc.array(
+            fc.record({
+              // ties, ±Infinity, and tie-free real scores; grades 0/1/2/3.5
+              scores: fc.array(fc.oneof(fc.integer({ min: 0, max: 3 }), fc.double({ min: -5, max: 5, noNaN: true }), fc.constantFrom(-Infinity, Infinity)), { minLength: K, maxLength: K }),
+              grades: fc.array(fc.constantFrom(0, 0, 1, 2, 3.5), { minLength: K, maxLength: K }),
+            }),
+            { minLength: 1, maxLength: 8 },
+          ),
+        ),
+        fc.constantFrom<'linear' | 'exponential'>('linear', 'exponential'),
+        fc.boolean(),
+        (rows, gain, capDen) => {
+          const K = rows[0]!.scores.length;
+          const shape = [rows.length, K];
+          const S = { data: Float64Array.from(rows.flatMap((r) => r.scores)), shape };
+          const L = { data: Float64Array.from(rows.flatMap((r) => r.grades)), shape };
+          const ks = [...new Set([1, Math.min(3, K), K])];
+          const metrics = ks.flatMap((k) => [`recall@${k}`, `ndcg@${k}`, `hit@${k}`, `precision@${k}`, `mrr@${k}`]).concat(['mrr']);
+          const denominator = capDen ? ('min-relevant-k' as const) : ('relevant' as const);
+          const res = evaluateSlates(S, L, metrics, { gain, denominator });
+          rows.forEach((r, q) => {
+            const run = { ids: r.scores.map((_, i) => i), scores: r.scores };
+            const rel = new Map(r.grades.map((g, i) => [i, g]));
+            for (const m of metrics) {
+              const [name, kStr] = m.split('@') as [string, string | undefined];
+              const k = kStr === undefined ? undefined : Number(kStr);
+              const want =
+                name === 'recall' ? recallAtK(run, rel, k!, { denominator })
+                : name === 'ndcg' ? ndcgAtK(run, rel, k!, { gain })
+                : name === 'hit' ? hitRateAtK(run, rel, k!)
+                : name === 'precision' ? precisionAtK(run, rel, k!)
+                : mrr(run, rel, k === undefined ? {} : { k });
+              expect(Object.is(res.perQuery[m]![q], want), `${m}, row ${q}: ${res.perQuery[m]![q]} vs ${want}`).toBe(true);
+            }
+          });
+        },
+      ),
+      { numRuns: 300, seed: 21 },
+    );
+  });
+
   it('evaluateSlates equals the per-query functions for every tie policy', () => {
     const ties: TieBreaking[] = ['average', 'optimistic', 'pessimistic', 'stable'];
     fc.assert(
