@@ -4,8 +4,11 @@
  * round (`GR2_BENCH_ROUNDS`, default 5; each ratio the median (min–max) of the per-round ratios):
  * - gr2 `dapoLoss` on the js backend (one fused float64-accumulating pass, the reference) and on the onnx
  *   backend (fused float32 graph), `checkFinite: false` as torch does not scan either;
- * - (opt-in, /usr/bin/python3) torch CPU computing the same closed form (loss and gradient, no autograd) and
- *   torch autograd forward + backward, on the same bytes, timed inside a persistent Python process with
+ * - the same two with `gradOut`: the gradient written into one buffer allocated before the rounds, as a training
+ *   loop reuses it (a fresh 32 MiB array costs ~0.1 s of page faults on the benchmark VM);
+ * - (opt-in, /usr/bin/python3) torch CPU computing the same closed form (loss and gradient, no autograd) as it is
+ *   usually written (a fresh tensor per op), the same with every `[B,T]` result in preallocated `out=` buffers,
+ *   and torch autograd forward + backward, on the same bytes, timed inside a persistent Python process with
  *   `torch.set_num_threads(<logical CPUs>)`. Loss values and gradients are compared.
  *
  * `GR2_BENCH_QUICK=1` runs 128 × 512; `GR2_BENCH_PYTHON=0` skips torch.
@@ -16,7 +19,7 @@ import { join } from 'node:path';
 import { initBackend } from '../src/backend/index.js';
 import { dapoLoss, type PolicyLossInputs, type PolicyLossResult } from '../src/rl/policy_loss.js';
 import { Random } from '../src/sampling/random.js';
-import { PythonPeer, QUICK, interleaved, pythonAvailable, timeOnce, type Contender } from './_harness.js';
+import { PythonPeer, QUICK, interleaved, pythonAvailable, spread, timeOnce, type Contender } from './_harness.js';
 
 const B = QUICK ? 128 : 2048;
 const T = QUICK ? 512 : 4096;
@@ -94,6 +97,28 @@ def autograd(mask):
     loss = (torch.maximum(l1, l2) * mask).sum() / mask.sum()
     loss.backward()
     return loss, logp.grad
+# the same closed form with every [B, T] result written into buffers allocated once (torch's out= / in-place
+# ops): on this machine a fresh 32 MiB tensor costs ~0.1 s of page faults, which the form above pays per op
+buf = {k: torch.empty(B, T) for k in ('lr', 'lrc', 'ratio', 'l1', 'cl', 'l2', 'mx', 'g1', 'g2', 'gh', 'gw', 'g', 'grad')}
+bb = {k: torch.empty(B, T, dtype=torch.bool) for k in ('e1', 'e2', 'gt', 'lt')}
+negadv = -adv
+def closed_out(mask):
+    with torch.no_grad():
+        lr = torch.sub(logp0, old, out=buf['lr'])
+        lrc = torch.clamp(lr, -20.0, 20.0, out=buf['lrc'])
+        ratio = torch.exp(lrc, out=buf['ratio'])
+        l1 = torch.mul(ratio, negadv, out=buf['l1'])
+        cl = torch.clamp(ratio, lo, hi, out=buf['cl'])
+        l2 = torch.mul(cl, negadv, out=buf['l2'])
+        n = mask.sum()
+        loss = torch.mul(torch.maximum(l1, l2, out=buf['mx']), mask, out=buf['mx']).sum() / n
+        g1 = torch.mul(l1, torch.eq(lr, lrc, out=bb['e1']), out=buf['g1'])
+        g2 = torch.mul(g1, torch.eq(cl, ratio, out=bb['e2']), out=buf['g2'])
+        gh = torch.add(g1, g2, out=buf['gh']).mul_(0.5)
+        gw = torch.where(torch.lt(l1, l2, out=bb['lt']), g2, gh, out=buf['gw'])
+        g = torch.where(torch.gt(l1, l2, out=bb['gt']), g1, gw, out=buf['g'])
+        grad = torch.mul(g, mask, out=buf['grad']).div_(n)
+    return loss, grad
 T0 = torch.get_num_threads()
 def task(fn, name, save, threads=None):
     def f():
@@ -106,6 +131,8 @@ TASKS = {}
 for name in masks:
     TASKS['closed_' + name] = task(closed, name, False)
     TASKS['closed1_' + name] = task(closed, name, False, 1)
+    TASKS['closedout_' + name] = task(closed_out, name, False)
+    TASKS['saveout_' + name] = task(closed_out, name, True)
     TASKS['autograd_' + name] = task(autograd, name, False)
     TASKS['save_' + name] = task(closed, name, True)
 `, [dir], { OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' });
@@ -123,6 +150,8 @@ for name in masks:
     };
     let jsRes: PolicyLossResult | undefined;
     let onnxRes: PolicyLossResult | undefined;
+    const gradBuf = new Float32Array(N); // the gradOut rows reuse one buffer, as a training loop would
+    const gradBufJs = new Float32Array(N);
     const contenders: Contender[] = [
       {
         name: 'gr2 dapoLoss, onnx (cpu)',
@@ -130,6 +159,16 @@ for name in masks:
           onnxRes = await dapoLoss(inputs, { dtype: 'float32', backend: onnx, checkFinite: false });
         }),
         note: 'fused float32 graph',
+      },
+      {
+        name: 'gr2 dapoLoss, onnx, gradOut reused',
+        run: () => timeOnce(() => dapoLoss(inputs, { dtype: 'float32', backend: onnx, checkFinite: false, gradOut: gradBuf })),
+        note: 'same, gradient written into one buffer allocated before the rounds',
+      },
+      {
+        name: 'gr2 dapoLoss, js, gradOut reused',
+        run: () => timeOnce(() => dapoLoss(inputs, { dtype: 'float32', backend: js, checkFinite: false, gradOut: gradBufJs })),
+        note: 'the reference, gradient into one reused buffer',
       },
       {
         name: 'gr2 dapoLoss, js (reference)',
@@ -148,15 +187,32 @@ for name in masks:
       contenders.push(
         { name: 'torch closed form (no autograd)', run: async () => (await p.run(`closed_${label}`)).ms, note: 'same formula, float32' },
         { name: 'torch closed form, 1 thread', run: async () => (await p.run(`closed1_${label}`)).ms, note: 'torch.set_num_threads(1)' },
+        { name: 'torch closed form, preallocated out=', run: async () => (await p.run(`closedout_${label}`)).ms, note: 'every [B,T] result into buffers allocated once' },
         { name: 'torch autograd fwd+bwd', run: async () => (await p.run(`autograd_${label}`)).ms, note: "verl's formulation" },
       );
     }
-    await interleaved(`DAPO loss + gradient, ${B} × ${T}, ${label} mask (${((100 * tokens) / N).toFixed(1)} % of tokens in)`, contenders, peer ? 'torch closed form (no autograd)' : 'gr2 dapoLoss, onnx (cpu)');
+    const times = await interleaved(`DAPO loss + gradient, ${B} × ${T}, ${label} mask (${((100 * tokens) / N).toFixed(1)} % of tokens in)`, contenders, peer ? 'torch closed form (no autograd)' : 'gr2 dapoLoss, onnx (cpu)');
+    if (peer) {
+      const pairs: [string, string][] = [
+        ['gr2 dapoLoss, onnx (cpu)', 'torch closed form (no autograd)'],
+        ['gr2 dapoLoss, onnx, gradOut reused', 'torch closed form, preallocated out='],
+      ];
+      for (const [a, b] of pairs) {
+        const ta = times.get(a)!;
+        const tb = times.get(b)!;
+        const r = spread(ta.map((v, i) => v / tb[i]!));
+        console.log(`  like for like: ${a} / ${b} = ${r.median.toFixed(2)} (${r.min.toFixed(2)}–${r.max.toFixed(2)})`);
+      }
+    }
     console.log(`  loss: onnx ${onnxRes!.loss.toExponential(8)}, js ${jsRes!.loss.toExponential(8)}${torchNote ? `; ${torchNote}` : ''}; ` +
       `max |grad onnx − grad js| ${maxAbs(onnxRes!.grad, jsRes!.grad).toExponential(2)}`);
+    console.log(`  max |grad onnx gradOut − grad js| ${maxAbs(gradBuf, jsRes!.grad).toExponential(2)}, max |grad js gradOut − grad js| ${maxAbs(gradBufJs, jsRes!.grad).toExponential(2)}`);
     if (peer) {
       const g = new Float32Array(readFileSync(join(dir, `grad_${label}.f32`)).buffer.slice(0));
       console.log(`  max |grad torch − grad js| ${maxAbs(g, jsRes!.grad).toExponential(2)}`);
+      await peer.run(`saveout_${label}`);
+      const g2 = new Float32Array(readFileSync(join(dir, `grad_${label}.f32`)).buffer.slice(0));
+      console.log(`  max |grad torch preallocated − grad js| ${maxAbs(g2, jsRes!.grad).toExponential(2)}`);
     }
   }
 } finally {

@@ -36,6 +36,11 @@ export interface PolicyLossKernelInputs {
   readonly seqWeights: FloatArray;
   /** `[batch·seqLen]` reference / teacher log-probs for the KL penalty (required when `klCoef ≠ 0`). */
   readonly refLogProbs?: FloatArray;
+  /**
+   * `[batch·seqLen]` array (the type of `logProbs`, no overlap with any input) that receives the gradient: the
+   * kernel writes every element (0 where masked out) and returns it as `grad` instead of allocating one.
+   */
+  readonly gradOut?: FloatArray;
 }
 
 /** Attributes of the `policyLoss` kernel. */

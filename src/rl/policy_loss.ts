@@ -147,10 +147,24 @@ export interface PolicyLossOptions extends BackendOption {
   readonly dtype?: RlDType;
   /** Throw {@link NumericError} on NaN/±Inf in masked-in log-probs or advantages. @defaultValue `true` */
   readonly checkFinite?: boolean;
+  /**
+   * (gr2's addition) An array of `batch·seqLen` elements that receives the gradient `∂L/∂logProbs` and is returned
+   * as `grad`, so a training loop can reuse one buffer instead of allocating (and page-faulting) a fresh
+   * `batch·seqLen` array every step. Its type must match `dtype` (`Float32Array` for `'float32'`, `Float64Array`
+   * for `'float64'`) and it must not overlap any input array. Every element is written (0 where masked out).
+   * @defaultValue a new array per call
+   * @example
+   * ```ts
+   * const grad = new Float32Array(batch * seqLen); // once
+   * for (const step of steps) await dapoLoss(step.inputs, { dtype: 'float32', gradOut: grad });
+   * ```
+   */
+  readonly gradOut?: Float32Array | Float64Array;
 }
 
 /** @internal The keys of {@link PolicyLossOptions} (unknown keys are refused with a "did you mean" hint). */
 const POLICY_LOSS_OPTION_KEYS: readonly string[] = [
+  'gradOut',
   'epsilonLow',
   'epsilonHigh',
   'dualClip',
@@ -705,6 +719,7 @@ async function clippedPolicyLoss(fn: string, defaults: LossDefaults, inputs: Pol
   const r = resolveLoss(fn, defaults, inputs, options);
   // the active backend, or 'js' when it lacks the kernel (a backend pinned with {backend} must have it)
   const pin: BackendOption = options.backend !== undefined ? { backend: options.backend } : {};
+  const gradOut = resolveGradOut(fn, options.gradOut, r);
   const out = await policyLossKernel(
     {
       logProbs: r.logProbs.data,
@@ -713,10 +728,13 @@ async function clippedPolicyLoss(fn: string, defaults: LossDefaults, inputs: Pol
       mask: r.mask.data,
       seqWeights: r.weights,
       ...(r.ref !== undefined ? { refLogProbs: r.ref } : {}),
+      ...(gradOut !== undefined ? { gradOut } : {}),
     },
     r.attrs,
     pin,
   );
+  // a backend that does not know `gradOut` returns its own array: copy it in
+  if (gradOut !== undefined && out.grad !== gradOut) gradOut.set(out.grad);
   let loss = out.loss;
   let klLoss = out.klLoss;
   const stats: PolicyLossStats = { ...out.stats };
@@ -743,7 +761,30 @@ async function clippedPolicyLoss(fn: string, defaults: LossDefaults, inputs: Pol
     entropy = meanEntropy(inputs.fullLogProbs, r.mask.data, v, true);
   }
   const metrics = buildMetrics(stats, out.pgLoss, klLoss, entropy);
-  return { loss, grad: out.grad, dims: [r.B, r.T], metrics, stats, ...(gradFullLogProbs ? { gradFullLogProbs } : {}) };
+  return { loss, grad: gradOut ?? out.grad, dims: [r.B, r.T], metrics, stats, ...(gradFullLogProbs ? { gradFullLogProbs } : {}) };
+}
+
+/** Checks `options.gradOut` (type of the compute dtype, `batch·seqLen` elements, no overlap with an input). */
+function resolveGradOut(fn: string, gradOut: unknown, r: ResolvedLoss): FloatArray | undefined {
+  if (gradOut === undefined) return undefined;
+  const want = r.dtype === 'float32' ? Float32Array : Float64Array;
+  if (!(gradOut instanceof want)) throw typeError(fn, 'options.gradOut', `a ${want.name} (dtype '${r.dtype}')`, gradOut);
+  const n = r.B * r.T;
+  if (gradOut.length !== n) throw rangeError(fn, 'options.gradOut', `of length batch·seqLen = ${n}`, raw(`length ${gradOut.length}`));
+  const inputs: [string, ArrayBufferView | undefined][] = [
+    ['logProbs', r.logProbs.data],
+    ['oldLogProbs', r.oldLogProbs.data],
+    ['mask', r.mask.data],
+    ['advantages', r.advantages],
+    ['refLogProbs', r.ref],
+  ];
+  for (const [name, a] of inputs) {
+    if (a === undefined || a.buffer !== gradOut.buffer) continue;
+    if (a.byteOffset < gradOut.byteOffset + gradOut.byteLength && gradOut.byteOffset < a.byteOffset + a.byteLength) {
+      throw rangeError(fn, 'options.gradOut', `an array that does not overlap '${name}'`, raw('shares its memory'));
+    }
+  }
+  return gradOut;
 }
 
 /**

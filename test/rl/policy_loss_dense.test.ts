@@ -41,3 +41,30 @@ describe('policy loss, float32, dense mask: onnx equals the js reference', () =>
     }
   });
 });
+
+describe('policy loss option gradOut (a reused gradient buffer)', () => {
+  it('writes the same gradient as a fresh array on both backends, zeroes masked-out tokens, and returns the buffer', async () => {
+    const B = 6;
+    const T = 40;
+    const inputs = data(B, T, 5);
+    const mask = new Float32Array(B * T).map((_, i) => (i % T < 5 + (Math.floor(i / T) * 7) % T ? 1 : 0));
+    const masked = { ...inputs, mask: { data: mask, shape: [B, T] } };
+    for (const backend of ['js', 'onnx'] as const) {
+      const fresh = await dapoLoss(masked, { dtype: 'float32', backend });
+      const buf = new Float32Array(B * T).fill(123); // stale values from a previous step
+      const reused = await dapoLoss(masked, { dtype: 'float32', backend, gradOut: buf });
+      expect(reused.grad).toBe(buf);
+      expect(reused.loss).toBe(fresh.loss);
+      expect(Array.from(buf)).toEqual(Array.from(fresh.grad));
+      for (let i = 0; i < mask.length; i++) if (mask[i] === 0) expect(buf[i] === 0, `token ${i}`).toBe(true); // ±0
+    }
+  });
+
+  it('refuses a buffer of the wrong type, length, or one that overlaps an input', async () => {
+    const inputs = data(2, 8, 6);
+    await expect(dapoLoss(inputs, { dtype: 'float32', gradOut: new Float64Array(16) })).rejects.toThrow(/dapoLoss: 'options.gradOut'.*Float32Array/);
+    await expect(dapoLoss(inputs, { dtype: 'float64', gradOut: new Float64Array(15) })).rejects.toThrow(/dapoLoss: 'options.gradOut'.*length batch·seqLen = 16/);
+    await expect(dapoLoss(inputs, { dtype: 'float32', gradOut: inputs.logProbs.data })).rejects.toThrow(/does not overlap 'logProbs'/);
+    await expect(grpoLoss(inputs, { dtype: 'float32', gradOut: [] as unknown as Float32Array })).rejects.toThrow(TypeError);
+  });
+});

@@ -22,7 +22,8 @@ export const policyLossConfig: KernelConfig<'policyLoss'> = {
     const { logProbs: lp, oldLogProbs: old, advantages: adv, mask, seqWeights, refLogProbs: ref } = inputs;
     const { batch, seqLen, perTokenAdvantages, epsilonLow, epsilonHigh, dualClip, klCoef, klEstimator, logRatioClamp: C } = attrs;
     const n = batch * seqLen;
-    const grad: FloatArray = lp instanceof Float32Array ? new Float32Array(n) : new Float64Array(n);
+    const grad: FloatArray = inputs.gradOut ?? (lp instanceof Float32Array ? new Float32Array(n) : new Float64Array(n));
+    const zeroMasked = inputs.gradOut !== undefined; // a fresh array is already 0 there
     const lo = 1 - epsilonLow;
     const hi = 1 + epsilonHigh;
     const useDual = dualClip > 0;
@@ -46,7 +47,10 @@ export const policyLossConfig: KernelConfig<'policyLoss'> = {
       const seqAdv = perTokenAdvantages ? 0 : adv[b]!;
       for (let i = row; i < row + seqLen; i++) {
         const m = mask[i]!;
-        if (m === 0) continue; // grad already 0
+        if (m === 0) {
+          if (zeroMasked) grad[i] = 0;
+          continue;
+        }
         const w = cb * m;
         const A = perTokenAdvantages ? adv[i]! : seqAdv;
         let lr = lp[i]! - old[i]!;

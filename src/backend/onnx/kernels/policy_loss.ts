@@ -229,7 +229,7 @@ export const policyLossConfig: KernelConfig<'policyLoss', OnnxBackend> = {
     };
     if (spec.dualClip > 0) hyper.dual_clip_c = scalarOf(spec.dualClip);
     if (withKl) hyper.kl_coef = scalarOf(spec.klCoef);
-    const grad: FloatArray = D === 'float32' ? new Float32Array(B * T) : new Float64Array(B * T);
+    const grad: FloatArray = inputs.gradOut ?? (D === 'float32' ? new Float32Array(B * T) : new Float64Array(B * T));
     const stats: PolicyLossStats = { tokens: 0, clipLow: 0, clipHigh: 0, dualClip: 0, ratioSum: 0, ratioMax: -Infinity, negLogRatioSum: 0, k3Sum: 0, klSum: 0 };
     let loss = 0;
     let pgLoss = 0;
