@@ -2,7 +2,7 @@
  * Backend kernels, side by side on the same data in the same run:
  * - `nearest` for 100k×64 and 400k×64 points vs 256 centres: onnx (CPU) vs faiss `IndexFlatL2.search` (opt-in,
  *   /usr/bin/python3, timed inside a persistent Python process, `OMP_WAIT_POLICY=PASSIVE` unless set, default
- *   threads and 1 thread), interleaved round by round (`GR2_BENCH_ROUNDS`, default 5): each ratio is the median
+ *   threads and 1 thread), interleaved round by round (`GR2_BENCH_ROUNDS`, at least 9 here): each ratio is the median
  *   (min–max) of the per-round ratios. Then the JavaScript peers (js reference, ml-kmeans) on 20k rows.
  * - `accumulate`, `matMul`, `logSoftmaxGather` (a Qwen3-sized vocabulary): onnx vs js.
  *
@@ -15,7 +15,7 @@ import { kmeans } from 'ml-kmeans';
 import { Tensor, accumulate, buildNearestGraph, initBackend, logSoftmaxGather, matMul, nearest } from '../src/backend/index.js';
 import type { OnnxBackend } from '../src/backend/onnx/backend.js';
 import { Random } from '../src/sampling/random.js';
-import { PythonPeer, QUICK, interleaved, medianMs, printTable, pythonAvailable, spread, timeOnce, type BenchRow, type Contender } from './_harness.js';
+import { PythonPeer, QUICK, ROUNDS, interleaved, medianMs, printTable, pythonAvailable, spread, timeOnce, type BenchRow, type Contender } from './_harness.js';
 
 const N = QUICK ? 5_000 : 100_000;
 const SIZES = QUICK ? [5_000, 20_000] : [100_000, 400_000];
@@ -118,7 +118,8 @@ for n in (${SIZES.join(', ')}):
         { name: 'faiss IndexFlatL2.search, 1 thread', run: async () => (await p.run(`one_${n}`)).ms, note: 'search only, timed in Python' },
       );
     }
-    const t = await interleaved(`nearest: ${n}×${D} points, ${K} centres`, contenders, peer ? 'faiss IndexFlatL2.search, default threads' : 'gr2 nearest, onnx (cpu)');
+    // a call takes 0.05–0.3 s: 9 rounds (at least) keep one noisy round from moving the median
+    const t = await interleaved(`nearest: ${n}×${D} points, ${K} centres`, contenders, peer ? 'faiss IndexFlatL2.search, default threads' : 'gr2 nearest, onnx (cpu)', Math.max(ROUNDS, 9));
     if (peer) {
       const g = t.get('gr2 nearest, onnx (cpu)')!;
       const fd = t.get('faiss IndexFlatL2.search, default threads')!;
