@@ -255,32 +255,86 @@ export function evaluateSlates(scores: MatrixLike, labels: MatrixLike, metrics: 
   if (L.dims[0] !== n || L.dims[1] !== K) {
     throw rangeError(fn, 'labels', `of shape [${n}, ${K}] (as scores)`, raw(`[${L.dims.join(', ')}]`));
   }
-  const sd = S.data;
-  const ld = L.data;
-  if (common.ties === 'average' && specs.every((sp) => sp.name !== 'auc')) {
-    return finish(specs, slatesByRelevantGroups(fn, sd, ld, n, K, specs, common, gain === 'exponential', denominator === 'min-relevant-k'), n, null, options);
-  }
   const kks = specs.map((s) => (s.k === null ? Number.POSITIVE_INFINITY : resolveK(fn, s.k, K, common.kBeyondList)));
   const perQuery: Record<string, Float64Array> = {};
   const outs = specs.map((s) => (perQuery[s.key] = new Float64Array(n)));
-  // the row's scores and grades, sorted together by score (descending, stable); grades are the view's
-  const sc = new Float64Array(K);
+  const slates: Slates = {
+    fn,
+    sd: S.data,
+    ld: L.data,
+    K,
+    specs,
+    kks,
+    outs,
+    common,
+    exponential: gain === 'exponential',
+    capDen: denominator === 'min-relevant-k',
+    pairs,
+  };
+  const scratch = sortScratch(K);
+  if (common.ties === 'average' && specs.every((sp) => sp.name !== 'auc')) relevantItemRows(slates, n, scratch);
+  else sortedRows(slates, scratch, 0, n);
+  return finish(specs, perQuery, n, null, options);
+}
+
+/** The validated inputs and resolved conventions of one `evaluateSlates` call, and its output columns. */
+interface Slates {
+  readonly fn: string;
+  /** `[n·K]` scores and labels, row-major. */
+  readonly sd: ArrayLike<number>;
+  readonly ld: ArrayLike<number>;
+  readonly K: number;
+  readonly specs: readonly MetricSpec[];
+  /** Resolved cut-off of each spec (`Infinity` for plain `mrr` and `auc`). */
+  readonly kks: readonly number[];
+  /** Per-query values of each spec, filled row by row. */
+  readonly outs: readonly Float64Array[];
+  readonly common: ReturnType<typeof resolveCommon>;
+  readonly exponential: boolean;
+  readonly capDen: boolean;
+  readonly pairs: 'binary' | 'graded';
+}
+
+/** The error for a NaN score or an invalid grade at row `q`, column `i` (scores are checked first). */
+function cellError(fn: string, s: number, g: number, q: number, i: number): RangeError {
+  if (s !== s) return rangeError(fn, 'scores', 'free of NaN', raw(`NaN at row ${q}, column ${i}`));
+  return rangeError(fn, 'labels', 'finite grades >= 0', raw(`${g} at row ${q}, column ${i}`));
+}
+
+/** Scratch arrays of {@link sortedRows}, allocated once per call of `evaluateSlates`. */
+interface SortScratch {
+  /** The row's scores, sorted (descending). */
+  readonly sc: Float64Array;
+  /** Grades in sorted order, tie groups, ideal grades. */
+  readonly view: RowView;
+  /** Tie-group id per position (for `auc`). */
+  readonly group: Int32Array;
+}
+
+function sortScratch(K: number): SortScratch {
   const view: RowView = { grades: new Float64Array(K), n: K, bounds: new Int32Array(K + 1), groups: 0, ideal: new Float64Array(K), nIdeal: K };
-  const group = new Int32Array(K);
+  return { sc: new Float64Array(K), view, group: new Int32Array(K) };
+}
+
+/**
+ * The general `evaluateSlates` loop over rows `q0..q1`: validate, insertion-sort each row's (score, grade) pairs by
+ * score (descending, stable), form the tie groups of `options.ties`, and apply the per-query kernels — every metric
+ * and tie policy. Writes the values into `outs`.
+ */
+function sortedRows(x: Slates, scratch: SortScratch, q0: number, q1: number): void {
+  const { fn, sd, ld, K, specs, kks, outs, common, exponential, capDen, pairs } = x;
+  const { sc, view, group } = scratch;
   const ties = common.ties;
-  const exponential = gain === 'exponential';
-  const capDen = denominator === 'min-relevant-k';
   const binary = pairs === 'binary';
   const { grades, bounds, ideal } = view;
-  for (let q = 0; q < n; q++) {
+  for (let q = q0; q < q1; q++) {
     const o = q * K;
-    // one pass per row: validate, insertion-sort (score, grade) pairs by score, collect the ideal grades
+    // one pass: validate, insertion-sort (score, grade) pairs by score, collect the ideal grades
     let nIdeal = 0;
     for (let i = 0; i < K; i++) {
       const s = sd[o + i]!;
       const g = ld[o + i]!;
-      if (s !== s) throw rangeError(fn, 'scores', 'free of NaN', raw(`NaN at row ${q}, column ${i}`));
-      if (!(g >= 0) || g === Number.POSITIVE_INFINITY) throw rangeError(fn, 'labels', 'finite grades >= 0', raw(`${g} at row ${q}, column ${i}`));
+      if (s !== s || !(g >= 0) || g === Number.POSITIVE_INFINITY) throw cellError(fn, s, g, q, i);
       let p = i;
       while (p > 0 && sc[p - 1]! < s) {
         sc[p] = sc[p - 1]!;
@@ -338,7 +392,6 @@ export function evaluateSlates(scores: MatrixLike, labels: MatrixLike, metrics: 
       outs[m]![q] = v;
     }
   }
-  return finish(specs, perQuery, n, null, options);
 }
 
 const NDCG = 0;
@@ -348,40 +401,20 @@ const HIT = 3;
 const MRR = 4;
 
 /**
- * The `evaluateSlates` loop for `'average'` ties and position metrics (ndcg, recall, precision, hit, mrr): only
- * the tie groups that hold a relevant item matter to these metrics, so each row finds them directly — for each
- * relevant column `i`, its group is positions `[#{s > s_i}, #{s ≥ s_i})` — instead of sorting the row
- * (O(relevant·K) branch-free counts; most slates hold one or two relevant items). The values are those of the
- * generic kernels, with the same operations in the same order (groups by position, gains within a group in
- * column order), so bitwise equal.
+ * The `evaluateSlates` loop for `'average'` ties and position metrics (ndcg, recall, precision, hit, mrr). Each
+ * row only locates its relevant items — the rank of relevant column `i` is `#{s > s_i}`, by branch-free counting
+ * (most slates hold one or two relevant items) — instead of sorting. When no relevant item is tied with another
+ * item (the usual case), every metric is a fixed-length, position-ordered sum over the first k positions, the
+ * same operations in the same order as the per-query kernels (adding the zeros of empty positions changes no sum),
+ * so bitwise equal; a row with such a tie goes to {@link sortedRows}.
  */
-function slatesByRelevantGroups(
-  fn: string,
-  sd: ArrayLike<number>,
-  ld: ArrayLike<number>,
-  n: number,
-  K: number,
-  specs: readonly MetricSpec[],
-  common: ReturnType<typeof resolveCommon>,
-  exponential: boolean,
-  capDen: boolean,
-): Record<string, Float64Array> {
-  const kks = specs.map((s) => (s.k === null ? Number.POSITIVE_INFINITY : resolveK(fn, s.k, K, common.kBeyondList)));
-  const perQuery: Record<string, Float64Array> = {};
-  const outs = specs.map((s) => (perQuery[s.key] = new Float64Array(n)));
-  const names = specs.map((s) => s.name);
+function relevantItemRows(x: Slates, n: number, scratch: SortScratch): void {
+  const { fn, sd, ld, K, specs, kks, outs, common, exponential, capDen } = x;
   const nSpecs = specs.length;
-  const codes = Int32Array.from(names, (nm) => (nm === 'ndcg' ? NDCG : nm === 'mrr' ? MRR : nm === 'hit' ? HIT : nm === 'precision' ? PRECISION : RECALL));
+  const codes = Int32Array.from(specs, (sp) => (sp.name === 'ndcg' ? NDCG : sp.name === 'mrr' ? MRR : sp.name === 'hit' ? HIT : sp.name === 'precision' ? PRECISION : RECALL));
   const disc = discounts(K);
-  const col = new Int32Array(K); // relevant columns, then sorted by (group start, column)
-  const lo = new Int32Array(K);
-  const hi = new Int32Array(K);
-  const ideal = new Float64Array(K);
-  // groups holding relevant items, by position: [gLo, gHi), relevant count, first member in `col`
-  const gLo = new Int32Array(K);
-  const gHi = new Int32Array(K);
-  const gCnt = new Int32Array(K);
-  const gFirst = new Int32Array(K);
+  const col = new Int32Array(K); // relevant columns
+  const ideal = new Float64Array(K); // their grades, descending, then zeros
   const posGrade = new Float64Array(K); // grade at each position of a relevant item, else 0
   const posHit = new Float64Array(K); // 1 at the positions of relevant items
   for (let q = 0; q < n; q++) {
@@ -390,13 +423,12 @@ function slatesByRelevantGroups(
     for (let i = 0; i < K; i++) {
       const s = sd[o + i]!;
       const g = ld[o + i]!;
-      if (s !== s) throw rangeError(fn, 'scores', 'free of NaN', raw(`NaN at row ${q}, column ${i}`));
-      if (!(g >= 0) || g === Number.POSITIVE_INFINITY) throw rangeError(fn, 'labels', 'finite grades >= 0', raw(`${g} at row ${q}, column ${i}`));
+      if (s !== s || !(g >= 0) || g === Number.POSITIVE_INFINITY) throw cellError(fn, s, g, q, i);
       col[nRel] = i;
       nRel += +(g > 0); // branch-free: relevant columns are sparse and scattered
     }
     if (nRel === 0) {
-      for (let m = 0; m < specs.length; m++) outs[m]![q] = noRelevantValue(fn, common.noRelevant);
+      for (let m = 0; m < nSpecs; m++) outs[m]![q] = noRelevantValue(fn, common.noRelevant);
       continue;
     }
     // one pass over the relevant items: their positions (ranks), the ideal grades (insertion, descending), and
@@ -425,8 +457,6 @@ function slatesByRelevantGroups(
       }
       ideal[u] = g;
     }
-    // no relevant item tied with another (the usual case): every metric is a fixed-length, position-ordered sum
-    // over the first k positions (adding the zeros of empty positions changes no sum)
     if (tied === 0) {
       const shift = gainShift(ideal[0]!, exponential);
       for (let m = 0; m < nSpecs; m++) {
@@ -452,122 +482,15 @@ function slatesByRelevantGroups(
         }
         outs[m]![q] = v;
       }
+    } else {
+      sortedRows(x, scratch, q, q + 1); // a relevant item tied with another: tie groups need the sorted row
     }
     for (let p = 0; p < K; p++) {
       posGrade[p] = 0;
       posHit[p] = 0;
     }
-    if (tied === 0) {
-      for (let p = 0; p < nRel; p++) ideal[p] = 0;
-      continue;
-    }
-    // each relevant item's tie group, then the items sorted by (group start, column): insertion, stable
-    for (let r = 0; r < nRel; r++) {
-      const c = col[r]!;
-      const s = sd[o + c]!;
-      let above = 0;
-      let equal = 0;
-      for (let j = 0; j < K; j++) {
-        const v = sd[o + j]!;
-        above += +(v > s); // unary plus compiles without a branch (a ternary mispredicts on random scores)
-        equal += +(v === s);
-      }
-      let u = r;
-      while (u > 0 && lo[u - 1]! > above) {
-        col[u] = col[u - 1]!;
-        lo[u] = lo[u - 1]!;
-        hi[u] = hi[u - 1]!;
-        u--;
-      }
-      col[u] = c;
-      lo[u] = above;
-      hi[u] = above + equal;
-    }
-    let groups = 0;
-    for (let r = 0; r < nRel; r++) {
-      if (r > 0 && lo[r] === lo[r - 1]) {
-        gCnt[groups - 1]++;
-        continue;
-      }
-      gLo[groups] = lo[r]!;
-      gHi[groups] = hi[r]!;
-      gCnt[groups] = 1;
-      gFirst[groups] = r;
-      groups++;
-    }
-    for (let m = 0; m < specs.length; m++) {
-      const kk = kks[m]!;
-      let v: number;
-      switch (names[m]) {
-        case 'ndcg': {
-          const shift = gainShift(ideal[0]!, exponential);
-          let dcg = 0;
-          for (let b = 0; b < groups; b++) {
-            const l = gLo[b]!;
-            if (l >= kk) break;
-            const h = gHi[b]!;
-            let gsum = 0;
-            for (let r = gFirst[b]!, e = r + gCnt[b]!; r < e; r++) gsum += gainOf(ld[o + col[r]!]!, exponential, shift);
-            const top = h < kk ? h : kk;
-            let wsum = 0;
-            for (let p = l; p < top; p++) wsum += disc[p]!;
-            dcg += h - l === 1 ? gsum * wsum : (gsum * wsum) / (h - l);
-          }
-          let idcg = 0;
-          const top = kk < nRel ? kk : nRel;
-          for (let i = 0; i < top; i++) idcg += gainOf(ideal[i]!, exponential, shift) * disc[i]!;
-          v = idcg === 0 ? 0 : dcg / idcg > 1 ? 1 : dcg / idcg;
-          break;
-        }
-        case 'recall':
-        case 'precision': {
-          let hits = 0;
-          for (let b = 0; b < groups; b++) {
-            const l = gLo[b]!;
-            if (l >= kk) break;
-            const h = gHi[b]!;
-            const top = h < kk ? h : kk;
-            hits += h - l === 1 ? gCnt[b]! * (top - l) : (gCnt[b]! * (top - l)) / (h - l);
-          }
-          v = names[m] === 'precision' ? hits / kk : hits / (capDen ? Math.min(nRel, kk) : nRel);
-          break;
-        }
-        case 'hit': {
-          const l = gLo[0]!;
-          const h = gHi[0]!;
-          const r = gCnt[0]!;
-          if (l >= kk) v = 0;
-          else if (h <= kk) v = 1;
-          else {
-            const g = h - l;
-            let miss = 1;
-            for (let t = 0; t < kk - l; t++) miss *= (g - r - t) / (g - t);
-            v = 1 - miss;
-          }
-          break;
-        }
-        default: {
-          // mrr: expected reciprocal rank of the first relevant item (0 beyond the cut-off)
-          const l = gLo[0]!;
-          const g = gHi[0]! - l;
-          const r = gCnt[0]!;
-          if (g === 1) v = l + 1 <= kk ? 1 / (l + 1) : 0;
-          else {
-            let survive = 1;
-            v = 0;
-            for (let j = 1; j <= g - r + 1; j++) {
-              const next = survive * ((g - r - (j - 1)) / (g - (j - 1)));
-              if (l + j <= kk) v += (survive - next) / (l + j);
-              survive = next;
-            }
-          }
-        }
-      }
-      outs[m]![q] = v;
-    }
     for (let p = 0; p < nRel; p++) ideal[p] = 0;
   }
-  return perQuery;
 }
 
 /**
