@@ -46,24 +46,31 @@ function entryPoints(): string[] {
   return out;
 }
 
+/** The text of every `.ts` file under `src/`, read once for the three scans below. */
+function sourceTexts(): string[] {
+  const texts: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.ts')) texts.push(readFileSync(p, 'utf8'));
+    }
+  };
+  walk(join(repoRoot, 'src'));
+  return texts;
+}
+const SRC_TEXTS = sourceTexts();
+
 /**
  * Class members that are not API: TypeScript `private`/`protected` members and members marked `@internal`.
  * Read from the sources, since they are ordinary properties at run time.
  */
 function nonApiMembers(): Set<string> {
   const names = new Set<string>();
-  const walk = (dir: string): void => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ts')) {
-        const text = readFileSync(p, 'utf8');
-        for (const m of text.matchAll(/\b(?:private|protected)\s+(?:static\s+)?(?:readonly\s+)?(?:async\s+)?(?:get\s+|set\s+)?(\w+)\s*[(<=:;]/g)) names.add(m[1]!);
-        for (const m of text.matchAll(/@internal[^/]*\*\/\s*(?:static\s+)?(?:async\s+)?(\w+)\s*[(<]/g)) names.add(m[1]!);
-      }
-    }
-  };
-  walk(join(repoRoot, 'src'));
+  for (const text of SRC_TEXTS) {
+    for (const m of text.matchAll(/\b(?:private|protected)\s+(?:static\s+)?(?:readonly\s+)?(?:async\s+)?(?:get\s+|set\s+)?(\w+)\s*[(<=:;]/g)) names.add(m[1]!);
+    for (const m of text.matchAll(/@internal[^/]*\*\/\s*(?:static\s+)?(?:async\s+)?(\w+)\s*[(<]/g)) names.add(m[1]!);
+  }
   return names;
 }
 const NON_API = nonApiMembers();
@@ -71,18 +78,10 @@ const NON_API = nonApiMembers();
 /** Exports whose declaration is marked `@internal` (not API; stripped from the published types). */
 function internalExports(): Set<string> {
   const names = new Set<string>();
-  const walk = (dir: string): void => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ts')) {
-        const text = readFileSync(p, 'utf8');
-        const re = /\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*export\s+(?:async\s+)?(?:function\*?|class|const|let|abstract\s+class)\s+(\w+)/g;
-        for (const m of text.matchAll(re)) if (/@internal\b/.test(m[1]!)) names.add(m[2]!);
-      }
-    }
-  };
-  walk(join(repoRoot, 'src'));
+  for (const text of SRC_TEXTS) {
+    const re = /\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*export\s+(?:async\s+)?(?:function\*?|class|const|let|abstract\s+class)\s+(\w+)/g;
+    for (const m of text.matchAll(re)) if (/@internal\b/.test(m[1]!)) names.add(m[2]!);
+  }
   return names;
 }
 const INTERNAL = internalExports();
@@ -90,22 +89,14 @@ const INTERNAL = internalExports();
 /** Classes whose constructor is `private`/`protected` or `@internal` (built by their static factories only). */
 function hiddenConstructors(): Set<string> {
   const names = new Set<string>();
-  const walk = (dir: string): void => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ts')) {
-        const text = readFileSync(p, 'utf8');
-        for (const m of text.matchAll(/\bclass (\w+)[^{]*\{/g)) {
-          const rest = text.slice(m.index! + m[0].length);
-          const stop = rest.search(/\n(?:export |class |function )/);
-          const body = stop < 0 ? rest : rest.slice(0, stop);
-          if (/(?:private|protected)\s+constructor\s*\(|@internal[^/]*\*\/\s*constructor\s*\(/.test(body)) names.add(m[1]!);
-        }
-      }
+  for (const text of SRC_TEXTS) {
+    for (const m of text.matchAll(/\bclass (\w+)[^{]*\{/g)) {
+      const rest = text.slice(m.index! + m[0].length);
+      const stop = rest.search(/\n(?:export |class |function )/);
+      const body = stop < 0 ? rest : rest.slice(0, stop);
+      if (/(?:private|protected)\s+constructor\s*\(|@internal[^/]*\*\/\s*constructor\s*\(/.test(body)) names.add(m[1]!);
     }
-  };
-  walk(join(repoRoot, 'src'));
+  }
   return names;
 }
 const HIDDEN_CONSTRUCTORS = hiddenConstructors();
