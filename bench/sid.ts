@@ -30,6 +30,26 @@ const K = 256;
 const LEVELS = 4;
 const ITERS = 10;
 
+/**
+ * Python (with `numpy as np` and `faiss` imported): the faiss RQ-KMeans peer, k-means per level over the residuals
+ * (random init, `max_points_per_centroid = n` so faiss sees every row like gr2), shared by every faiss section below.
+ * Returns the codebooks, the codes (when `keep_codes`, else None) and the final residual.
+ */
+const FAISS_RQ = `
+def faiss_rq(X, keep_codes):
+    n, d = X.shape
+    R = X.copy(); books = []
+    codes = np.empty((n, ${LEVELS}), dtype=np.int64) if keep_codes else None
+    for l in range(${LEVELS}):
+        km = faiss.Kmeans(d, ${K}, niter=${ITERS}, seed=1 + l, max_points_per_centroid=n, verbose=False)
+        km.train(R)
+        _, I = km.index.search(R, 1)
+        if keep_codes: codes[:, l] = I[:, 0]
+        R -= km.centroids[I[:, 0]]
+        books.append(km.centroids.copy())
+    return books, codes, R
+`;
+
 /** `n` rows around `centers` Gaussian centres, deterministic from `seed`, generated in pieces. */
 function clustered(n: number, seed: number, centers = 1000, offset = 0): Float32Array {
   const rng = new Random(seed);
@@ -127,25 +147,24 @@ try {
     if (peerOk.ok) {
       peer = new PythonPeer(`
 import sys, numpy as np, faiss
-n, d, k, L, it = ${N}, ${D}, ${K}, ${LEVELS}, ${ITERS}
-X = np.fromfile(sys.argv[1], dtype=np.float32).reshape(n, d)
+n = ${N}
+X = np.fromfile(sys.argv[1], dtype=np.float32).reshape(n, ${D})
+${FAISS_RQ}
+last = {}
 def train():
-    R = X.copy(); codes = np.empty((n, L), dtype=np.int64)
-    for l in range(L):
-        km = faiss.Kmeans(d, k, niter=it, seed=1 + l, max_points_per_centroid=n, verbose=False)
-        km.train(R)
-        _, I = km.index.search(R, 1)
-        codes[:, l] = I[:, 0]; R -= km.centroids[I[:, 0]]
-    u = len(np.unique(codes, axis=0)) / n
+    _, last['codes'], last['R'] = faiss_rq(X, True)
+def quality():  # untimed, like gr2's encode + error
+    R = last['R']
+    u = len(np.unique(last['codes'], axis=0)) / n
     return {'mse': float((R * R).sum() / n), 'uniqueness': u, 'threads': faiss.omp_get_max_threads()}
-TASKS = {'train': train}
+TASKS = {'train': train, 'quality': quality}
 `, [join(dir, 'x.f32')], { OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' });
       const p = peer;
       contenders.push({
         name: 'faiss Kmeans per level (python)',
         run: async () => {
           const r = await p.run('train');
-          const v = r.value as { mse: number; uniqueness: number; threads: number };
+          const v = (await p.run('quality')).value as { mse: number; uniqueness: number; threads: number };
           quality['faiss Kmeans per level (python)'] = `MSE ${v.mse.toFixed(4)}, uniqueness ${(100 * v.uniqueness).toFixed(2)} %, ${v.threads} threads, OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? 'PASSIVE'}`;
           return r.ms;
         },
@@ -171,15 +190,11 @@ TASKS = {'train': train}
     const peerOk = pythonAvailable(['faiss', 'numpy']);
     const faissScript = `
 import sys, json, time, resource, numpy as np, faiss
-n, d, k, L, it = int(sys.argv[2]), ${D}, ${K}, ${LEVELS}, ${ITERS}
-X = np.fromfile(sys.argv[1], dtype=np.float32, count=n * d).reshape(n, d)
+n = int(sys.argv[2])
+X = np.fromfile(sys.argv[1], dtype=np.float32, count=n * ${D}).reshape(n, ${D})
+${FAISS_RQ}
 t0 = time.perf_counter()
-R = X.copy()
-for l in range(L):
-    km = faiss.Kmeans(d, k, niter=it, seed=1 + l, max_points_per_centroid=n, verbose=False)
-    km.train(R)
-    _, I = km.index.search(R, 1)
-    R -= km.centroids[I[:, 0]]
+faiss_rq(X, False)
 ms = (time.perf_counter() - t0) * 1000
 print(json.dumps({'ms': ms, 'maxRssMiB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 `;
@@ -228,16 +243,11 @@ print(json.dumps({'ms': ms, 'maxRssMiB': resource.getrusage(resource.RUSAGE_SELF
   if (py.ok) {
     const script = `
 import sys, json, time, numpy as np, faiss
-n, d, k, L, it, reps = ${N}, ${D}, ${K}, ${LEVELS}, ${ITERS}, ${REPEATS}
+n, d, L, reps = ${N}, ${D}, ${LEVELS}, ${REPEATS}
 X = np.fromfile(sys.argv[1], dtype=np.float32).reshape(n, d)
+${FAISS_RQ}
 def train():
-    R = X.copy(); books = []
-    for l in range(L):
-        km = faiss.Kmeans(d, k, niter=it, seed=1 + l, max_points_per_centroid=n, verbose=False)
-        km.train(R)
-        _, I = km.index.search(R, 1)
-        R -= km.centroids[I[:, 0]]
-        books.append(km.centroids.copy())
+    books, _, R = faiss_rq(X, False)
     return books, float((R * R).sum() / n)
 def encode(books):
     R = X.copy(); codes = np.empty((n, L), dtype=np.int64)
