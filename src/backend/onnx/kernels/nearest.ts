@@ -123,6 +123,14 @@ export function buildNearestScreenGraph(centred: boolean): Uint8Array {
   return g.toModel();
 }
 
+/** `a` extended to `length` elements with `fill` (`a` itself when it already has them). */
+function padTo(a: Float32Array, length: number, fill: number): Float32Array {
+  if (a.length === length) return a;
+  const p = new Float32Array(length).fill(fill);
+  p.set(a);
+  return p;
+}
+
 /** The grid width of the screening graph for `k` centres: `max(2, 2^round(log2 √k))` (16 for k = 256). @internal */
 export function screenWidth(k: number): number {
   return Math.max(2, 2 ** Math.round(Math.log2(Math.sqrt(k))));
@@ -289,16 +297,11 @@ export const nearestConfig: KernelConfig<'nearest', OnnxBackend> = {
     const W = screenWidth(k);
     const R = Math.ceil(k / W);
     const kp = R * W;
-    const csp = kp === k ? cs : new Float32Array(kp * d);
-    const ccp = kp === k ? cc : new Float32Array(kp).fill(Number.POSITIVE_INFINITY);
-    if (kp !== k) {
-      csp.set(cs);
-      ccp.set(cc);
-    }
+    // the last grid row is padded with zero centres whose score is +Inf: never a winner or runner-up
     const feeds = {
       ...(centred ? { mu: backend.tensor('float32', mu, [d]) } : {}),
-      cs: backend.tensor('float32', csp, [kp, d]),
-      cc: backend.tensor('float32', ccp, [kp]),
+      cs: backend.tensor('float32', padTo(cs, kp * d, 0), [kp, d]),
+      cc: backend.tensor('float32', padTo(cc, kp, Number.POSITIVE_INFINITY), [kp]),
       grid: backend.tensor('int64', BigInt64Array.of(0n, BigInt(R), BigInt(W)), [3]),
     };
     const key = centred ? 'nearest_screen_centred' : 'nearest_screen';
