@@ -174,6 +174,22 @@ TASKS = {'train': train, 'quality': quality}
     await interleaved(`RQ-KMeans training, ${N} × ${D}, ${LEVELS} × ${K}, ${ITERS} Lloyd iterations/level, tolerance 0`, contenders, peer ? 'faiss Kmeans per level (python)' : contenders[0]!.name);
     for (const [name, q] of Object.entries(quality)) console.log(`  ${name}: ${q}`);
     peer?.close();
+
+    // k-means++ seeding alone: the D² updates of 256 centres over a 32·k-row sample, per seeding backend
+    {
+      const m = 32 * K;
+      const S = { data: X.subarray(0, m * D), shape: [m, D] as [number, number] };
+      const seedOnce = (seedingBackend: 'js' | 'onnx') => () =>
+        timeOnce(() => kmeans(S, K, { maxIterations: 0, backend: 'onnx', seedingBackend, seed: 3 }));
+      await interleaved(
+        `k-means++ seeding, ${m} × ${D} (the default 32·k sample), k = ${K}, plus one assignment of the ${m} rows`,
+        [
+          { name: "seedingBackend 'js' (fused pass)", run: seedOnce('js'), note: 'triangle inequality + partial sums' },
+          { name: "seedingBackend 'onnx' (Gemm screen)", run: seedOnce('onnx'), note: 'the default on ONNX Runtime (CPU)' },
+        ],
+        "seedingBackend 'js' (fused pass)",
+      );
+    }
     if (process.env.GR2_BENCH_SID_TRAIN_ONLY === '1' && process.env.GR2_BENCH_SID_SCALING !== '1') {
       rmSync(dir, { recursive: true, force: true });
       process.exit(0);

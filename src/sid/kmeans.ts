@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 import '../backend/index.js';
-import { accumulate, nearest, squaredDistanceBelow } from '../backend/ops.js';
+import { accumulate, matMul, nearest, squaredDistanceBelow } from '../backend/ops.js';
 import { resolveBackend } from '../backend/registry.js';
 import { Tensor, toMatrix, type Matrix, type MatrixLike } from '../backend/tensor.js';
 import type { BackendOption } from '../backend/types.js';
@@ -111,12 +111,17 @@ export interface KMeansOptions extends BackendOption {
    */
   readonly accumulateBackend?: BackendOption['backend'];
   /**
-   * Backend of the k-means++ D² updates `D(x_i) ← min(D(x_i), ‖x_i − c_new‖²)`, memory-bound O(sample·d) work
-   * per chosen centre. On `'js'` (with `localTrials: 1`) it is one fused pass per centre that updates the D² array
-   * in place, skipping rows the triangle inequality proves unchanged (`‖c_new − c_owner‖ ≥ 2·D(x_i)`) and
-   * stopping each distance once its partial sum reaches `D(x_i)²`; other backends make one `nearest` call
-   * against the single new centre. Both choose the same centres for the same seed (tested).
-   * @defaultValue `'js'`
+   * Backend of the k-means++ D² updates `D(x_i) ← min(D(x_i), ‖x_i − c_new‖²)`, O(sample·d) work per chosen
+   * centre. With `localTrials: 1`:
+   * - `'js'`: one fused pass per centre that updates the D² array in place, skipping rows the triangle
+   *   inequality proves unchanged (`‖c_new − c_owner‖ ≥ 2·D(x_i)`) and stopping each distance once its partial
+   *   sum reaches `D(x_i)²`;
+   * - ONNX Runtime on the CPU: one float32 `Gemm` per centre (the sample, centred once, times the new centre)
+   *   screens out every row whose distance provably cannot drop below `D(x_i)²` (a proven float32 error bound);
+   *   the others get the exact distance of the fused pass — the new centre improves about `sample/j` rows;
+   * - any other backend: one `nearest` call against the single new centre.
+   * All three choose the same centres for the same seed (tested).
+   * @defaultValue the assignment backend if it is `'onnx'` on the CPU, else `'js'`
    */
   readonly seedingBackend?: BackendOption['backend'];
 }
@@ -183,7 +188,7 @@ function resolveOptions(k: number, options: KMeansOptions): Resolved {
     checkFinite: options.checkFinite ?? true,
     backend: options.backend,
     accumulateBackend: options.accumulateBackend,
-    seedingBackend: options.seedingBackend ?? 'js',
+    seedingBackend: options.seedingBackend,
   };
   assertPositiveInteger(FN, 'options.initSampleSize', r.initSampleSize);
   assertPositiveInteger(FN, 'options.localTrials', r.localTrials);
@@ -247,6 +252,7 @@ export async function kmeans(vectors: MatrixLike, k: number, options: KMeansOpti
     );
   }
   if (opts.accumulateBackend === undefined) opts.accumulateBackend = await defaultAccumulateBackend(opts.backend);
+  if (opts.seedingBackend === undefined) opts.seedingBackend = await defaultSeedingBackend(opts.backend);
   const rng = new Random(opts.seed);
   const C = await initialCentroids(X, k, opts, rng);
   if (C.length !== k * d) throw rangeError(FN, 'options.init', `centroids of shape [${k}, ${d}]`, raw(`${C.length / d} rows`));
@@ -260,6 +266,15 @@ export async function kmeans(vectors: MatrixLike, k: number, options: KMeansOpti
 async function defaultAccumulateBackend(spec: BackendOption['backend']): Promise<BackendOption['backend']> {
   const b = await resolveBackend(spec);
   return b.name === 'js' || (b.name === 'onnx' && b.info().device === 'cpu') ? b : 'js';
+}
+
+/**
+ * The default `seedingBackend`: the assignment backend when it is ONNX Runtime on the CPU (its float32 `Gemm`
+ * screen obeys the error bound of {@link screenedD2Update}), else `'js'`.
+ */
+async function defaultSeedingBackend(spec: BackendOption['backend']): Promise<BackendOption['backend']> {
+  const b = await resolveBackend(spec);
+  return b.name === 'onnx' && b.info().device === 'cpu' ? b : 'js';
 }
 
 /** Initial centroids `[k, d]` as a fresh Float32Array. */
@@ -320,7 +335,25 @@ async function kmeansPlusPlus(X: Matrix, k: number, opts: Resolved, rng: Random)
     return m - 1;
   };
   let pick = Math.floor(rng.random() * m);
-  if (opts.localTrials === 1 && (await resolveBackend(opts.seedingBackend)).name === 'js') {
+  const seeding = await resolveBackend(opts.seedingBackend);
+  if (opts.localTrials === 1 && seeding.name === 'onnx' && seeding.info().device === 'cpu') {
+    // one Gemm-screened pass per new centre (see screenedD2Update): the same values as the fused pass below
+    const screen = d2Screen(S.data, m, d);
+    const Xs = new Tensor('float32', screen.xs, [m, d]);
+    for (let j = 0; j < k; j++) {
+      if (j > 0) {
+        let total = 0;
+        for (let i = 0; i < m; i++) total += best[i]!;
+        pick = draw(total);
+      }
+      C.set(S.data.subarray(pick * d, pick * d + d), j * d);
+      const b = screen.xs.subarray(pick * d, pick * d + d);
+      const dot = (await matMul(Xs, new Tensor('float32', b, [d, 1]), { backend: seeding })).data;
+      screenedD2Update(S.data, m, d, C, j, best, screen, b, dot);
+    }
+    return C;
+  }
+  if (opts.localTrials === 1 && seeding.name === 'js') {
     // one fused pass per new centre over the D² array, in place (see fusedD2Update): the same values as the
     // `nearest` calls below, so the same seeds
     const owner = new Int32Array(m).fill(-1);
@@ -412,6 +445,81 @@ function fusedD2Update(
       best[i] = v;
       owner[i] = j;
     }
+  }
+}
+
+/** @internal The sample centred once per seeding run for {@link screenedD2Update}. */
+export interface D2Screen {
+  /** `[m, d]` `fl32(x_i − μ)`, μ = the sample mean rounded to float32. */
+  readonly xs: Float32Array;
+  /** `‖x_i − μ‖²` summed in float64. */
+  readonly aa: Float64Array;
+  /** An upper bound of `‖x_i − μ‖`. */
+  readonly A: Float64Array;
+}
+
+/** @internal The {@link D2Screen} of the `[m, d]` sample `X`. */
+export function d2Screen(X: Float32Array, m: number, d: number): D2Screen {
+  const mu = new Float64Array(d);
+  for (let i = 0; i < m; i++) for (let t = 0; t < d; t++) mu[t] += X[i * d + t]!;
+  for (let t = 0; t < d; t++) mu[t] = Math.fround(mu[t]! / Math.max(m, 1));
+  const xs = new Float32Array(m * d);
+  const aa = new Float64Array(m);
+  const A = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    let s = 0;
+    for (let t = 0; t < d; t++) {
+      const e = X[i * d + t]! - mu[t]!;
+      xs[i * d + t] = e;
+      s += e * e;
+    }
+    aa[i] = s;
+    A[i] = Math.sqrt(s) * (1 + 1e-12);
+  }
+  return { xs, aa, A };
+}
+
+const U32 = 2 ** -24; // float32 unit roundoff
+const U64 = 2 ** -53; // float64 unit roundoff
+
+/**
+ * {@link fusedD2Update} with a Gemm screen: `dot = xs · b` (float32, any summation order, with or without FMA)
+ * gives `D̂_i = ‖a_i‖² + ‖b‖² − 2·dot_i ≈ ‖x_i − c_j‖²` (a_i = x_i − μ, b = c_j − μ), whose error is at most
+ * `E_i = (d + 5)·u·(B² + 2·A_i·B)` (u = 2⁻²⁴: rounding of `a_i` and `b` to float32, `γ_d·‖a‖‖b‖` of the dot
+ * product) plus `(2d + 8)·2⁻⁵³·(A_i + B)²` for the float64 norms, the float64 sums of the reference distance and
+ * the additions here (A_i ≥ ‖a_i‖, B ≥ ‖b‖), times 1.05 for the `(1 + u)` factors. A row with
+ * `D̂_i − E_i ≥ best[i]` cannot change (the reference distance is ≥ best[i]); every other row gets the exact
+ * distance, as in the fused pass. So `best` ends bitwise equal to the fused pass, with exact work only for rows
+ * the new centre may improve (about m/j of them for the j-th centre).
+ * @internal
+ */
+export function screenedD2Update(
+  X: Float32Array,
+  m: number,
+  d: number,
+  C: Float32Array,
+  j: number,
+  best: Float64Array,
+  screen: D2Screen,
+  b: Float32Array,
+  dot: Float32Array,
+): void {
+  const { aa, A } = screen;
+  let bb = 0;
+  for (let t = 0; t < d; t++) bb += b[t]! * b[t]!;
+  const B = Math.sqrt(bb) * (1 + 1e-6);
+  const e32 = 1.05 * (d + 5) * U32;
+  const e64 = 1.05 * (2 * d + 8) * U64;
+  const co = j * d;
+  for (let i = 0; i < m; i++) {
+    const bi = best[i]!;
+    const Ai = A[i]!;
+    const margin = e32 * (B * B + 2 * Ai * B) + e64 * (Ai + B) * (Ai + B);
+    if (aa[i]! + bb - 2 * dot[i]! - margin >= bi) continue; // NaN (non-finite data) falls through to the exact path
+    const s = squaredDistanceBelow(X, i * d, C, co, d, bi);
+    if (s >= bi) continue;
+    const v = Math.fround(s);
+    if (v < bi) best[i] = v;
   }
 }
 
