@@ -384,8 +384,11 @@ export class ResidualQuantizer {
   }
 
   /**
-   * Beam search of one chunk. Candidate costs come from `‖r‖² − 2 r·eᵀ + ‖e‖²` (one backend `matMul`
-   * per level); the kept beams' residuals and errors are then recomputed exactly.
+   * Beam search of one chunk. Candidate costs are screened with `‖r‖² − 2 r·eᵀ + ‖e‖²` (one backend `matMul`
+   * per level, float32); the kept beams are then chosen by exact cost — `Σ_t fl32(r_t − e_t)²` in float64, the
+   * error of the residual the beam carries — among every candidate whose screened cost lies within the proven
+   * float32 error bound of the screened B-th best ({@link selectBeams}), ties to the earlier (beam, code). So the
+   * codes do not depend on the backend's `matMul` rounding.
    */
   private async beamChunk(
     books: Matrix[],
@@ -410,48 +413,29 @@ export class ResidualQuantizer {
       const E = books[l]!;
       const K = E.dims[0]!;
       const eNorm = new Float64Array(K);
-      for (let j = 0; j < K; j++) eNorm[j] = sqNorm(E.data, j * d, d);
+      const eRoot = new Float64Array(K);
+      for (let j = 0; j < K; j++) {
+        eNorm[j] = sqNorm(E.data, j * d, d);
+        eRoot[j] = Math.sqrt(eNorm[j]!) * (1 + 1e-12);
+      }
       const cross = await matMul(new Tensor('float32', res, [rows * width, d]), E, { transposeB: true, backend });
       const newWidth = Math.min(B, width * K);
       const nRes = new Float32Array(rows * newWidth * d);
       const nCodes = new Int32Array(rows * newWidth * L);
       const nErr = new Float64Array(rows * newWidth);
       const nParent = new Int32Array(rows * newWidth);
-      const bestCost = new Float64Array(newWidth);
-      const bestParent = new Int32Array(newWidth);
-      const bestCode = new Int32Array(newWidth);
+      const sel = beamScratch(newWidth);
       for (let i = 0; i < rows; i++) {
-        let filled = 0;
-        for (let b = 0; b < width; b++) {
-          const cand = i * width + b;
-          const rn = err[cand]!;
-          for (let j = 0; j < K; j++) {
-            const cost = rn - 2 * cross.data[cand * K + j]! + eNorm[j]!;
-            // Sorted insertion into the best-`newWidth` list (stable: an equal cost goes after the earlier candidate);
-            // once the list is full, a candidate must beat the worst kept one and overwrites it.
-            if (filled < newWidth || cost < bestCost[newWidth - 1]!) {
-              let p = filled < newWidth ? filled++ : newWidth - 1;
-              while (p > 0 && bestCost[p - 1]! > cost) {
-                bestCost[p] = bestCost[p - 1]!;
-                bestParent[p] = bestParent[p - 1]!;
-                bestCode[p] = bestCode[p - 1]!;
-                p--;
-              }
-              bestCost[p] = cost;
-              bestParent[p] = b;
-              bestCode[p] = j;
-            }
-          }
-        }
+        selectBeams(res, err, i * width, width, E.data, eNorm, eRoot, K, d, cross.data, newWidth, sel);
         for (let s = 0; s < newWidth; s++) {
-          const parent = i * width + bestParent[s]!;
+          const parent = i * width + sel.parent[s]!;
           const dst = i * newWidth + s;
-          const j = bestCode[s]!;
+          const j = sel.code[s]!;
           nParent[dst] = parent;
           nCodes.set(codes.subarray(parent * L, parent * L + L), dst * L);
           nCodes[dst * L + l] = j;
           for (let t = 0; t < d; t++) nRes[dst * d + t] = res[parent * d + t]! - E.data[j * d + t]!;
-          nErr[dst] = sqNorm(nRes, dst * d, d);
+          nErr[dst] = sel.cost[s]!;
         }
       }
       if (before && lastResidual) {
@@ -695,6 +679,121 @@ export class ResidualQuantizer {
   exportOnnx(options: OnnxExportOptions = {}): Uint8Array {
     const books = this.trained(`${CLS}.exportOnnx`);
     return buildEncoderModel(books, options);
+  }
+}
+
+/** Scratch of {@link selectBeams}: the kept beams of one row (parent beam, code, exact cost), best first. */
+interface BeamScratch {
+  readonly parent: Int32Array;
+  readonly code: Int32Array;
+  readonly cost: Float64Array;
+  /** The screened best `width` (cost, then candidate number `b·K + j`). */
+  readonly approx: Float64Array;
+  readonly approxCand: Int32Array;
+}
+
+function beamScratch(width: number): BeamScratch {
+  return {
+    parent: new Int32Array(width),
+    code: new Int32Array(width),
+    cost: new Float64Array(width),
+    approx: new Float64Array(width),
+    approxCand: new Int32Array(width),
+  };
+}
+
+const U32 = 2 ** -24; // float32 unit roundoff
+const U64 = 2 ** -53; // float64 unit roundoff
+
+/**
+ * Keeps the `width` best of the `beams·K` candidates (beam `b` of the row extended by code `j`) by exact cost
+ * `Σ_t fl32(r_bt − e_jt)²` (float64 sum), ties to the smaller candidate number `b·K + j`. `eRoot[j]` is an upper
+ * bound of `‖e_j‖` (`√eNorm[j]·(1 + 10⁻¹²)`).
+ *
+ * The screened cost `ĉ = ‖r_b‖² − 2·fl32(r_b·e_j) + ‖e_j‖²` is within
+ * `m = 1.05·[2(d + 2)·u·A·B + 2.01·u·(A + B)² + (2d + 8)·2⁻⁵³·(A + B)²]` of the exact cost (A = ‖r_b‖,
+ * B = ‖e_j‖, u = 2⁻²⁴): the float32 dot product in any summation order (γ_d·A·B, doubled), the float32
+ * rounding of each difference `r_t − e_t` (≤ (2u + u²)·(A + B)²) and the float64 norms and sums. With `U` the
+ * largest `ĉ + m` of the screened best `width`, at least `width` candidates cost at most `U` exactly, so a
+ * candidate with `ĉ − m > U` cannot be kept; every other candidate gets its exact cost.
+ * @internal
+ */
+function selectBeams(
+  res: Float32Array,
+  err: Float64Array,
+  row0: number,
+  beams: number,
+  E: Float32Array,
+  eNorm: Float64Array,
+  eRoot: Float64Array,
+  K: number,
+  d: number,
+  cross: Float32Array,
+  width: number,
+  out: BeamScratch,
+): void {
+  const { approx, approxCand } = out;
+  // 1. the screened best `width` (sorted insertion, stable)
+  let filled = 0;
+  for (let b = 0; b < beams; b++) {
+    const rn = err[row0 + b]!;
+    const co = (row0 + b) * K;
+    for (let j = 0; j < K; j++) {
+      const c = rn - 2 * cross[co + j]! + eNorm[j]!;
+      if (filled < width || c < approx[width - 1]!) {
+        let p = filled < width ? filled++ : width - 1;
+        while (p > 0 && approx[p - 1]! > c) {
+          approx[p] = approx[p - 1]!;
+          approxCand[p] = approxCand[p - 1]!;
+          p--;
+        }
+        approx[p] = c;
+        approxCand[p] = b * K + j;
+      }
+    }
+  }
+  const k1 = 1.05 * 2 * (d + 2) * U32;
+  const k2 = 1.05 * (2.01 * U32 + (2 * d + 8) * U64);
+  let U = -Infinity;
+  for (let s = 0; s < width; s++) {
+    const cand = approxCand[s]!;
+    const b = Math.floor(cand / K);
+    const A = Math.sqrt(err[row0 + b]!) * (1 + 1e-12);
+    const Bn = eRoot[cand - b * K]!;
+    const u = approx[s]! + k1 * A * Bn + k2 * (A + Bn) * (A + Bn);
+    if (!(u <= U)) U = u; // NaN propagates: every candidate is then re-checked
+  }
+  // 2. exact costs of every candidate that may belong to the best `width`, kept sorted (cost, candidate number)
+  const { parent, code, cost } = out;
+  let kept = 0;
+  for (let b = 0; b < beams; b++) {
+    const rn = err[row0 + b]!;
+    const co = (row0 + b) * K;
+    const ro = (row0 + b) * d;
+    const A = Math.sqrt(rn) * (1 + 1e-12);
+    for (let j = 0; j < K; j++) {
+      const Bn = eRoot[j]!;
+      if (rn - 2 * cross[co + j]! + eNorm[j]! - (k1 * A * Bn + k2 * (A + Bn) * (A + Bn)) > U) continue;
+      const eo = j * d;
+      let c = 0;
+      for (let t = 0; t < d; t++) {
+        const v = Math.fround(res[ro + t]! - E[eo + t]!);
+        c += v * v;
+      }
+      if (kept < width || c < cost[width - 1]!) {
+        // candidates arrive in increasing candidate number: an equal cost goes after the earlier one
+        let p = kept < width ? kept++ : width - 1;
+        while (p > 0 && cost[p - 1]! > c) {
+          cost[p] = cost[p - 1]!;
+          parent[p] = parent[p - 1]!;
+          code[p] = code[p - 1]!;
+          p--;
+        }
+        cost[p] = c;
+        parent[p] = b;
+        code[p] = j;
+      }
+    }
   }
 }
 
