@@ -135,7 +135,7 @@ export interface AccumulateOptions extends BackendOption {
   readonly checkFinite?: boolean;
   /**
    * Rows per backend call (bounds the backend's per-call working memory; sums carry across calls).
-   * @defaultValue `max(1, floor(2^22 / d))`
+   * @defaultValue `max(1, floor(2^19 / d))` (8192 rows of 64: the float64 copy a backend may make of a chunk stays 4 MiB)
    */
   readonly chunkSize?: number;
 }
@@ -171,7 +171,7 @@ export async function accumulate(
     const j = idx[i]!;
     if (j < 0 || j >= k) throw rangeError('accumulate', `index[${i}]`, `in [0, ${k})`, j);
   }
-  const chunkSize = options.chunkSize ?? Math.max(1, Math.floor(4_194_304 / Math.max(1, d)));
+  const chunkSize = options.chunkSize ?? Math.max(1, Math.floor(524_288 / Math.max(1, d)));
   assertPositiveInteger('accumulate', 'chunkSize', chunkSize);
   if (n === 0) return { sums: new Float32Array(k * d), counts: new Int32Array(k) };
   const backend = await resolveBackend(options.backend);
