@@ -12,6 +12,11 @@
  * @packageDocumentation
  */
 
+/** @internal float32 unit roundoff `2⁻²⁴` (the error bounds of the float32 screens). */
+export const U32 = 2 ** -24;
+/** @internal float64 unit roundoff `2⁻⁵³`. */
+export const U64 = 2 ** -53;
+
 /**
  * `Σ_t (X[xo+t] − C[co+t])²` in float64, in the fixed order of this module (four interleaved partial sums).
  * @internal

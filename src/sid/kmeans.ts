@@ -10,6 +10,7 @@
  */
 import '../backend/index.js';
 import { accumulate, matMul, nearest, squaredDistanceBelow } from '../backend/ops.js';
+import { U32, U64 } from '../backend/nearest_exact.js';
 import { resolveBackend } from '../backend/registry.js';
 import { Tensor, toMatrix, type Matrix, type MatrixLike } from '../backend/tensor.js';
 import type { BackendOption } from '../backend/types.js';
@@ -335,19 +336,24 @@ async function kmeansPlusPlus(X: Matrix, k: number, opts: Resolved, rng: Random)
     return m - 1;
   };
   let pick = Math.floor(rng.random() * m);
+  /** Plain D² sampling: draws centre `j` (the first one is already drawn) and copies it into `C`. */
+  const drawCentre = (j: number): number => {
+    if (j > 0) {
+      let total = 0;
+      for (let i = 0; i < m; i++) total += best[i]!;
+      pick = draw(total);
+    }
+    C.set(S.data.subarray(pick * d, pick * d + d), j * d);
+    return pick;
+  };
   const seeding = await resolveBackend(opts.seedingBackend);
   if (opts.localTrials === 1 && seeding.name === 'onnx' && seeding.info().device === 'cpu') {
     // one Gemm-screened pass per new centre (see screenedD2Update): the same values as the fused pass below
     const screen = d2Screen(S.data, m, d);
     const Xs = new Tensor('float32', screen.xs, [m, d]);
     for (let j = 0; j < k; j++) {
-      if (j > 0) {
-        let total = 0;
-        for (let i = 0; i < m; i++) total += best[i]!;
-        pick = draw(total);
-      }
-      C.set(S.data.subarray(pick * d, pick * d + d), j * d);
-      const b = screen.xs.subarray(pick * d, pick * d + d);
+      const p = drawCentre(j);
+      const b = screen.xs.subarray(p * d, p * d + d);
       const dot = (await matMul(Xs, new Tensor('float32', b, [d, 1]), { backend: seeding })).data;
       screenedD2Update(S.data, m, d, C, j, best, screen, b, dot);
     }
@@ -359,12 +365,7 @@ async function kmeansPlusPlus(X: Matrix, k: number, opts: Resolved, rng: Random)
     const owner = new Int32Array(m).fill(-1);
     const gap = new Float64Array(k);
     for (let j = 0; j < k; j++) {
-      if (j > 0) {
-        let total = 0;
-        for (let i = 0; i < m; i++) total += best[i]!;
-        pick = draw(total);
-      }
-      C.set(S.data.subarray(pick * d, pick * d + d), j * d);
+      drawCentre(j);
       fusedD2Update(S.data, m, d, C, j, best, owner, gap);
     }
     return C;
@@ -478,9 +479,6 @@ export function d2Screen(X: Float32Array, m: number, d: number): D2Screen {
   }
   return { xs, aa, A };
 }
-
-const U32 = 2 ** -24; // float32 unit roundoff
-const U64 = 2 ** -53; // float64 unit roundoff
 
 /**
  * {@link fusedD2Update} with a Gemm screen: `dot = xs · b` (float32, any summation order, with or without FMA)

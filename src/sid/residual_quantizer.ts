@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 import { matMul, nearest } from '../backend/ops.js';
+import { U32, U64 } from '../backend/nearest_exact.js';
 import { Tensor, toMatrix, type Matrix, type MatrixLike } from '../backend/tensor.js';
 import type { BackendOption } from '../backend/types.js';
 import {
@@ -701,9 +702,6 @@ function beamScratch(width: number): BeamScratch {
     approxCand: new Int32Array(width),
   };
 }
-
-const U32 = 2 ** -24; // float32 unit roundoff
-const U64 = 2 ** -53; // float64 unit roundoff
 
 /**
  * Keeps the `width` best of the `beams·K` candidates (beam `b` of the row extended by code `j`) by exact cost

@@ -1,7 +1,7 @@
 import type { KernelConfig } from '../../types.js';
 import type { OnnxBackend } from '../backend.js';
 import { GraphBuilder, ONNX_DTYPE_CODE, attr } from '../graph.js';
-import { exactNearestRow, exactSquaredDistance, squaredDistanceBelow } from '../../nearest_exact.js';
+import { U32, U64, exactNearestRow, exactSquaredDistance, squaredDistanceBelow } from '../../nearest_exact.js';
 import { typeError } from '../../../errors.js';
 
 /**
@@ -197,8 +197,6 @@ export function centreCentroids(C: Float32Array, k: number, d: number): Centred 
   return { centred, mu, cs, cc, norms, b };
 }
 
-const U32 = 2 ** -24; // float32 unit roundoff
-const U64 = 2 ** -53; // float64 unit roundoff
 
 /**
  * The margin below which a row's screened winner must be re-checked exactly.
