@@ -211,14 +211,18 @@ function parseBatchWith(samples: readonly RerankSample[], opts: ParseRerankOptio
  */
 export function targetIndexOf(sample: RerankSample): number {
   checkRerankSample('targetIndexOf', 'sample', sample);
-  const c = sample.candidates;
-  if (sample.target !== undefined) return c.indexOf(sample.target);
+  return targetIndexUnchecked(sample);
+}
+
+/** {@link targetIndexOf} of a sample already checked. */
+function targetIndexUnchecked(sample: RerankSample): number {
+  if (sample.target !== undefined) return sample.candidates.indexOf(sample.target);
+  const labels = labelsUnchecked(sample);
   let best = -1;
   let bestV = 0;
-  for (let i = 0; i < c.length; i++) {
-    const v = sample.relevance[c[i]!] ?? 0;
-    if (v > bestV) {
-      bestV = v;
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i]! > bestV) {
+      bestV = labels[i]!;
       best = i;
     }
   }
@@ -226,7 +230,7 @@ export function targetIndexOf(sample: RerankSample): number {
 }
 
 /**
- * Labels of a sample's candidates in input order (`relevance[c] ?? 0`).
+ * Labels of a sample's candidates in input order: `relevance[c]` for an own property `c` of `relevance`, else 0.
  *
  * @param sample - The sample.
  * @returns One label per candidate.
@@ -237,7 +241,24 @@ export function targetIndexOf(sample: RerankSample): number {
  */
 export function labelsOf(sample: RerankSample): number[] {
   checkRerankSample('labelsOf', 'sample', sample);
-  return sample.candidates.map((c) => sample.relevance[c] ?? 0);
+  return labelsUnchecked(sample);
+}
+
+/**
+ * {@link labelsOf} of a sample already checked: the own properties of `relevance`, each placed at the candidates
+ * equal to its key (one pass over the few keys instead of a megamorphic lookup per candidate).
+ */
+function labelsUnchecked(sample: RerankSample): number[] {
+  const c = sample.candidates;
+  const rel = sample.relevance as Readonly<Record<string, number>>;
+  const labels = new Array<number>(c.length).fill(0);
+  const keys = Object.keys(rel);
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k]!;
+    const v = rel[key] ?? 0;
+    for (let i = c.indexOf(key); i >= 0; i = c.indexOf(key, i + 1)) labels[i] = v;
+  }
+  return labels;
 }
 
 function checkSamples(name: string, samples: unknown): asserts samples is readonly RerankSample[] {
@@ -281,7 +302,7 @@ function p1Reward(
     checkSamples(name, samples);
     const parsed = parseBatchWith(samples, opts);
     return samples.map((s, i) => {
-      const t = targetIndexOf(s);
+      const t = targetIndexUnchecked(s);
       if (t < 0) return null;
       const r = parsed[i]!;
       if (!r.valid || r.order === null) return invalid;
@@ -391,7 +412,7 @@ function slateReward(name: string, o: ReturnType<typeof resolveSlate>, opts: Par
     const parsed = parseBatchWith(samples, opts);
     return samples.map((s, i) => {
       const r = parsed[i]!;
-      return slateScoreOf(r.valid ? r.order : null, labelsToMap(name, labelsOf(s)), s.candidates.length, o);
+      return slateScoreOf(r.valid ? r.order : null, labelsToMap(name, labelsUnchecked(s)), s.candidates.length, o);
     });
   });
 }

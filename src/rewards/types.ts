@@ -28,7 +28,7 @@ export interface RerankSample {
   readonly completion: string;
   /** Candidate ids (SID strings) in incoming, pre-ranked order. */
   readonly candidates: readonly string[];
-  /** Graded labels keyed by candidate id; absent = 0. Binary P1 slates: `{[target]: 1}`. */
+  /** Graded labels keyed by candidate id (own properties; absent = 0). Binary P1 slates: `{[target]: 1}`. */
   readonly relevance: Readonly<Record<string, number>>;
   /**
    * The single ground-truth candidate (P1 setting). When absent, the P1 rewards use the candidate with the

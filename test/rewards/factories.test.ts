@@ -110,6 +110,31 @@ describe('P1 batch rewards', () => {
     expect(targetIndexOf(noTarget)).toBe(-1);
     expect(labelsOf({ ...base, completion: '' })).toEqual([0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
   });
+  it('grades are the own properties of relevance: inherited names are not grades, undefined is 0, duplicates share', () => {
+    const s = { prompt: '', completion: '', candidates: ['constructor', 'toString', 'x', 'x'], relevance: { x: 2, y: Number.NaN } };
+    expect(labelsOf(s)).toEqual([0, 0, 2, 2]); // a non-candidate key may hold anything
+    expect(targetIndexOf(s)).toBe(2);
+    expect(labelsOf({ ...s, relevance: { x: undefined as unknown as number, toString: 3 } })).toEqual([0, 3, 0, 0]);
+    expect(labelsOf({ ...s, relevance: Object.assign(Object.create(null), { constructor: 1 }) })).toEqual([1, 0, 0, 0]);
+    expect(() => labelsOf({ ...s, relevance: { x: Number.POSITIVE_INFINITY } })).toThrow(/labelsOf: 'sample\.relevance\["x"\]' must be a finite number/);
+    expect(() => targetIndexOf({ ...s, relevance: { toString: 'high' as unknown as number } })).toThrow(/'sample\.relevance\["toString"\]'/);
+  });
+  it('labelsOf equals the own-property lookup per candidate (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom('a', 'b', 'c', 'd', 'constructor', 'valueOf'), { minLength: 1, maxLength: 8 }),
+        fc.dictionary(fc.constantFrom('a', 'b', 'c', 'e', 'valueOf'), fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constant(undefined))),
+        (candidates, relevance) => {
+          const s = { prompt: '', completion: '', candidates, relevance: relevance as Record<string, number> };
+          const want = candidates.map((c) => (Object.hasOwn(relevance, c) ? (relevance[c] ?? 0) : 0));
+          expect(labelsOf(s)).toEqual(want);
+          const best = want.reduce((b, v, i) => (v > (b < 0 ? 0 : want[b]!) ? i : b), -1);
+          expect(targetIndexOf(s)).toBe(best);
+        },
+      ),
+      { numRuns: 300, seed: 8 },
+    );
+  });
   it('parses each sample once per option set (cache)', () => {
     const s = at(promoted);
     expect(parseSample(s)).toBe(parseSample(s));
