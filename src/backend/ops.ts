@@ -19,7 +19,7 @@ import type {
 } from './kernel_contracts.js';
 
 /** @internal The exact bounded distance of `nearest`, for code that must match the kernel bit for bit (k-means++ seeding). */
-export { squaredDistanceBelow } from './nearest_exact.js';
+export { squaredDistanceBelow, U32, U64 } from './nearest_exact.js';
 
 /**
  * Runs kernel `name` on `backend` with inputs that are already validated (the public front doors such as

@@ -9,8 +9,7 @@
  * @packageDocumentation
  */
 import '../backend/index.js';
-import { accumulate, matMul, nearest, squaredDistanceBelow } from '../backend/ops.js';
-import { U32, U64 } from '../backend/nearest_exact.js';
+import { U32, U64, accumulate, matMul, nearest, squaredDistanceBelow } from '../backend/ops.js';
 import { resolveBackend } from '../backend/registry.js';
 import { Tensor, toMatrix, type Matrix, type MatrixLike } from '../backend/tensor.js';
 import type { BackendOption } from '../backend/types.js';

@@ -5,8 +5,7 @@
  *
  * @packageDocumentation
  */
-import { matMul, nearest } from '../backend/ops.js';
-import { U32, U64 } from '../backend/nearest_exact.js';
+import { U32, U64, matMul, nearest } from '../backend/ops.js';
 import { Tensor, toMatrix, type Matrix, type MatrixLike } from '../backend/tensor.js';
 import type { BackendOption } from '../backend/types.js';
 import {
