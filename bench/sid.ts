@@ -1,6 +1,10 @@
 /**
  * SID tokenizer benchmark (issue 4).
  *
+ * 0. Interleaved with faiss (≥ 5 rounds, median and min–max of the per-round ratios): RQ-KMeans training with the
+ *    default options (k-means++ seeding) and with random init; k-means++ seeding alone per `seedingBackend` (the
+ *    fused js pass vs the Gemm screen); then RQ training from 50k to 800k rows, each size in a fresh process, with
+ *    peak RSS. `GR2_BENCH_SID_TRAIN_ONLY=1` stops after the first two (`GR2_BENCH_SID_SCALING=1`: after the scaling).
  * 1. RQ-KMeans training, 4 levels × 256 codes on 200k × 64 seeded clustered vectors, a fixed number of Lloyd
  *    iterations per level, random initialisation (as faiss), gr2 on ONNX Runtime CPU vs faiss `Kmeans` run level
  *    by level over the residuals (opt-in, /usr/bin/python3 faiss; `max_points_per_centroid` raised so faiss sees
