@@ -12,7 +12,7 @@ import '../backend/index.js';
 import { U32, U64, accumulate, matMul, nearest, squaredDistanceBelow } from '../backend/ops.js';
 import { resolveBackend } from '../backend/registry.js';
 import { Tensor, toMatrix, type Matrix, type MatrixLike } from '../backend/tensor.js';
-import type { BackendOption } from '../backend/types.js';
+import type { BackendOption, TensorBackend } from '../backend/types.js';
 import { assertFiniteNumber, assertNonNegativeInteger, assertOneOf, assertPositiveInteger, rangeError, raw, typeError } from '../errors.js';
 import { log } from '../env.js';
 import { Random } from '../sampling/random.js';
@@ -251,30 +251,23 @@ export async function kmeans(vectors: MatrixLike, k: number, options: KMeansOpti
       () => `${FN}: ${n} training rows for k = ${k} are fewer than 39 per centroid (faiss's min_points_per_centroid); please provide at least ${39 * k} rows for good codebooks.`,
     );
   }
-  if (opts.accumulateBackend === undefined) opts.accumulateBackend = await defaultAccumulateBackend(opts.backend);
-  if (opts.seedingBackend === undefined) opts.seedingBackend = await defaultSeedingBackend(opts.backend);
+  if (opts.accumulateBackend === undefined || opts.seedingBackend === undefined) {
+    // the helpers' defaults follow the assignment backend where their results are known to be bitwise the js ones
+    const b = await resolveBackend(opts.backend);
+    // accumulate: ORT's CPU scatter adds rows in index order, as the js reference
+    opts.accumulateBackend ??= b.name === 'js' || isOnnxCpu(b) ? b : 'js';
+    // seeding: ORT's CPU float32 Gemm screen obeys the error bound of screenedD2Update
+    opts.seedingBackend ??= isOnnxCpu(b) ? b : 'js';
+  }
   const rng = new Random(opts.seed);
   const C = await initialCentroids(X, k, opts, rng);
   if (C.length !== k * d) throw rangeError(FN, 'options.init', `centroids of shape [${k}, ${d}]`, raw(`${C.length / d} rows`));
   return opts.mode === 'lloyd' ? lloyd(X, C, k, opts, rng) : miniBatch(X, C, k, opts, rng);
 }
 
-/**
- * The default `accumulateBackend`: the assignment backend when its `accumulate` is known to be bitwise equal to
- * the `'js'` reference (`'js'` itself, ONNX Runtime on the CPU), else `'js'`.
- */
-async function defaultAccumulateBackend(spec: BackendOption['backend']): Promise<BackendOption['backend']> {
-  const b = await resolveBackend(spec);
-  return b.name === 'js' || (b.name === 'onnx' && b.info().device === 'cpu') ? b : 'js';
-}
-
-/**
- * The default `seedingBackend`: the assignment backend when it is ONNX Runtime on the CPU (its float32 `Gemm`
- * screen obeys the error bound of {@link screenedD2Update}), else `'js'`.
- */
-async function defaultSeedingBackend(spec: BackendOption['backend']): Promise<BackendOption['backend']> {
-  const b = await resolveBackend(spec);
-  return b.name === 'onnx' && b.info().device === 'cpu' ? b : 'js';
+/** Whether `b` is ONNX Runtime on the CPU. */
+function isOnnxCpu(b: TensorBackend): boolean {
+  return b.name === 'onnx' && b.info().device === 'cpu';
 }
 
 /** Initial centroids `[k, d]` as a fresh Float32Array. */
@@ -346,7 +339,7 @@ async function kmeansPlusPlus(X: Matrix, k: number, opts: Resolved, rng: Random)
     return pick;
   };
   const seeding = await resolveBackend(opts.seedingBackend);
-  if (opts.localTrials === 1 && seeding.name === 'onnx' && seeding.info().device === 'cpu') {
+  if (opts.localTrials === 1 && isOnnxCpu(seeding)) {
     // one Gemm-screened pass per new centre (see screenedD2Update): the same values as the fused pass below
     const screen = d2Screen(S.data, m, d);
     const Xs = new Tensor('float32', screen.xs, [m, d]);
@@ -438,14 +431,23 @@ function fusedD2Update(
     const b = best[i]!;
     const a = owner[i]!;
     if (a >= 0 && gap[a]! >= SAFE * Math.sqrt(b)) continue;
-    const s = squaredDistanceBelow(X, i * d, C, co, d, b);
-    if (s >= b) continue;
-    const v = Math.fround(s);
-    if (v < b) {
-      best[i] = v;
-      owner[i] = j;
-    }
+    if (lowerD2(X, i, d, C, co, best)) owner[i] = j;
   }
+}
+
+/**
+ * The exact step of both D² updates: `best[i] ← fl32(‖x_i − c‖²)` when that is lower (`c` at offset `co` of `C`),
+ * the distance summed as the `'js'` `nearest` kernel does and abandoned once its partial sum reaches `best[i]`.
+ * @returns whether `best[i]` changed.
+ */
+function lowerD2(X: Float32Array, i: number, d: number, C: Float32Array, co: number, best: Float64Array): boolean {
+  const b = best[i]!;
+  const s = squaredDistanceBelow(X, i * d, C, co, d, b);
+  if (s >= b) return false;
+  const v = Math.fround(s);
+  if (!(v < b)) return false;
+  best[i] = v;
+  return true;
 }
 
 /** @internal The sample centred once per seeding run for {@link screenedD2Update}. */
@@ -513,10 +515,7 @@ export function screenedD2Update(
     const Ai = A[i]!;
     const margin = e32 * (B * B + 2 * Ai * B) + e64 * (Ai + B) * (Ai + B);
     if (aa[i]! + bb - 2 * dot[i]! - margin >= bi) continue; // NaN (non-finite data) falls through to the exact path
-    const s = squaredDistanceBelow(X, i * d, C, co, d, bi);
-    if (s >= bi) continue;
-    const v = Math.fround(s);
-    if (v < bi) best[i] = v;
+    lowerD2(X, i, d, C, co, best);
   }
 }
 
