@@ -404,19 +404,22 @@ const MRR = 4;
  * The `evaluateSlates` loop for `'average'` ties and position metrics (ndcg, recall, precision, hit, mrr). Each
  * row only locates its relevant items — the rank of relevant column `i` is `#{s > s_i}`, by branch-free counting
  * (most slates hold one or two relevant items) — instead of sorting. When no relevant item is tied with another
- * item (the usual case), every metric is a fixed-length, position-ordered sum over the first k positions, the
- * same operations in the same order as the per-query kernels (adding the zeros of empty positions changes no sum),
- * so bitwise equal; a row with such a tie goes to {@link sortedRows}.
+ * item (the usual case), every metric follows from those ranks: NDCG is the same fixed-length, position-ordered sum
+ * over the first k positions as the per-query kernel (adding the zeros of empty positions changes no sum), so
+ * bitwise equal; hit counts, the first rank and the ideal grades are exact. A row with such a tie goes to
+ * {@link sortedRows}. Only the scratch cells a row wrote are cleared.
  */
 function relevantItemRows(x: Slates, n: number, scratch: SortScratch): void {
   const { fn, sd, ld, K, specs, kks, outs, common, exponential, capDen } = x;
   const nSpecs = specs.length;
   const codes = Int32Array.from(specs, (sp) => (sp.name === 'ndcg' ? NDCG : sp.name === 'mrr' ? MRR : sp.name === 'hit' ? HIT : sp.name === 'precision' ? PRECISION : RECALL));
+  const cuts = Float64Array.from(kks); // k of each spec (Infinity for plain mrr)
+  const tops = Int32Array.from(kks, (kk) => (kk < K ? kk : K)); // positions an NDCG sum runs over
   const disc = discounts(K);
   const col = new Int32Array(K); // relevant columns
+  const pos = new Int32Array(K); // their positions (0-based ranks)
   const ideal = new Float64Array(K); // their grades, descending, then zeros
   const posGrade = new Float64Array(K); // grade at each position of a relevant item, else 0
-  const posHit = new Float64Array(K); // 1 at the positions of relevant items
   for (let q = 0; q < n; q++) {
     const o = q * K;
     let nRel = 0;
@@ -448,8 +451,8 @@ function relevantItemRows(x: Slates, n: number, scratch: SortScratch): void {
       }
       tied |= equal - 1;
       first = above < first ? above : first;
+      pos[r] = above;
       posGrade[above] = g;
-      posHit[above] = 1;
       let u = r;
       while (u > 0 && ideal[u - 1]! < g) {
         ideal[u] = ideal[u - 1]!;
@@ -460,11 +463,11 @@ function relevantItemRows(x: Slates, n: number, scratch: SortScratch): void {
     if (tied === 0) {
       const shift = gainShift(ideal[0]!, exponential);
       for (let m = 0; m < nSpecs; m++) {
-        const kk = kks[m]!;
-        const top = kk < K ? kk : K;
+        const kk = cuts[m]!;
         const code = codes[m]!;
         let v: number;
         if (code === NDCG) {
+          const top = tops[m]!;
           let dcg = 0;
           let idcg = 0;
           for (let p = 0; p < top; p++) {
@@ -477,7 +480,7 @@ function relevantItemRows(x: Slates, n: number, scratch: SortScratch): void {
           v = first + 1 <= kk ? 1 / (first + 1) : 0;
         } else {
           let hits = 0;
-          for (let p = 0; p < top; p++) hits += posHit[p]!;
+          for (let r = 0; r < nRel; r++) hits += +(pos[r]! < kk);
           v = code === HIT ? +(hits > 0) : code === PRECISION ? hits / kk : hits / (capDen ? Math.min(nRel, kk) : nRel);
         }
         outs[m]![q] = v;
@@ -485,11 +488,10 @@ function relevantItemRows(x: Slates, n: number, scratch: SortScratch): void {
     } else {
       sortedRows(x, scratch, q, q + 1); // a relevant item tied with another: tie groups need the sorted row
     }
-    for (let p = 0; p < K; p++) {
-      posGrade[p] = 0;
-      posHit[p] = 0;
+    for (let r = 0; r < nRel; r++) {
+      posGrade[pos[r]!] = 0;
+      ideal[r] = 0;
     }
-    for (let p = 0; p < nRel; p++) ideal[p] = 0;
   }
 }
 
