@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { GeneratorError, assertNonNegativeInteger, checkOptions, rangeError, typeError } from '../errors.js';
+import { GeneratorError, assertFiniteNumber, assertNonNegativeInteger, checkOptions, rangeError, typeError } from '../errors.js';
 import { checkGenerateRequest, sleep, startDeadline } from './request.js';
 import type { FinishReason, GenerateRequest, GenerateResult, Generation, Generator } from './types.js';
 
@@ -20,10 +20,15 @@ export interface OpenAIGeneratorOptions {
   readonly timeoutMs?: number;
   /**
    * Retries of a retryable failure (`timeout`, `rate_limit`, `server`, `network`, `bad_response`), waiting the
-   * server's `Retry-After` or `500·2^attempt` ms (capped at 8 s). @defaultValue `0` (callers such as the
-   * rejection sampler do their own retries)
+   * server's `Retry-After` (up to `maxRetryAfterMs`) or `500·2^attempt` ms (capped at 8 s). @defaultValue `0`
+   * (callers such as the rejection sampler do their own retries)
    */
   readonly maxRetries?: number;
+  /**
+   * The longest `Retry-After` waited before a retry (our cap: a longer one is waited only this long; `Infinity`
+   * honours any, up to setTimeout's 2^31 − 1 ms). @defaultValue `300_000`
+   */
+  readonly maxRetryAfterMs?: number;
   /** Extra HTTP headers sent with every request. */
   readonly headers?: Readonly<Record<string, string>>;
   /** A name for logs. @defaultValue `'openai:<model>'` */
@@ -35,7 +40,7 @@ export interface OpenAIGeneratorOptions {
   readonly sendConstraint?: boolean;
 }
 
-const OPTION_KEYS = ['baseURL', 'model', 'apiKey', 'timeoutMs', 'maxRetries', 'headers', 'name', 'sendConstraint'] as const;
+const OPTION_KEYS = ['baseURL', 'model', 'apiKey', 'timeoutMs', 'maxRetries', 'maxRetryAfterMs', 'headers', 'name', 'sendConstraint'] as const;
 const DEFAULT_TIMEOUT_MS = 600_000;
 
 /**
@@ -79,6 +84,9 @@ export function createOpenAIGenerator(options: OpenAIGeneratorOptions): Generato
   }
   if (o.maxRetries !== undefined) assertNonNegativeInteger(fn, 'options.maxRetries', o.maxRetries);
   if (o.maxRetries !== undefined && o.maxRetries > 100) throw rangeError(fn, 'options.maxRetries', 'at most 100', o.maxRetries);
+  if (o.maxRetryAfterMs !== undefined && o.maxRetryAfterMs !== Number.POSITIVE_INFINITY) {
+    assertFiniteNumber(fn, 'options.maxRetryAfterMs', o.maxRetryAfterMs, { min: 0 });
+  }
   if (o.headers !== undefined) {
     if (o.headers === null || typeof o.headers !== 'object' || Array.isArray(o.headers)) throw typeError(fn, 'options.headers', 'a string record', o.headers);
     for (const [k, v] of Object.entries(o.headers)) if (typeof v !== 'string') throw typeError(fn, `options.headers.${k}`, 'a string', v);
@@ -92,6 +100,7 @@ export function createOpenAIGenerator(options: OpenAIGeneratorOptions): Generato
   if (apiKey) headers.authorization = `Bearer ${apiKey}`;
   const name = o.name ?? `openai:${o.model}`;
   const maxRetries = o.maxRetries ?? 0;
+  const maxRetryAfterMs = Math.min(o.maxRetryAfterMs ?? 300_000, 2 ** 31 - 1); // setTimeout's limit
   const defaultTimeout = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
   async function once(request: GenerateRequest): Promise<GenerateResult> {
@@ -131,7 +140,7 @@ export function createOpenAIGenerator(options: OpenAIGeneratorOptions): Generato
           return await once(request);
         } catch (err) {
           if (!(err instanceof GeneratorError) || !err.retryable || attempt >= maxRetries) throw err;
-          await sleep(err.retryAfterMs ?? Math.min(8000, 500 * 2 ** attempt), request.signal);
+          await sleep(err.retryAfterMs === undefined ? Math.min(8000, 500 * 2 ** attempt) : Math.min(err.retryAfterMs, maxRetryAfterMs), request.signal);
           if (request.signal?.aborted) throw new GeneratorError('aborted', `${name}: request aborted`, { cause: err });
         }
       }

@@ -172,9 +172,12 @@ export interface RejectionSampleOptions {
   /**
    * Transport retries of one sample: exponential backoff `min(maxDelayMs, baseDelayMs·2^r)` with full jitter; a
    * `Retry-After` (`GeneratorError.retryAfterMs`) is waited in full (plus up to 10 % jitter) and pauses every
-   * worker, not only the one that was told. @defaultValue `{ maxRetries: 6, baseDelayMs: 250, maxDelayMs: 30000 }`
+   * worker, not only the one that was told — up to `maxRetryAfterMs` (our cap, so that a server answering
+   * "come back tomorrow" cannot park the job: a longer `Retry-After` is waited only `maxRetryAfterMs`, then the
+   * request is retried as usual; `Infinity` honours any).
+   * @defaultValue `{ maxRetries: 6, baseDelayMs: 250, maxDelayMs: 30000, maxRetryAfterMs: 300000 }`
    */
-  readonly retry?: { readonly maxRetries?: number; readonly baseDelayMs?: number; readonly maxDelayMs?: number };
+  readonly retry?: { readonly maxRetries?: number; readonly baseDelayMs?: number; readonly maxDelayMs?: number; readonly maxRetryAfterMs?: number };
   /** Per-request time limit; a request still running is aborted and retried as a `'timeout'`. @defaultValue 120000 */
   readonly timeoutMs?: number;
   /** JSONL checkpoint path: every finished example is appended; a rerun resumes from it. */
@@ -308,6 +311,7 @@ interface Resolved {
   maxRetries: number;
   baseDelayMs: number;
   maxDelayMs: number;
+  maxRetryAfterMs: number;
   timeoutMs: number;
   checkpoint: string | undefined;
   fsync: boolean;
@@ -333,7 +337,7 @@ function resolveOptions(options: RejectionSampleOptions | undefined): Resolved {
   ]);
   const req = checkOptions(FN, o.request, ['temperature', 'topP', 'maxTokens', 'stop'], 'options.request');
   const budget = checkOptions(FN, o.budget, ['maxRequests', 'maxTokens'], 'options.budget');
-  const retry = checkOptions(FN, o.retry, ['maxRetries', 'baseDelayMs', 'maxDelayMs'], 'options.retry');
+  const retry = checkOptions(FN, o.retry, ['maxRetries', 'baseDelayMs', 'maxDelayMs', 'maxRetryAfterMs'], 'options.retry');
   if (o.accept !== undefined && typeof o.accept !== 'function') throw typeError(FN, 'options.accept', 'a function', o.accept);
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw typeError(FN, 'options.onProgress', 'a function', o.onProgress);
   if (o.checkpoint !== undefined && (typeof o.checkpoint !== 'string' || o.checkpoint.length === 0)) {
@@ -371,10 +375,13 @@ function resolveOptions(options: RejectionSampleOptions | undefined): Resolved {
   if (req.topP !== undefined) request.topP = req.topP;
   if (req.maxTokens !== undefined) request.maxTokens = intOpt('options.request.maxTokens', req.maxTokens, 0, 1);
   if (req.stop !== undefined) request.stop = req.stop;
-  const baseDelayMs = retry.baseDelayMs ?? 250;
-  const maxDelayMs = retry.maxDelayMs ?? 30_000;
+  // an explicit null is an error, not the default
+  const baseDelayMs = retry.baseDelayMs === undefined ? 250 : retry.baseDelayMs;
+  const maxDelayMs = retry.maxDelayMs === undefined ? 30_000 : retry.maxDelayMs;
   assertFiniteNumber(FN, 'options.retry.baseDelayMs', baseDelayMs, { min: 0, max: 864e5 });
   assertFiniteNumber(FN, 'options.retry.maxDelayMs', maxDelayMs, { min: 0, max: 864e5 });
+  const maxRetryAfterMs = retry.maxRetryAfterMs === undefined ? 300_000 : retry.maxRetryAfterMs;
+  if (maxRetryAfterMs !== Number.POSITIVE_INFINITY) assertFiniteNumber(FN, 'options.retry.maxRetryAfterMs', maxRetryAfterMs, { min: 0 });
   const timeoutMs = o.timeoutMs ?? 120_000;
   assertFiniteNumber(FN, 'options.timeoutMs', timeoutMs, { min: 0, max: MAX_INT, minExclusive: true });
   return {
@@ -389,6 +396,7 @@ function resolveOptions(options: RejectionSampleOptions | undefined): Resolved {
     maxRetries: intOpt('options.retry.maxRetries', retry.maxRetries, 6, 0),
     baseDelayMs,
     maxDelayMs,
+    maxRetryAfterMs,
     timeoutMs,
     checkpoint: o.checkpoint,
     fsync: o.fsync ?? false,
@@ -713,10 +721,10 @@ class Run {
     return { ok: false, stop: false, reason: 'retries_exhausted', detail: `${o.maxRetries + 1} requests failed; last ${last}` };
   }
 
-  /** Backoff before retry r+1: full jitter on min(max, base·2^r), or Retry-After plus up to 10 %. */
+  /** Backoff before retry r+1: full jitter on min(max, base·2^r), or min(Retry-After plus up to 10 %, the cap). */
   private delay(r: number, retryAfterMs: number | undefined): number {
     const u = this.jitter.random();
-    if (retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs >= 0) return retryAfterMs * (1 + 0.1 * u);
+    if (retryAfterMs !== undefined && retryAfterMs >= 0) return Math.min(retryAfterMs * (1 + 0.1 * u), this.o.maxRetryAfterMs, MAX_INT); // setTimeout's limit
     return u * Math.min(this.o.maxDelayMs, this.o.baseDelayMs * 2 ** Math.min(r, 30));
   }
 

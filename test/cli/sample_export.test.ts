@@ -186,6 +186,23 @@ describe('gr2 sample', () => {
     expect(down.code).toBe(1);
     expect(errorLines(down)).toEqual([`gr2 sample: error: --base-url ${url}: endpoint unreachable (ECONNREFUSED)`]);
     expect(existsSync(p('x.jsonl'))).toBe(false);
+    const cap = await gr2(['sample', p('slates.jsonl'), '-o', p('x.jsonl'), ...common(), '--max-retry-after', '-1']);
+    expect(cap.code).toBe(2);
+    expect(errorLines(cap)).toEqual([expect.stringContaining('--max-retry-after must be an integer in [0, ')]);
+  }, 30_000);
+
+  it('--max-retry-after cuts a server\'s hour-long Retry-After: the run finishes', async () => {
+    const limited = await startOpenAIServer({ generator: teacher, model: 'gr2-teacher', faults: { seed: 9, rate429: 0.3, retryAfterSeconds: 3600 } });
+    try {
+      const t0 = performance.now();
+      const r = await gr2(['--json', 'sample', p('slates.jsonl'), '-o', p('capped.jsonl'), ...common(), '--base-url', limited.baseURL, '--limit', '4', '--max-retry-after', '20']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(limited.stats().faults['429']).toBeGreaterThan(0);
+      expect(JSON.parse(r.stdout).stats.unfinished).toBe(0);
+      expect(performance.now() - t0).toBeLessThan(25_000);
+    } finally {
+      await limited.close();
+    }
   }, 30_000);
 });
 

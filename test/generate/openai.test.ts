@@ -207,6 +207,19 @@ describe('createOpenAIGenerator against startOpenAIServer', () => {
     expect(server.stats().requests).toBeGreaterThan(10);
   });
 
+  it('waits a long Retry-After only up to maxRetryAfterMs', async () => {
+    // the server asks for an hour; with the cap at 20 ms the ten calls finish in well under a second of waiting
+    const server = await serve(recorder(), { seed: 5, rate429: 0.5, retryAfterSeconds: 3600 });
+    const gen = createOpenAIGenerator({ baseURL: server.baseURL, model: 'tiny', maxRetries: 20, maxRetryAfterMs: 20 });
+    const t0 = performance.now();
+    for (let i = 0; i < 10; i++) expect((await gen.generate({ messages: msgs })).generations[0]!.text).toBe('hello#0');
+    expect(server.stats().faults['429']).toBeGreaterThan(3);
+    expect(performance.now() - t0).toBeLessThan(10_000);
+    expect(() => createOpenAIGenerator({ baseURL: 'http://x/v1', model: 'm', maxRetryAfterMs: -1 })).toThrow(/'options.maxRetryAfterMs'/);
+    expect(() => createOpenAIGenerator({ baseURL: 'http://x/v1', model: 'm', maxRetryAfterMs: '5' as never })).toThrow(TypeError);
+    expect(() => createOpenAIGenerator({ baseURL: 'http://x/v1', model: 'm', maxRetryAfterMs: Number.POSITIVE_INFINITY })).not.toThrow();
+  });
+
   it('applies latency, answers GET /v1/models, and maps generator errors to HTTP statuses', async () => {
     const server = await serve(recorder(), { latencyMs: 80 });
     const t0 = performance.now();

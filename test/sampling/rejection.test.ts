@@ -210,6 +210,57 @@ describe('rejectionSample: transport failures', () => {
     for (const s of afterPause) expect(s.t - told).toBeGreaterThanOrEqual(149);
   });
 
+  it('waits a Retry-After only up to retry.maxRetryAfterMs (default 5 min), never past setTimeout\'s limit', async () => {
+    const limited = (retryAfterMs: number): Generator => {
+      let first = true;
+      const inner = seededTeacher();
+      return {
+        name: 'limited',
+        async generate(req: GenerateRequest): Promise<GenerateResult> {
+          if (first) {
+            first = false;
+            throw new GeneratorError('rate_limit', '429', { status: 429, retryAfterMs });
+          }
+          return inner.generate(req);
+        },
+      };
+    };
+    // an hour asked, 30 ms waited: the run finishes
+    const delays: number[] = [];
+    const t0 = performance.now();
+    const r = await rejectionSample(makeExamples(3), limited(3_600_000), {
+      concurrency: 1,
+      retry: { maxRetryAfterMs: 30 },
+      onProgress: (e) => e.type === 'retry' && delays.push(e.delayMs),
+    });
+    expect(performance.now() - t0).toBeLessThan(10_000);
+    expect(r.stats.errorsByKind).toEqual({ rate_limit: 1 });
+    expect(delays).toEqual([30]);
+    // the default cap, and an absurd Retry-After (beyond setTimeout's 2^31 − 1 ms) with no cap: the run is parked
+    // for exactly the cap, and aborting it ends it at once
+    for (const [options, want] of [[{}, 300_000], [{ retry: { maxRetryAfterMs: Number.POSITIVE_INFINITY } }, 2 ** 31 - 1]] as const) {
+      const ctl = new AbortController();
+      const seen: number[] = [];
+      const t1 = performance.now();
+      const stopped = await rejectionSample(makeExamples(2), limited(1e12), {
+        ...options,
+        concurrency: 1,
+        signal: ctl.signal,
+        onProgress: (e) => {
+          if (e.type === 'retry') {
+            seen.push(e.delayMs);
+            setTimeout(() => ctl.abort(), 20);
+          }
+        },
+      });
+      expect(seen).toEqual([want]);
+      expect(stopped.stopped).toBe('aborted');
+      expect(performance.now() - t1).toBeLessThan(5_000);
+    }
+    await expect(rejectionSample(makeExamples(1), seededTeacher(), { retry: { maxRetryAfterMs: -5 } })).rejects.toThrow(/'options.retry.maxRetryAfterMs'/);
+    await expect(rejectionSample(makeExamples(1), seededTeacher(), { retry: { maxRetryAfterMs: null as never } })).rejects.toThrow(TypeError);
+  });
+
   it("drops an example whose request keeps failing as 'retries_exhausted' (not final) and a 4xx as 'generator_error'", async () => {
     const examples = makeExamples(4);
     const broken: Generator = {

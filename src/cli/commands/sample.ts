@@ -35,6 +35,7 @@ interface SampleOptions {
   timeout: number;
   maxRetries: number;
   retryDelay: number;
+  maxRetryAfter: number;
   temperature?: number;
   maxTokens?: number;
   maxRequests?: number;
@@ -159,7 +160,7 @@ async function sample(ctx: CliContext, slatesPath: string, o: SampleOptions): Pr
       concurrency: o.concurrency,
       maxAttempts: o.maxAttempts,
       timeoutMs: o.timeout,
-      retry: { maxRetries: o.maxRetries, baseDelayMs: o.retryDelay, maxDelayMs: Math.max(o.retryDelay, 30_000) },
+      retry: { maxRetries: o.maxRetries, baseDelayMs: o.retryDelay, maxDelayMs: Math.max(o.retryDelay, 30_000), maxRetryAfterMs: o.maxRetryAfter },
       request,
       ...(o.maxRequests !== undefined ? { budget: { maxRequests: o.maxRequests } } : {}),
       ...(o.shard ? { shard: o.shard } : {}),
@@ -228,6 +229,7 @@ export function sampleCommand(action: Action): Command {
     .option('--timeout <ms>', 'per-request time limit', intOption('--timeout', 1), 120_000)
     .option('--max-retries <n>', 'transport retries of one sample (429, 5xx, resets, timeouts)', intOption('--max-retries', 0, 1000), 6)
     .option('--retry-delay <ms>', 'base delay of the exponential backoff', intOption('--retry-delay', 0), 250)
+    .option('--max-retry-after <ms>', "the longest Retry-After waited (a longer one is cut to it)", intOption('--max-retry-after', 0), 300_000)
     .option('--temperature <t>', 'sampling temperature (default 1)', numberOption('--temperature', 0, 100))
     .option('--max-tokens <n>', 'completion tokens per sample', intOption('--max-tokens', 1))
     .option('--max-requests <n>', 'stop starting requests after n (the rest stays unfinished; rerun to continue)', intOption('--max-requests', 1))
