@@ -100,6 +100,37 @@ export class MissingDependencyError extends Gr2Error {
   }
 }
 
+/**
+ * A checkpoint is held by another running job: its lock file `<checkpoint>.lock` names a live process on this
+ * host, or a process on another host (whose liveness cannot be checked). Two jobs appending to one checkpoint
+ * would redo each other's examples, and the second one's repair of a torn tail could cut a record the first one
+ * is writing. A lock left by a process that died on this host is taken over; delete a lock from another host by
+ * hand once its job is gone.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await rejectionSample(examples, teacher, { checkpoint: 'traces.jsonl' });
+ * } catch (e) {
+ *   if (e instanceof CheckpointInUseError) console.error(`busy: pid ${e.pid} on ${e.hostname}`);
+ * }
+ * ```
+ */
+export class CheckpointInUseError extends Gr2Error {
+  override readonly name = 'CheckpointInUseError';
+  constructor(
+    /** The lock file. */
+    readonly lockPath: string,
+    /** The process that holds it (`null` when the lock file is unreadable). */
+    readonly pid: number | null,
+    /** Its host. */
+    readonly hostname: string | null,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Why a generator request failed; `retryable` kinds may succeed when tried again. */
 export type GeneratorErrorKind =
   | 'timeout'

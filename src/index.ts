@@ -19,6 +19,7 @@ export {
   RewardContractError,
   OutputParseError,
   DataFormatError,
+  CheckpointInUseError,
   NumericError,
   GeneratorError,
   MissingDependencyError,

@@ -4,16 +4,16 @@
  * @packageDocumentation
  * @internal
  */
-import { DataFormatError, Gr2Error } from '../errors.js';
+import { CheckpointInUseError, DataFormatError, Gr2Error } from '../errors.js';
 
 /**
  * Exit codes (sysexits-style where one fits):
  * 0 success; 1 a failure while working; 2 a usage error (unknown command or option, bad option value, unknown
  * metric); 65 malformed input data (a file that does not parse, wrong dimensions); 66 an input file that is missing
- * or unreadable; 73 an output that cannot be created.
+ * or unreadable; 73 an output that cannot be created; 75 a checkpoint in use by another running job (try again later).
  * @internal
  */
-export const EXIT = { ok: 0, failure: 1, usage: 2, dataError: 65, noInput: 66, cantCreate: 73 } as const;
+export const EXIT = { ok: 0, failure: 1, usage: 2, dataError: 65, noInput: 66, cantCreate: 73, tempFail: 75 } as const;
 
 /** An error the CLI reports as one line with a chosen exit code. @internal */
 export class CliError extends Gr2Error {
@@ -43,6 +43,7 @@ export function exitCodeOf(e: unknown): number {
   const code = (e as { code?: unknown } | null)?.code;
   if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'ENOTDIR') return EXIT.noInput;
   if (e instanceof DataFormatError) return EXIT.dataError;
+  if (e instanceof CheckpointInUseError) return EXIT.tempFail;
   if (e instanceof TypeError || e instanceof RangeError) return EXIT.usage;
   return EXIT.failure;
 }

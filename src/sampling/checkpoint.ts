@@ -9,13 +9,17 @@
  *   the write, or a partial page after a machine crash) has no newline and is cut off on resume, and since a
  *   record's content is a pure function of the example and the job's seed, the example is redone identically;
  * - on resume, the last record of each id wins (a `dropped` example later retried with more attempts and
- *   accepted reads as accepted), so reading never yields an id twice.
+ *   accepted reads as accepted), so reading never yields an id twice;
+ * - one job at a time: opening for appending creates `<path>.lock` exclusively (`O_EXCL`, holding pid, host and
+ *   start time) and closing removes it; a second job gets `CheckpointInUseError`, and a lock whose process died
+ *   on this host is taken over.
  *
  * @packageDocumentation
  */
-import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { log } from '../env.js';
-import { DataFormatError, typeError } from '../errors.js';
+import { CheckpointInUseError, DataFormatError, typeError } from '../errors.js';
 import type { GenerateUsage } from '../generate/types.js';
 import type { ChatMessage } from '../prompt/types.js';
 
@@ -192,7 +196,14 @@ export interface OpenCheckpoint {
  * (throwing `DataFormatError` on a malformed complete line), and returns an appender.
  */
 export function openCheckpoint(path: string, options: { fsync?: boolean } = {}): OpenCheckpoint {
-  const fd = openSync(path, 'a+');
+  const unlock = lockCheckpoint(path);
+  let fd: number;
+  try {
+    fd = openSync(path, 'a+');
+  } catch (e) {
+    unlock();
+    throw e;
+  }
   try {
     const size = fstatSync(fd).size;
     const keep = completeLength(fd, size);
@@ -221,14 +232,102 @@ export function openCheckpoint(path: string, options: { fsync?: boolean } = {}):
       close(): void {
         if (open) {
           open = false;
-          closeSync(fd);
+          try {
+            closeSync(fd);
+          } finally {
+            unlock();
+          }
         }
       },
     };
   } catch (e) {
     closeSync(fd);
+    unlock();
     throw e;
   }
+}
+
+/** The content of a checkpoint's lock file. */
+interface LockInfo {
+  pid: number;
+  hostname: string;
+  startedAt: string;
+}
+
+/** Whether process `pid` of this host is alive (`EPERM`: alive, owned by another user). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: unknown }).code === 'EPERM';
+  }
+}
+
+/**
+ * @internal Takes `<path>.lock` for this process (exclusive create); returns its release. A lock of a dead
+ * process of this host is removed and taken; any other lock throws {@link CheckpointInUseError}.
+ */
+export function lockCheckpoint(path: string): () => void {
+  const lockPath = `${path}.lock`;
+  const me: LockInfo = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString() };
+  for (let tries = 0; ; tries++) {
+    let fd: number;
+    try {
+      fd = openSync(lockPath, 'wx');
+    } catch (e) {
+      if ((e as { code?: unknown }).code !== 'EEXIST') throw e;
+      const held = readLock(lockPath);
+      if (tries === 0 && held !== null && held.hostname === me.hostname && !processAlive(held.pid)) {
+        log('warning', `rejectionSample: checkpoint lock ${lockPath} was left by process ${held.pid}, which is gone; taking it over.`);
+        try {
+          unlinkSync(lockPath);
+        } catch {
+          /* another job took it over first: the next try sees its lock */
+        }
+        continue;
+      }
+      const who = held === null ? 'a process (unreadable lock file)' : `process ${held.pid} on ${held.hostname} (since ${held.startedAt})`;
+      throw new CheckpointInUseError(
+        lockPath,
+        held?.pid ?? null,
+        held?.hostname ?? null,
+        `rejectionSample: checkpoint ${path} is in use by ${who}: its lock file ${lockPath} exists. ` +
+          'Wait for that job, give this one its own checkpoint, or delete the lock file if no job is running.',
+      );
+    }
+    try {
+      writeSync(fd, JSON.stringify(me) + '\n');
+    } finally {
+      closeSync(fd);
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const held = readLock(lockPath);
+      if (held !== null && held.pid === me.pid && held.hostname === me.hostname && held.startedAt === me.startedAt) {
+        try {
+          unlinkSync(lockPath);
+        } catch {
+          /* already gone */
+        }
+      }
+    };
+  }
+}
+
+/** The lock file's content, or `null` when it is missing or unreadable. */
+function readLock(lockPath: string): LockInfo | null {
+  try {
+    const j = JSON.parse(readFileSync(lockPath, 'utf8')) as Partial<LockInfo>;
+    if (typeof j.pid === 'number' && Number.isInteger(j.pid) && j.pid > 0 && typeof j.hostname === 'string' && typeof j.startedAt === 'string') {
+      return { pid: j.pid, hostname: j.hostname, startedAt: j.startedAt };
+    }
+  } catch {
+    /* missing or torn */
+  }
+  return null;
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -186,6 +186,12 @@ describe('gr2 sample', () => {
     expect(down.code).toBe(1);
     expect(errorLines(down)).toEqual([`gr2 sample: error: --base-url ${url}: endpoint unreachable (ECONNREFUSED)`]);
     expect(existsSync(p('x.jsonl'))).toBe(false);
+    // a checkpoint another running job holds (this test process stands in for it): 75, nothing written
+    writeFileSync(p('held.jsonl.lock'), JSON.stringify({ pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString() }));
+    const held = await gr2(['sample', p('slates.jsonl'), '-o', p('held.jsonl'), ...common()]);
+    expect(held.code).toBe(75);
+    expect(errorLines(held)).toEqual([expect.stringContaining(`gr2 sample: error: rejectionSample: checkpoint ${p('held.jsonl')} is in use by process ${process.pid} on ${hostname()}`)]);
+    expect(existsSync(p('held.jsonl'))).toBe(false);
     const cap = await gr2(['sample', p('slates.jsonl'), '-o', p('x.jsonl'), ...common(), '--max-retry-after', '-1']);
     expect(cap.code).toBe(2);
     expect(errorLines(cap)).toEqual([expect.stringContaining('--max-retry-after must be an integer in [0, ')]);

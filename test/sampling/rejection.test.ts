@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { env } from '../../src/env.js';
-import { DataFormatError, GeneratorError } from '../../src/errors.js';
+import { CheckpointInUseError, DataFormatError, GeneratorError } from '../../src/errors.js';
 import type { GenerateRequest, GenerateResult, Generator } from '../../src/generate/types.js';
 import {
   attemptSeed,
@@ -386,6 +387,67 @@ describe('rejectionSample: checkpoint and resume', () => {
     expect(() => readCheckpoint(path)).toThrow(/line 2 is not JSON/);
     writeFileSync(path, '{"id":3}\n');
     expect(() => readCheckpoint(path)).toThrow(/line 1 is not a sampler record/);
+  });
+
+  it('one job per checkpoint: a second job gets CheckpointInUseError; the lock goes with the job, a dead holder\'s is taken over', async () => {
+    const path = tmp();
+    const lock = `${path}.lock`;
+    let release!: () => void;
+    const gate = new Promise<void>((res) => (release = res));
+    const inner = seededTeacher();
+    const slow: Generator = {
+      name: 'slow',
+      async generate(req: GenerateRequest): Promise<GenerateResult> {
+        await gate;
+        return inner.generate(req);
+      },
+    };
+    const examples = makeExamples(6);
+    const first = rejectionSample(examples, slow, { checkpoint: path, concurrency: 2 });
+    await new Promise((res) => setTimeout(res, 20));
+    expect(JSON.parse(readFileSync(lock, 'utf8'))).toMatchObject({ pid: process.pid, hostname: hostname() });
+    const second = rejectionSample(examples, seededTeacher(), { checkpoint: path });
+    await expect(second).rejects.toThrow(CheckpointInUseError);
+    await expect(second).rejects.toThrow(new RegExp(`in use by process ${process.pid} on `));
+    const err = (await second.catch((e: unknown) => e)) as CheckpointInUseError;
+    expect([err.lockPath, err.pid, err.hostname]).toEqual([lock, process.pid, hostname()]);
+    release();
+    const r = await first;
+    expect(r.stats.accepted + r.stats.dropped).toBe(6);
+    expect(existsSync(lock)).toBe(false);
+    // the refused job wrote nothing: the file holds exactly the first job's records
+    expect(sortedLines(path)).toHaveLength(6);
+
+    // a lock left by a process of this host that is gone (a killed job) is taken over, with a warning
+    const dead = spawnSync(process.execPath, ['-e', 'process.exit(0)']).pid!;
+    const stale = tmp();
+    writeFileSync(`${stale}.lock`, JSON.stringify({ pid: dead, hostname: hostname(), startedAt: '2026-01-01T00:00:00.000Z' }) + '\n');
+    const logged: string[] = [];
+    const sink = env.sink;
+    env.sink = (_level, message) => logged.push(message);
+    try {
+      const again = await rejectionSample(examples, seededTeacher(), { checkpoint: stale });
+      expect(again.stats.accepted + again.stats.dropped).toBe(6);
+    } finally {
+      env.sink = sink;
+    }
+    expect(logged.some((m) => m.includes(`left by process ${dead}, which is gone`))).toBe(true);
+    expect(existsSync(`${stale}.lock`)).toBe(false);
+
+    // a lock from another host (liveness unknown) and an unreadable one are refused and left in place
+    const other = tmp();
+    writeFileSync(`${other}.lock`, JSON.stringify({ pid: 1, hostname: 'another-host', startedAt: '2026-01-01T00:00:00.000Z' }));
+    await expect(rejectionSample(examples, seededTeacher(), { checkpoint: other })).rejects.toThrow(/in use by process 1 on another-host .*delete the lock file if no job is running/);
+    writeFileSync(`${other}.lock`, '{"pid": 12');
+    await expect(rejectionSample(examples, seededTeacher(), { checkpoint: other })).rejects.toThrow(/in use by a process \(unreadable lock file\)/);
+    expect(readFileSync(`${other}.lock`, 'utf8')).toBe('{"pid": 12');
+    expect(existsSync(other)).toBe(false);
+
+    // a checkpoint that cannot be opened releases the lock it took
+    const asDir = tmp();
+    mkdirSync(asDir);
+    await expect(rejectionSample(examples, seededTeacher(), { checkpoint: asDir })).rejects.toThrow(/EISDIR/);
+    expect(existsSync(`${asDir}.lock`)).toBe(false);
   });
 
   it('retryDropped continues a dropped example at its next attempt; the last record of an id wins', async () => {
