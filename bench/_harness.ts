@@ -8,13 +8,28 @@ import { loadavg } from 'node:os';
 /** True when `GR2_BENCH_QUICK=1`: benchmarks use small sizes. */
 export const QUICK = process.env.GR2_BENCH_QUICK === '1';
 
-/** Median wall time in ms of `repeats` runs of `fn` after `warmup` runs. */
-export async function medianMs(fn: () => unknown | Promise<unknown>, repeats = 5, warmup = 1): Promise<number> {
-  for (let i = 0; i < warmup; i++) await fn();
+/**
+ * Median wall time in ms of `repeats` runs of `fn` after `warmup` runs. With `setup`, each run (warm-up included) is
+ * given a fresh `setup()` result, made outside the timed region; the previous one is dropped first, so only one is
+ * alive at a time.
+ */
+export async function medianMs<T = undefined>(
+  fn: (input: T) => unknown | Promise<unknown>,
+  repeats = 5,
+  warmup = 1,
+  setup?: () => T,
+): Promise<number> {
+  let input: T | undefined;
+  const next = (): T => {
+    input = undefined;
+    return setup ? setup() : (undefined as T);
+  };
+  for (let i = 0; i < warmup; i++) await fn(next());
   const times: number[] = [];
   for (let i = 0; i < repeats; i++) {
+    input = next();
     const t0 = performance.now();
-    await fn();
+    await fn(input);
     times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);

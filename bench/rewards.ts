@@ -7,7 +7,9 @@
  * - `JSON.parse` — native parse of each string, nothing else (the baseline);
  * - `parseRerankOutput (strict)` — locate the answer, parse, match SIDs to candidates, diagnostics;
  * - `parse + conditionalScore` — the trainer's per-completion path;
- * - `createConditionalReward() batch` — the batch Reward over fresh sample objects (parse cache cold);
+ * - `createConditionalReward() batch` — the batch Reward over fresh sample objects (parse cache cold), in one call of
+ *   100k (its 100k results and their parse cache alive together) and in calls of 1,024 with one batch alive at a
+ *   time, as a trainer calls it step by step (summed time of the calls);
  * - Python `json.loads` + permutation check (opt-in reference; skipped with a reason when unavailable).
  *
  * `GR2_BENCH_QUICK=1` uses 5k completions.
@@ -94,16 +96,40 @@ rows.push({
   note: 'trainer path',
 });
 const reward = createConditionalReward();
-// Fresh sample objects for each of the 6 runs (warm-up + 5), built outside the timed region, so that the per-sample
-// parse cache cannot serve a later run.
-const freshSets = Array.from({ length: 6 }, () => samples.map((s) => ({ ...s })));
-let run = 0;
+// Fresh sample objects for each run (warm-up + 5), built outside the timed region so that the parse cache cannot
+// serve a later run, and one batch alive at a time, as in a trainer (six batches of 100k objects alive at once made
+// every collection in the timed region slower).
 rows.push({
   name: 'createConditionalReward() batch',
-  ms: await medianMs(() => {
-    for (const v of reward(freshSets[run++]!)) sink += v ?? 0;
-  }),
-  note: 'the batch Reward (parse cache cold)',
+  ms: await medianMs(
+    (fresh: RerankSample[]) => {
+      for (const v of reward(fresh)) sink += v ?? 0;
+    },
+    5,
+    1,
+    () => samples.map((s) => ({ ...s })),
+  ),
+  note: 'the batch Reward, one call of 100k (parse cache cold)',
+});
+// As a trainer calls it: one step's batch at a time, each built (untimed) just before its call and dropped after,
+// so that only one batch and its parse cache are alive; the time is the sum of the calls.
+const STEP = 1024;
+const stepped = (): number => {
+  let total = 0;
+  for (let j = 0; j < N; j += STEP) {
+    const batch = samples.slice(j, j + STEP).map((s) => ({ ...s }));
+    const t0 = performance.now();
+    for (const v of reward(batch)) sink += v ?? 0;
+    total += performance.now() - t0;
+  }
+  return total;
+};
+stepped(); // warm-up
+const steppedTimes = Array.from({ length: 5 }, stepped).sort((a, b) => a - b);
+rows.push({
+  name: `createConditionalReward() batches of ${STEP}`,
+  ms: steppedTimes[2]!,
+  note: `the same ${N / 1000}k samples, ${STEP} per call, one batch alive at a time (as a trainer's steps)`,
 });
 
 const py = pythonAvailable(['json']);
