@@ -907,6 +907,9 @@ function repairOrder(parsedOrder: readonly number[], K: number): { order: number
   return { order, fallback };
 }
 
+/** A character `String.prototype.trim` would keep (`\s` is exactly the set it strips): no trimmed copy needed. */
+const NON_WHITESPACE = /\S/;
+
 function parseWithIndex(text: string, index: CandidateIndex, o: ResolvedOptions, notString: boolean): RerankParseResult {
   const K = index.size;
   const { ex, tooLong, extraText, thinkText } = extractAnswer(text, o, K, notString);
@@ -914,7 +917,7 @@ function parseWithIndex(text: string, index: CandidateIndex, o: ResolvedOptions,
   const { duplicates, missing } = coverage(parsedOrder, K);
   const unparsable = ex.format === 'none';
   const reasoning = ex.reasoning ?? ex.think ?? thinkText;
-  const missingReasoning = reasoning === null || reasoning.trim().length === 0;
+  const missingReasoning = reasoning === null || !NON_WHITESPACE.test(reasoning);
   const formatOk = o.formats.has(ex.format as RerankFormat);
   const indicesOk = !numeric || o.allowIndices;
   if (unparsable && ex.messages.length === 0) addMessage(ex, 'no ranking found');
@@ -924,7 +927,7 @@ function parseWithIndex(text: string, index: CandidateIndex, o: ResolvedOptions,
   if (!unparsable && !formatOk) addMessage(ex, `format '${ex.format}' not accepted`);
   if (!indicesOk) addMessage(ex, 'numeric indices not accepted (allowIndices: false)');
   const reasoningOk =
-    o.requireReasoning === false || (o.requireReasoning === 'json' ? ex.reasoning !== null && ex.reasoning.trim().length > 0 : !missingReasoning);
+    o.requireReasoning === false || (o.requireReasoning === 'json' ? ex.reasoning !== null && NON_WHITESPACE.test(ex.reasoning) : !missingReasoning);
   if (!reasoningOk) addMessage(ex, o.requireReasoning === 'json' ? 'no reasoning in the JSON answer' : 'no reasoning');
   if (!o.allowExtraText && extraText) addMessage(ex, 'extra text outside the answer');
   const valid =

@@ -43,6 +43,21 @@ describe('parseRerankOutput: formats', () => {
     const lone = 'because ...</think>' + json([0, 1, 2, 3, 4]);
     expect(parseRerankOutput(lone, C).valid).toBe(true);
   });
+  it('a reasoning of whitespace only is missing: exactly the characters String.prototype.trim strips', () => {
+    // every code point up to U+FFFF: missing iff trim() strips it (WhiteSpace and LineTerminator of ECMA-262)
+    const ranking = [C[0], C[1], C[2], C[3], C[4]];
+    for (let cp = 0; cp <= 0xffff; cp++) {
+      if (cp >= 0xd800 && cp <= 0xdfff) continue;
+      const ch = String.fromCharCode(cp);
+      const stripped = (' ' + ch + ' ').trim().length === 0;
+      if (!stripped && cp % 97 !== 0 && cp > 0x3100) continue; // sample the long tail of ordinary characters
+      const text = JSON.stringify({ explanation: `${ch}\t${ch}`, recommendations: ranking });
+      const r = parseRerankOutput(text, C, { requireReasoning: 'json' });
+      expect(r.diagnostics.missingReasoning, `U+${cp.toString(16)}`).toBe(stripped);
+      expect(r.valid, `U+${cp.toString(16)}`).toBe(!stripped);
+      expect(parseRerankOutput(text, C, { requireReasoning: true }).valid).toBe(!stripped);
+    }
+  });
   it('reads the reasoning-free variant (ranking only, object or bare list)', () => {
     const obj = JSON.stringify({ recommendations: [C[3], C[2], C[1], C[0], C[4]] });
     const r = parseRerankOutput(obj, C);
