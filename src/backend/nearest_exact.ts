@@ -18,6 +18,17 @@ export const U32 = 2 ** -24;
 export const U64 = 2 ** -53;
 
 /**
+ * @internal The float64 mean of each column of the `[rows, d]` matrix `X` (rows summed in order; all zeros when
+ * `rows` is 0): the centre both float32 screens subtract (the ONNX `nearest` centroids, the k-means++ sample).
+ */
+export function columnMeans(X: Float32Array, rows: number, d: number): Float64Array {
+  const mean = new Float64Array(d);
+  for (let i = 0; i < rows; i++) for (let t = 0; t < d; t++) mean[t] += X[i * d + t]!;
+  for (let t = 0; t < d; t++) mean[t] /= Math.max(rows, 1);
+  return mean;
+}
+
+/**
  * `Σ_t (X[xo+t] − C[co+t])²` in float64, in the fixed order of this module (four interleaved partial sums).
  * @internal
  */

@@ -18,8 +18,8 @@ import type {
   PolicyLossKernelOutput,
 } from './kernel_contracts.js';
 
-/** @internal The exact bounded distance of `nearest`, for code that must match the kernel bit for bit (k-means++ seeding). */
-export { squaredDistanceBelow, U32, U64 } from './nearest_exact.js';
+/** @internal The exact bounded distance of `nearest` and its screens' helpers, for code that must match the kernel bit for bit (k-means++ seeding). */
+export { columnMeans, squaredDistanceBelow, U32, U64 } from './nearest_exact.js';
 
 /**
  * Runs kernel `name` on `backend` with inputs that are already validated (the public front doors such as

@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 import '../backend/index.js';
-import { U32, U64, accumulate, matMul, nearest, squaredDistanceBelow } from '../backend/ops.js';
+import { U32, U64, accumulate, columnMeans, matMul, nearest, squaredDistanceBelow } from '../backend/ops.js';
 import { resolveBackend } from '../backend/registry.js';
 import { Tensor, toMatrix, type Matrix, type MatrixLike } from '../backend/tensor.js';
 import type { BackendOption, TensorBackend } from '../backend/types.js';
@@ -462,9 +462,8 @@ export interface D2Screen {
 
 /** @internal The {@link D2Screen} of the `[m, d]` sample `X`. */
 export function d2Screen(X: Float32Array, m: number, d: number): D2Screen {
-  const mu = new Float64Array(d);
-  for (let i = 0; i < m; i++) for (let t = 0; t < d; t++) mu[t] += X[i * d + t]!;
-  for (let t = 0; t < d; t++) mu[t] = Math.fround(mu[t]! / Math.max(m, 1));
+  const mu = columnMeans(X, m, d);
+  for (let t = 0; t < d; t++) mu[t] = Math.fround(mu[t]!);
   const xs = new Float32Array(m * d);
   const aa = new Float64Array(m);
   const A = new Float64Array(m);

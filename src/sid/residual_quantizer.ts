@@ -751,13 +751,15 @@ function selectBeams(
   }
   const k1 = 1.05 * 2 * (d + 2) * U32;
   const k2 = 1.05 * (2.01 * U32 + (2 * d + 8) * U64);
+  /** The bound `m` on |screened − exact| cost for `A ≥ ‖r_b‖`, `Bn ≥ ‖e_j‖` (one formula for both passes). */
+  const margin = (A: number, Bn: number): number => k1 * A * Bn + k2 * (A + Bn) * (A + Bn);
   let U = -Infinity;
   for (let s = 0; s < width; s++) {
     const cand = approxCand[s]!;
     const b = Math.floor(cand / K);
     const A = Math.sqrt(err[row0 + b]!) * (1 + 1e-12);
     const Bn = eRoot[cand - b * K]!;
-    const u = approx[s]! + k1 * A * Bn + k2 * (A + Bn) * (A + Bn);
+    const u = approx[s]! + margin(A, Bn);
     if (!(u <= U)) U = u; // NaN propagates: every candidate is then re-checked
   }
   // 2. exact costs of every candidate that may belong to the best `width`, kept sorted (cost, candidate number)
@@ -770,7 +772,7 @@ function selectBeams(
     const A = Math.sqrt(rn) * (1 + 1e-12);
     for (let j = 0; j < K; j++) {
       const Bn = eRoot[j]!;
-      if (rn - 2 * cross[co + j]! + eNorm[j]! - (k1 * A * Bn + k2 * (A + Bn) * (A + Bn)) > U) continue;
+      if (rn - 2 * cross[co + j]! + eNorm[j]! - margin(A, Bn) > U) continue;
       const eo = j * d;
       let c = 0;
       for (let t = 0; t < d; t++) {

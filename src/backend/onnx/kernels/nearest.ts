@@ -1,7 +1,7 @@
 import type { KernelConfig } from '../../types.js';
 import type { OnnxBackend } from '../backend.js';
 import { GraphBuilder, ONNX_DTYPE_CODE, attr } from '../graph.js';
-import { U32, U64, exactNearestRow, exactSquaredDistance, squaredDistanceBelow } from '../../nearest_exact.js';
+import { U32, U64, columnMeans, exactNearestRow, exactSquaredDistance, squaredDistanceBelow } from '../../nearest_exact.js';
 import { typeError } from '../../../errors.js';
 
 /**
@@ -156,9 +156,7 @@ interface Centred {
  * @internal
  */
 export function centreCentroids(C: Float32Array, k: number, d: number): Centred {
-  const mean = new Float64Array(d);
-  for (let j = 0; j < k; j++) for (let t = 0; t < d; t++) mean[t] += C[j * d + t]!;
-  for (let t = 0; t < d; t++) mean[t] /= k;
+  const mean = columnMeans(C, k, d);
   let v = 0;
   let r2 = 0;
   for (let j = 0; j < k; j++) {
