@@ -8,6 +8,7 @@ import { assertOneOf, assertPositiveInteger, rangeError, raw, typeError, checkOp
 import { bootstrapCi, nanMean, pairedTest, type BootstrapOptions, type PairedTestOptions, type PairedTestResult } from './bootstrap.js';
 import { aucKernel, discounts, gainOf, gainShift, hitKernel, hitsKernel, ndcgKernel, rrKernel, type RowView } from './kernels.js';
 import { AUC_NEEDS, aucPairs, noRelevantValue, prepare, resolveCommon, resolveK, toRowView } from './prepare.js';
+import { slatesWasm } from './slates_wasm.js';
 import type { AucOptions, ItemId, NdcgOptions, Ranking, RecallOptions, Relevance } from './types.js';
 
 /** Metric families understood by {@link parseMetric}. */
@@ -228,8 +229,10 @@ function kernelValue(name: MetricName, v: RowView, kk: number, numRel: number, c
  * `labels [n, K]` — the input form of scikit-learn's `ndcg_score(y_true, y_score)`. A tight typed-array loop,
  * no per-query objects: with `'average'` ties (the default) and no `auc`, each row only locates its relevant
  * items (rank = number of higher scores, by branch-free counting) and sums over the first k positions; otherwise
- * one insertion sort of K per row. Results are bitwise those of the per-query functions with `candidates` = the
- * row and judgments = the row's labels (so `ideal: 'qrels'` and `'ranking'` coincide).
+ * one insertion sort of K per row. With linear gain and K ≤ 64 that relevant-items loop runs in a WebAssembly SIMD
+ * kernel, which hands the rows it does not finish (ties at a relevant item, invalid cells, …) back to the
+ * JavaScript loop, so nothing but the speed depends on it. Results are bitwise those of the per-query functions
+ * with `candidates` = the row and judgments = the row's labels (so `ideal: 'qrels'` and `'ranking'` coincide).
  *
  * @param scores - `[n, K]` scores (any gr2 matrix form; NaN throws). `number[][]` and `{data: Float64Array |
  *   number[], shape}` keep float64 precision (float32 would turn close scores into ties).
@@ -272,8 +275,14 @@ export function evaluateSlates(scores: MatrixLike, labels: MatrixLike, metrics: 
     pairs,
   };
   const scratch = sortScratch(K);
-  if (common.ties === 'average' && specs.every((sp) => sp.name !== 'auc')) relevantItemRows(slates, n, scratch);
-  else sortedRows(slates, scratch, 0, n);
+  if (common.ties === 'average' && specs.every((sp) => sp.name !== 'auc')) {
+    const plan = positionPlan(slates);
+    const job = { sd: S.data, ld: L.data, n, K, codes: plan.codes, tops: plan.tops, cuts: plan.cuts, disc: plan.disc, capDen: slates.capDen, noRelevant: common.noRelevant === 'error' ? null : noRelevantValue(fn, common.noRelevant), outs };
+    // the WebAssembly kernel (linear gain) hands back the rows it does not finish, one by one
+    if (slates.exponential || !slatesWasm(job, (q) => relevantItemRows(slates, plan, scratch, q, q + 1))) {
+      relevantItemRows(slates, plan, scratch, 0, n);
+    }
+  } else sortedRows(slates, scratch, 0, n);
   return finish(specs, perQuery, n, null, options);
 }
 
@@ -281,8 +290,8 @@ export function evaluateSlates(scores: MatrixLike, labels: MatrixLike, metrics: 
 interface Slates {
   readonly fn: string;
   /** `[n·K]` scores and labels, row-major. */
-  readonly sd: ArrayLike<number>;
-  readonly ld: ArrayLike<number>;
+  readonly sd: Float32Array | Float64Array;
+  readonly ld: Float32Array | Float64Array;
   readonly K: number;
   readonly specs: readonly MetricSpec[];
   /** Resolved cut-off of each spec (`Infinity` for plain `mrr` and `auc`). */
@@ -400,27 +409,53 @@ const PRECISION = 2;
 const HIT = 3;
 const MRR = 4;
 
+/** The per-spec constants and scratch of {@link relevantItemRows}, built once per `evaluateSlates` call. */
+interface PositionPlan {
+  /** Per spec: NDCG, RECALL, PRECISION, HIT or MRR. */
+  readonly codes: Int32Array;
+  /** Per spec: the cut-off k (`Infinity` for plain mrr). */
+  readonly cuts: Float64Array;
+  /** Per spec: the positions an NDCG sum runs over, `min(k, K)`. */
+  readonly tops: Int32Array;
+  readonly disc: Float64Array;
+  /** A row's relevant columns and their positions (0-based ranks). */
+  readonly col: Int32Array;
+  readonly pos: Int32Array;
+  /** Grades of the relevant items, descending, then zeros. */
+  readonly ideal: Float64Array;
+  /** Grade at each position of a relevant item, else 0. */
+  readonly posGrade: Float64Array;
+}
+
+function positionPlan(x: Slates): PositionPlan {
+  const { specs, kks, K } = x;
+  return {
+    codes: Int32Array.from(specs, (sp) => (sp.name === 'ndcg' ? NDCG : sp.name === 'mrr' ? MRR : sp.name === 'hit' ? HIT : sp.name === 'precision' ? PRECISION : RECALL)),
+    cuts: Float64Array.from(kks),
+    tops: Int32Array.from(kks, (kk) => (kk < K ? kk : K)),
+    disc: discounts(K),
+    col: new Int32Array(K),
+    pos: new Int32Array(K),
+    ideal: new Float64Array(K),
+    posGrade: new Float64Array(K),
+  };
+}
+
 /**
- * The `evaluateSlates` loop for `'average'` ties and position metrics (ndcg, recall, precision, hit, mrr). Each
- * row only locates its relevant items — the rank of relevant column `i` is `#{s > s_i}`, by branch-free counting
- * (most slates hold one or two relevant items) — instead of sorting. When no relevant item is tied with another
- * item (the usual case), every metric follows from those ranks: NDCG is the same fixed-length, position-ordered sum
- * over the first k positions as the per-query kernel (adding the zeros of empty positions changes no sum), so
- * bitwise equal; hit counts, the first rank and the ideal grades are exact. A row with such a tie goes to
- * {@link sortedRows}. Only the scratch cells a row wrote are cleared.
+ * The `evaluateSlates` loop over rows `q0..q1` for `'average'` ties and position metrics (ndcg, recall, precision,
+ * hit, mrr). Each row only locates its relevant items — the rank of relevant column `i` is `#{s > s_i}`, by
+ * branch-free counting (most slates hold one or two relevant items) — instead of sorting. When no relevant item is
+ * tied with another item (the usual case), every metric follows from those ranks: NDCG is the same fixed-length,
+ * position-ordered sum over the first k positions as the per-query kernel (adding the zeros of empty positions
+ * changes no sum), so bitwise equal; hit counts, the first rank and the ideal grades are exact. A row with such a
+ * tie goes to {@link sortedRows}. Only the scratch cells a row wrote are cleared. `slates.wat` is the same loop in
+ * WebAssembly; it hands the rows it does not finish to this function one by one.
  */
-function relevantItemRows(x: Slates, n: number, scratch: SortScratch): void {
-  const { fn, sd, ld, K, specs, kks, outs, common, exponential, capDen } = x;
+function relevantItemRows(x: Slates, plan: PositionPlan, scratch: SortScratch, q0: number, q1: number): void {
+  const { fn, sd, ld, K, specs, outs, common, exponential, capDen } = x;
   const nSpecs = specs.length;
-  const codes = Int32Array.from(specs, (sp) => (sp.name === 'ndcg' ? NDCG : sp.name === 'mrr' ? MRR : sp.name === 'hit' ? HIT : sp.name === 'precision' ? PRECISION : RECALL));
-  const cuts = Float64Array.from(kks); // k of each spec (Infinity for plain mrr)
-  const tops = Int32Array.from(kks, (kk) => (kk < K ? kk : K)); // positions an NDCG sum runs over
-  const disc = discounts(K);
-  const col = new Int32Array(K); // relevant columns
-  const pos = new Int32Array(K); // their positions (0-based ranks)
-  const ideal = new Float64Array(K); // their grades, descending, then zeros
-  const posGrade = new Float64Array(K); // grade at each position of a relevant item, else 0
-  for (let q = 0; q < n; q++) {
+  const { codes, cuts, tops, disc, col, pos, ideal, posGrade } = plan;
+  for (let q = q0; q < q1; q++) {
     const o = q * K;
     let nRel = 0;
     for (let i = 0; i < K; i++) {
