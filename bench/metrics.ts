@@ -1,8 +1,9 @@
 /**
- * Batched ranking evaluation: 1M slates of K = 10 (graded labels 0/1/2, scores on a 0.01 grid so ~35 % of rows
+ * Batched ranking evaluation: 1M slates of K = 10 (graded labels 0/1/2, scores on a 0.01 grid so ~37 % of rows
  * hold ties), NDCG@5 with tie-averaging, linear gain — the exact definition of scikit-learn's `ndcg_score`.
  * Rows (median of 5 runs each, same data, same process; Python timed inside Python on the same bytes):
- * - `evaluateSlates ndcg@5` — gr2's dense batched path (typed-array loop, one insertion sort of K per row);
+ * - `evaluateSlates ndcg@5` — gr2's dense batched path (the relevant-items loop, in its WebAssembly kernel; rows
+ *   whose relevant item is tied with another item take the JavaScript sorting loop);
  * - `evaluateSlates 5 metrics` — recall@1, recall@5, ndcg@5, mrr, auc in the same pass;
  * - `naive per-query JS` — idiomatic per-row objects + Array.sort + reduce, same tie-averaged NDCG@5;
  * - `ndcgAtK per query` — gr2's general per-query API called once per row ({ids, scores}, Map of grades);
