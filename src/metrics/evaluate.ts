@@ -403,6 +403,7 @@ function sortedRows(x: Slates, scratch: SortScratch, q0: number, q1: number): vo
   }
 }
 
+// metric codes of the relevant-items loop; slates.wat reads the same numbers
 const NDCG = 0;
 const RECALL = 1;
 const PRECISION = 2;
