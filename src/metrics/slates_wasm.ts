@@ -110,7 +110,8 @@ const align16 = (b: number): number => (b + 15) & ~15;
 /**
  * @internal Runs the kernel over every row of `job`: writes the values of the rows it finishes into `job.outs`
  * and calls `fallback(q)` for each other row, in row order. Returns `false`, having done nothing, when the
- * kernel is off or does not load, or the slates are empty or wider than {@link MAX_K} columns.
+ * kernel is off or does not load, the slates are empty or wider than {@link MAX_K} columns, or a chunk would need
+ * more than {@link MAX_BYTES} of module memory (or the memory cannot grow).
  */
 export function slatesWasm(job: SlatesJob, fallback: (q: number) => void): boolean {
   const { sd, ld, n, K, codes, tops, cuts, disc, capDen, noRelevant, outs } = job;
@@ -128,7 +129,13 @@ export function slatesWasm(job: SlatesJob, fallback: (q: number) => void): boole
   const statOff = align16(outOff + 8 * R * nSpecs);
   const bytes = statOff + 4 * R;
   if (bytes > MAX_BYTES) return false;
-  if (k.memory.buffer.byteLength < bytes) k.memory.grow(Math.ceil((bytes - k.memory.buffer.byteLength) / 65536));
+  if (k.memory.buffer.byteLength < bytes) {
+    try {
+      k.memory.grow(Math.ceil((bytes - k.memory.buffer.byteLength) / 65536));
+    } catch {
+      return false; // the memory cannot grow (address space exhausted): the JavaScript loop needs none
+    }
+  }
   const buf = k.memory.buffer;
   const f64 = new Float64Array(buf);
   const i32 = new Int32Array(buf);

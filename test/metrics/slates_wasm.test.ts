@@ -65,7 +65,7 @@ describe('evaluateSlates WebAssembly kernel', () => {
     expect([outs[0]![1], outs[1]![1], outs[2]![1]]).toEqual([NaN, NaN, NaN]);
   });
 
-  it('leaves empty and wider-than-64 slates to the JavaScript loop', () => {
+  it('leaves empty slates, slates wider than 64 columns and absurd spec counts to the JavaScript loop', () => {
     const none = () => {
       throw new Error('not called');
     };
@@ -85,6 +85,10 @@ describe('evaluateSlates WebAssembly kernel', () => {
     expect(slatesWasm(job(0), none)).toBe(false);
     expect(slatesWasm(job(65), none)).toBe(false);
     expect(slatesWasm(job(64), none)).toBe(true);
+    // 700,000 specs: one row's spec table and outputs alone would take over 16 MiB of module memory
+    const specs = 700_000;
+    const many = { ...job(10), codes: new Int32Array(specs), tops: new Int32Array(specs).fill(1), cuts: new Float64Array(specs).fill(1), outs: Array.from({ length: specs }, () => new Float64Array(2)) };
+    expect(slatesWasm(many, none)).toBe(false);
     setSlatesWasm(false);
     expect(slatesWasm(job(10), none)).toBe(false);
   });
