@@ -112,7 +112,7 @@ export async function nearest(x: MatrixLike, centroids: MatrixLike, options: Nea
   const [k, dc] = C.dims as [number, number];
   if (k < 1) throw rangeError('nearest', 'centroids', 'at least one row', raw(`${k} rows`));
   if (d !== dc) throw rangeError('nearest', 'centroids', `of dimension ${d} (as x)`, raw(`dimension ${dc}`));
-  const chunkSize = options.chunkSize ?? Math.max(64, Math.floor(1_048_576 / k));
+  const chunkSize = options.chunkSize ?? nearestChunkSize(k);
   assertPositiveInteger('nearest', 'chunkSize', chunkSize);
   if (X.dims[0] === 0) return { index: new Int32Array(0), distance: new Float32Array(0) };
   const backend = await resolveBackend(options.backend);
@@ -129,12 +129,42 @@ export async function nearest(x: MatrixLike, centroids: MatrixLike, options: Nea
   return out;
 }
 
+/** The default `chunkSize` of {@link nearest} for `k` centres: `max(64, floor(2^20 / k))` rows. */
+function nearestChunkSize(k: number): number {
+  return Math.max(64, Math.floor(1_048_576 / k));
+}
+
+/**
+ * {@link nearest} with the default chunk size, writing into the caller's `[n]` arrays `out` and returning them:
+ * k-means and the quantizers call it pass after pass with the same buffers, so a long run does not leave a fresh
+ * `[n]` pair per pass for the garbage collector (at 400k rows, about 40 MiB of peak RSS over an RQ-KMeans
+ * training). `x` and `centroids` are trusted (already validated, finite or checked by the caller).
+ * @throws RangeError when `out` does not hold `n` entries or the dimensions differ.
+ * @internal
+ */
+export async function nearestInto(x: Matrix, centroids: Matrix, out: NearestResult, backend?: BackendOption['backend']): Promise<NearestResult> {
+  const [n, d] = x.dims as [number, number];
+  const [k, dc] = centroids.dims as [number, number];
+  if (k < 1) throw rangeError('nearestInto', 'centroids', 'at least one row', raw(`${k} rows`));
+  if (d !== dc) throw rangeError('nearestInto', 'centroids', `of dimension ${d} (as x)`, raw(`dimension ${dc}`));
+  if (out.index.length !== n || out.distance.length !== n) {
+    throw rangeError('nearestInto', 'out', `index and distance arrays of length n = ${n}`, raw(`lengths ${out.index.length} and ${out.distance.length}`));
+  }
+  if (n === 0) return out;
+  const r = await runKernel(await resolveBackend(backend), 'nearest', { x, centroids }, { chunkSize: nearestChunkSize(k), out });
+  // a kernel may ignore `out` (see KernelSignatures.nearest)
+  if (r.index !== out.index) out.index.set(r.index);
+  if (r.distance !== out.distance) out.distance.set(r.distance);
+  return out;
+}
+
 /** Options of {@link accumulate}. */
 export interface AccumulateOptions extends BackendOption {
   /** Throw on NaN/Inf in `x`. @defaultValue `true` */
   readonly checkFinite?: boolean;
   /**
-   * Rows per backend call (bounds the backend's per-call working memory; sums carry across calls).
+   * Rows per chunk: bounds the backend's working memory (sums carry from chunk to chunk in float64; the
+   * `'onnx'` backend runs every whole chunk in one call, through a `Scan`, and the remaining rows in a second).
    * @defaultValue `max(1, floor(2^19 / d))` (8192 rows of 64: the float64 copy a backend may make of a chunk stays 4 MiB)
    */
   readonly chunkSize?: number;

@@ -82,7 +82,13 @@ export interface KernelSignatures {
   /** Squared-L2 nearest centroid, chunked over rows: `x[n,d]`, `centroids[k,d]` → index/distance `[n]`. */
   nearest: {
     inputs: { readonly x: Matrix; readonly centroids: Matrix };
-    attrs: { readonly chunkSize: number };
+    /**
+     * `out`, when given: caller-owned `[n]` arrays the kernel writes its result into and returns (k-means reuses
+     * two pairs across its passes, so a long run does not leave a fresh pair per pass for the garbage collector).
+     * Their previous contents are arbitrary. A kernel that ignores `out` stays correct: the caller copies the
+     * arrays it returns into `out`.
+     */
+    attrs: { readonly chunkSize: number; readonly out?: NearestResult };
     output: NearestResult;
   };
   /** Segment sums and counts: `x[n,d]`, `index[n]` in `[0,k)` → sums `[k,d]`, counts `[k]`. */

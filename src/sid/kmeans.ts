@@ -9,10 +9,10 @@
  * @packageDocumentation
  */
 import '../backend/index.js';
-import { U32, U64, accumulate, columnMeans, matMul, nearest, squaredDistanceBelow } from '../backend/ops.js';
+import { U32, U64, accumulate, columnMeans, matMul, nearest, nearestInto, squaredDistanceBelow } from '../backend/ops.js';
 import { resolveBackend } from '../backend/registry.js';
 import { Tensor, toMatrix, type Matrix, type MatrixLike } from '../backend/tensor.js';
-import type { BackendOption, TensorBackend } from '../backend/types.js';
+import type { BackendOption, NearestResult, TensorBackend } from '../backend/types.js';
 import { assertFiniteNumber, assertNonNegativeInteger, assertOneOf, assertPositiveInteger, rangeError, raw, typeError } from '../errors.js';
 import { log } from '../env.js';
 import { Random } from '../sampling/random.js';
@@ -524,13 +524,31 @@ function sum(a: Float32Array): number {
   return s;
 }
 
-async function assign(X: Matrix, C: Float32Array, k: number, d: number, backend: BackendOption['backend']) {
-  return nearest(X, new Tensor('float32', C, [k, d]), { backend, checkFinite: false });
+/** A fresh `[n]` index/distance pair. */
+function nearestBuffers(n: number): NearestResult {
+  return { index: new Int32Array(n), distance: new Float32Array(n) };
+}
+
+/**
+ * Full assignment passes of `X` to `[k, d]` centroids, written in turn into two `[n]` index/distance pairs: the
+ * current and the next assignment are both alive while rows are compared, the one before is not. A run reuses
+ * the pairs instead of leaving a fresh pair per pass for the garbage collector.
+ */
+function assigner(X: Matrix, k: number, d: number, backend: BackendOption['backend']): (C: Float32Array) => Promise<NearestResult> {
+  const n = X.dims[0]!;
+  const pairs = [nearestBuffers(n), nearestBuffers(n)] as const;
+  let turn = 0;
+  return (C) => {
+    const out = pairs[turn]!;
+    turn ^= 1;
+    return nearestInto(X, new Tensor('float32', C, [k, d]), out, backend);
+  };
 }
 
 async function lloyd(X: Matrix, C: Float32Array, k: number, opts: Resolved, rng: Random): Promise<KMeansResult> {
   const d = X.dims[1]!;
-  let { index, distance } = await assign(X, C, k, d, opts.backend);
+  const assign = assigner(X, k, d, opts.backend);
+  let { index, distance } = await assign(C);
   let inertia = sum(distance);
   const history = [inertia];
   opts.onIteration?.({ iteration: 0, inertia, changed: index.length, emptyClusters: 0, deadCodeResets: 0, mode: 'lloyd' });
@@ -551,7 +569,7 @@ async function lloyd(X: Matrix, C: Float32Array, k: number, opts: Resolved, rng:
       emptyEvents += empty;
       handleEmpty(X, C, counts, distance, k, d, opts.emptyClusters, rng);
     }
-    const next = await assign(X, C, k, d, opts.backend);
+    const next = await assign(C);
     let changed = 0;
     for (let i = 0; i < index.length; i++) if (next.index[i] !== index[i]) changed++;
     const newInertia = sum(next.distance);
@@ -650,7 +668,8 @@ async function miniBatch(X: Matrix, C: Float32Array, k: number, opts: Resolved, 
   const M = new Float64Array(k * d);
   for (let i = 0; i < k * d; i++) M[i] = C[i]! * nbar;
   const idle = new Int32Array(k);
-  let full = await assign(X, C, k, d, opts.backend);
+  const assign = assigner(X, k, d, opts.backend);
+  let full = await assign(C);
   let inertia = sum(full.distance);
   const history = [inertia];
   opts.onIteration?.({ iteration: 0, inertia, changed: n, emptyClusters: 0, deadCodeResets: 0, mode: 'minibatch' });
@@ -658,7 +677,7 @@ async function miniBatch(X: Matrix, C: Float32Array, k: number, opts: Resolved, 
   let iterations = 0;
   let totalResets = 0;
   const batch = new Float32Array(B * d);
-  const nearestOpts = { backend: opts.backend, checkFinite: false } as const;
+  const batchOut = nearestBuffers(B);
   for (let epoch = 1; epoch <= opts.maxIterations; epoch++) {
     const perm = partialPermutation(n, n, rng);
     let resets = 0;
@@ -669,7 +688,8 @@ async function miniBatch(X: Matrix, C: Float32Array, k: number, opts: Resolved, 
         batch.set(X.data.subarray(i * d, i * d + d), r * d);
       }
       const Xb = new Tensor('float32', batch.subarray(0, rows * d), [rows, d]);
-      const { index, distance } = await nearest(Xb, new Tensor('float32', C, [k, d]), nearestOpts);
+      const out = rows === B ? batchOut : { index: batchOut.index.subarray(0, rows), distance: batchOut.distance.subarray(0, rows) };
+      const { index, distance } = await nearestInto(Xb, new Tensor('float32', C, [k, d]), out, opts.backend);
       const { sums, counts } = await accumulate(Xb, index, k, { backend: opts.accumulateBackend, checkFinite: false });
       let total = 0;
       for (let j = 0; j < k; j++) {
@@ -702,7 +722,7 @@ async function miniBatch(X: Matrix, C: Float32Array, k: number, opts: Resolved, 
       }
     }
     totalResets += resets;
-    const next = await assign(X, C, k, d, opts.backend);
+    const next = await assign(C);
     let changed = 0;
     for (let i = 0; i < n; i++) if (next.index[i] !== full.index[i]) changed++;
     const newInertia = sum(next.distance);

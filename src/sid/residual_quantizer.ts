@@ -5,9 +5,9 @@
  *
  * @packageDocumentation
  */
-import { U32, U64, matMul, nearest } from '../backend/ops.js';
+import { U32, U64, matMul, nearestInto } from '../backend/ops.js';
 import { Tensor, toMatrix, type Matrix, type MatrixLike } from '../backend/tensor.js';
-import type { BackendOption } from '../backend/types.js';
+import type { BackendOption, NearestResult } from '../backend/types.js';
 import {
   NotTrainedError,
   assertNonNegativeInteger,
@@ -346,18 +346,25 @@ export class ResidualQuantizer {
       const maxK = Math.max(...this.codebookSizes);
       chunkSize = Math.min(chunkSize, Math.max(1, Math.floor(4_194_304 / (beamWidth * maxK))));
     }
+    // greedy chunks reuse one residual buffer and one nearest pair (no fresh chunk-sized arrays per chunk)
+    const most = Math.min(chunkSize, n);
+    const scratch = beamWidth === 1 ? { R: new Float32Array(most * d), index: new Int32Array(most), distance: new Float32Array(most) } : null;
     for (let start = 0; start < n; start += chunkSize) {
       const rows = Math.min(chunkSize, n - start);
-      const R = X.data.slice(start * d, (start + rows) * d);
+      const rowsX = X.data.subarray(start * d, (start + rows) * d);
       const chunkCodes = codes.subarray(start * L, (start + rows) * L);
       const chunkResidual = lastResidual?.subarray(start * d, (start + rows) * d) ?? null;
-      if (beamWidth === 1) await this.greedyChunk(books, R, rows, chunkCodes, backend, chunkResidual);
-      else await this.beamChunk(books, R, rows, beamWidth, chunkCodes, backend, chunkResidual);
+      if (scratch) {
+        const R = scratch.R.subarray(0, rows * d);
+        R.set(rowsX);
+        const pair = { index: scratch.index.subarray(0, rows), distance: scratch.distance.subarray(0, rows) };
+        await this.greedyChunk(books, R, rows, chunkCodes, backend, chunkResidual, pair);
+      } else await this.beamChunk(books, rowsX, rows, beamWidth, chunkCodes, backend, chunkResidual);
     }
     return { codes: new Tensor('int32', codes, [n, L]) };
   }
 
-  /** Greedy residual encoding of one chunk; `R` is consumed (becomes the final residual). */
+  /** Greedy residual encoding of one chunk; `R` is consumed (becomes the final residual); `pair`: `[rows]` scratch. */
   private async greedyChunk(
     books: Matrix[],
     R: Float32Array,
@@ -365,13 +372,14 @@ export class ResidualQuantizer {
     out: Int32Array,
     backend: BackendOption['backend'],
     lastResidual: Float32Array | null,
+    pair: NearestResult,
   ): Promise<void> {
     const d = this.dim;
     const L = this.levels;
     for (let l = 0; l < L; l++) {
       if (l === L - 1 && lastResidual) lastResidual.set(R);
       const C = books[l]!;
-      const { index } = await nearest(new Tensor('float32', R, [rows, d]), C, { backend, checkFinite: false });
+      const { index } = await nearestInto(new Tensor('float32', R, [rows, d]), C, pair, backend);
       const E = C.data;
       for (let i = 0; i < rows; i++) {
         const j = index[i]!;
@@ -384,7 +392,7 @@ export class ResidualQuantizer {
   }
 
   /**
-   * Beam search of one chunk. Candidate costs are screened with `‖r‖² − 2 r·eᵀ + ‖e‖²` (one backend `matMul`
+   * Beam search of one chunk (`X` is read, not changed). Candidate costs are screened with `‖r‖² − 2 r·eᵀ + ‖e‖²` (one backend `matMul`
    * per level, float32); the kept beams are then chosen by exact cost — `Σ_t fl32(r_t − e_t)²` in float64, the
    * error of the residual the beam carries — among every candidate whose screened cost lies within the proven
    * float32 error bound of the screened B-th best ({@link selectBeams}), ties to the earlier (beam, code). So the

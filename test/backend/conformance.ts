@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Tensor, accumulate, initBackend, logSoftmaxGather, matMul, nearest, type TensorBackend } from '../../src/backend/index.js';
+import { nearestInto } from '../../src/backend/ops.js';
 import { Random } from '../../src/sampling/random.js';
 import { describePolicyLossConformance } from './policy_loss_conformance.js';
 
@@ -215,6 +216,39 @@ export function describeConformance(name: string, options: ConformanceOptions = 
         }
       });
 
+      it('nearestInto writes the result of nearest into the caller arrays, whatever they held before', async () => {
+        const cases: [number, number, number][] = [
+          [1001, 16, 37], // one chunk (the default is ⌊2^20 / 37⌋ rows)
+          [5000, 8, 256], // two chunks (the default is 4096 rows for k = 256)
+          [77, 5, 1], // k = 1
+          [13, 0, 3], // d = 0: every centre at distance 0, index 0
+        ];
+        for (const [n, d, k] of cases) {
+          const rng = new Random(n + k);
+          const x = gaussMatrix(rng, n, d);
+          const c = gaussMatrix(rng, k, d);
+          const want = await nearest(x, c, { backend });
+          const out = { index: new Int32Array(n).fill(-7), distance: new Float32Array(n).fill(Number.NaN) };
+          for (let pass = 0; pass < 2; pass++) {
+            const got = await nearestInto(x, c, out, backend);
+            expect(got.index, `n=${n} d=${d} k=${k}`).toBe(out.index);
+            expect(got.distance).toBe(out.distance);
+            expect([...out.index], `n=${n} d=${d} k=${k} pass ${pass}`).toEqual([...want.index]);
+            expect([...out.distance]).toEqual([...want.distance]);
+            out.index.fill(k + 3); // stale values from an earlier pass
+            out.distance.fill(-1);
+          }
+        }
+      });
+
+      it('nearestInto rejects arrays of the wrong length, naming the function and argument', async () => {
+        const x = new Tensor('float32', new Float32Array(6), [3, 2]);
+        const c = new Tensor('float32', new Float32Array(4), [2, 2]);
+        const out = { index: new Int32Array(2), distance: new Float32Array(3) };
+        await expect(nearestInto(x, c, out, backend)).rejects.toThrow(/nearestInto: 'out' must be index and distance arrays of length n = 3/);
+        await expect(nearestInto(x, new Tensor('float32', new Float32Array(3), [1, 3]), { index: new Int32Array(3), distance: new Float32Array(3) }, backend)).rejects.toThrow(RangeError);
+      });
+
       it('returns empty arrays for n = 0', async () => {
         const got = await nearest(new Tensor('float32', new Float32Array(0), [0, 4]), [[1, 2, 3, 4]], { backend });
         expect(got.index).toEqual(new Int32Array(0));
@@ -254,6 +288,8 @@ export function describeConformance(name: string, options: ConformanceOptions = 
         ['k = 1', 64, 3, 1, 64],
         ['d = 1', 500, 1, 7, 33],
         ['more clusters than rows (empty clusters)', 5, 4, 12, 2],
+        ['n a multiple of the chunk size', 600, 3, 5, 200],
+        ['fewer rows than the chunk size', 7, 3, 4, 100],
       ];
       for (const [label, n, d, k, chunkSize] of shapes) {
         it(`agrees with the js reference: ${label} (n=${n}, d=${d}, k=${k})`, async () => {

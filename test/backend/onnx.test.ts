@@ -26,8 +26,9 @@ describe.skipIf(gpu)('onnx accumulate reproducibility', () => {
     const x = new Float32Array(n * d).map(() => rng.gauss() * 10 + 300); // far from 0: order-sensitive float sums
     const index = new Int32Array(n).map(() => rng.int(k));
     const ref = await accumulate({ data: x, shape: [n, d] }, index, k, { backend: 'js' });
-    for (let run = 0; run < 3; run++) {
-      const got = await accumulate({ data: x, shape: [n, d] }, index, k, { backend: 'onnx', chunkSize: 1024 });
+    // whole chunks and a remainder, whole chunks only, the remainder only, the default chunk
+    for (const chunkSize of [1024, 1024, 1000, 7000, undefined]) {
+      const got = await accumulate({ data: x, shape: [n, d] }, index, k, { backend: 'onnx', ...(chunkSize ? { chunkSize } : {}) });
       expect(Array.from(got.counts)).toEqual(Array.from(ref.counts));
       expect(Buffer.from(got.sums.buffer).equals(Buffer.from(ref.sums.buffer))).toBe(true);
     }

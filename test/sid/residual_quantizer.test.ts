@@ -81,6 +81,16 @@ describe('ResidualQuantizer — training and encoding', () => {
     expect(Array.from(beamChunked.data)).toEqual(Array.from(beam.data));
   });
 
+  it('encode reads its input without changing it (greedy chunks reuse one residual buffer; beam chunks are views)', async () => {
+    const before = Float32Array.from(X);
+    for (const backend of ['js', 'onnx'] as const) {
+      await rq.encode(M, { backend, chunkSize: 97 });
+      await rq.encode(M, { backend, beamWidth: 3, chunkSize: 61 });
+      await rq.reconstructionError(M, { backend });
+    }
+    expect(Buffer.from(X.buffer, X.byteOffset, X.byteLength).equals(Buffer.from(before.buffer))).toBe(true);
+  });
+
   it('same seed → identical codes on the onnx backend too (12k × 64, k = 256: ORT reductions are multi-threaded there)', async () => {
     // The centroid update runs on ORT's single-threaded ScatterND here (the default on the CPU); while that scatter
     // was multi-threaded, two such runs differed 3 times out of 3.

@@ -8,11 +8,11 @@ import { exactNearestRow } from '../../nearest_exact.js';
 export const nearestConfig: KernelConfig<'nearest'> = {
   kernelName: 'nearest',
   backendName: 'js',
-  kernelFunc: (_backend, { x, centroids }) => {
+  kernelFunc: (_backend, { x, centroids }, { out }) => {
     const [n, d] = x.dims as [number, number];
     const k = centroids.dims[0]!;
-    const index = new Int32Array(n);
-    const distance = new Float32Array(n);
+    const index = out?.index ?? new Int32Array(n);
+    const distance = out?.distance ?? new Float32Array(n);
     const j = new Int32Array(1);
     const s = new Float64Array(1);
     for (let i = 0; i < n; i++) {

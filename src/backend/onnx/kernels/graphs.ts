@@ -22,8 +22,7 @@ import { buildPolicyLossGraph } from './policy_loss.js';
  */
 export const KERNEL_GRAPHS: Readonly<Record<string, () => Uint8Array>> = {
   nearest: buildNearestGraph,
-  nearest_screen: () => buildNearestScreenGraph(false),
-  nearest_screen_centred: () => buildNearestScreenGraph(true),
+  nearest_screen: buildNearestScreenGraph,
   accumulate: buildAccumulateGraph,
   mat_mul_00: () => buildMatMulGraph(false, false),
   mat_mul_01: () => buildMatMulGraph(false, true),

@@ -80,7 +80,8 @@ export function addNearest(g: GraphBuilder, x: string, c: string): { index: stri
 /**
  * A screening graph of the `'onnx'` CPU `nearest` kernel. Inputs `x [n,d]`, `cs [R·W, d]` (`c − μ`, padded
  * with zero rows to a multiple of `W`), `cc [R·W]` (`‖c − μ‖²`, `+Inf` on the padding), `grid = [0, R, W]`
- * (int64) and, when `centred`, `mu [d]` (else `μ = 0`), all float32 but `grid`.
+ * (int64) and `mu [d]` (zero when the centres are not shifted: `x − 0` is `x` exactly), all float32 but `grid`.
+ * One graph serves shifted and unshifted centres, so a run keeps one session (and one arena) for `nearest`.
  *
  * The float32 scores `s_ij = cc_j − 2 (x_i−μ)·cs_j` of one `Gemm` are viewed as an `R × W` grid per row
  * (centre `j = r·W + w`) and reduced twice, to `rowMin [n,R]` (min over `w`) and `colMin [n,W]` (min over `r`);
@@ -90,17 +91,15 @@ export function addNearest(g: GraphBuilder, x: string, c: string): { index: stri
  * the number of rows holding `m` and the sum of their indices, and the same for columns. When both counts are 1,
  * the winner is `j = rowIndex·W + colIndex`; otherwise `m` is tied in float32 and the kernel re-checks the row.
  * This replaces a `TopK`/`ArgMin` over the `[n,k]` block, whose per-row cost dominated.
- *
- * @param centred - subtract `mu` from `x` first (data far from the origin).
  */
-export function buildNearestScreenGraph(centred: boolean): Uint8Array {
+export function buildNearestScreenGraph(): Uint8Array {
   const g = new GraphBuilder('gr2_nearest_screen', 'squared-L2 nearest centroid: Gemm scores, winner and runner-up from the row and column minima of the score grid');
   const x = g.input('x', 'float32', ['n', 'd']);
-  const mu = centred ? g.input('mu', 'float32', ['d']) : null;
+  const mu = g.input('mu', 'float32', ['d']);
   const cs = g.input('cs', 'float32', ['k', 'd']);
   const cc = g.input('cc', 'float32', ['k']);
   const grid = g.input('grid', 'int64', [3]);
-  const xs = mu ? g.node('Sub', [x, mu]) : x;
+  const xs = g.node('Sub', [x, mu]);
   const score = g.node('Gemm', [xs, cs, cc], { alpha: attr.float(-2), beta: attr.float(1), transB: 1 }); // [n,k]
   const s3 = g.node('Reshape', [score, grid]); // [n,R,W]
   const rowMin = g.node('ReduceMin', [s3], { axes: [2], keepdims: 0 }); // [n,R]
@@ -266,12 +265,17 @@ function screenChunk(
 export const nearestConfig: KernelConfig<'nearest', OnnxBackend> = {
   kernelName: 'nearest',
   backendName: 'onnx',
-  kernelFunc: async (backend, { x, centroids }, { chunkSize }) => {
+  kernelFunc: async (backend, { x, centroids }, { chunkSize, out }) => {
     const [n, d] = x.dims as [number, number];
     const k = centroids.dims[0]!;
-    const index = new Int32Array(n);
-    const distance = new Float32Array(n);
-    if (d === 0) return { index, distance }; // every centre is at distance 0; the lowest index wins
+    const index = out?.index ?? new Int32Array(n);
+    const distance = out?.distance ?? new Float32Array(n);
+    if (d === 0) {
+      // every centre is at distance 0; the lowest index wins (`out` may hold an earlier result)
+      index.fill(0);
+      distance.fill(0);
+      return { index, distance };
+    }
     const X = x.data;
     const Cd = centroids.data;
     if (backend.info().device !== 'cpu') {
@@ -286,25 +290,24 @@ export const nearestConfig: KernelConfig<'nearest', OnnxBackend> = {
       return { index, distance };
     }
     if (k === 1) {
+      index.fill(0);
       for (let i = 0; i < n; i++) distance[i] = exactSquaredDistance(X, i * d, Cd, 0, d);
       return { index, distance };
     }
-    const { centred, mu, cs, cc, norms, b } = centreCentroids(Cd, k, d);
+    const { mu, cs, cc, norms, b } = centreCentroids(Cd, k, d);
     const W = screenWidth(k);
     const R = Math.ceil(k / W);
     const kp = R * W;
     // the last grid row is padded with zero centres whose score is +Inf: never a winner or runner-up
     const feeds = {
-      ...(centred ? { mu: backend.tensor('float32', mu, [d]) } : {}),
+      mu: backend.tensor('float32', mu, [d]), // zero when not centred
       cs: backend.tensor('float32', padTo(cs, kp * d, 0), [kp, d]),
       cc: backend.tensor('float32', padTo(cc, kp, Number.POSITIVE_INFINITY), [kp]),
       grid: backend.tensor('int64', BigInt64Array.of(0n, BigInt(R), BigInt(W)), [3]),
     };
-    const key = centred ? 'nearest_screen_centred' : 'nearest_screen';
-    const build = () => buildNearestScreenGraph(centred);
     for (let r0 = 0; r0 < n; r0 += chunkSize) {
       const r1 = Math.min(n, r0 + chunkSize);
-      const out = await backend.run(key, build, { x: backend.tensor('float32', X.subarray(r0 * d, r1 * d), [r1 - r0, d]), ...feeds });
+      const out = await backend.run('nearest_screen', buildNearestScreenGraph, { x: backend.tensor('float32', X.subarray(r0 * d, r1 * d), [r1 - r0, d]), ...feeds });
       screenChunk(out.screen!.data as Float32Array, W, r0, r1, X, Cd, k, d, norms, b, index, distance);
     }
     return { index, distance };
