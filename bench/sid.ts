@@ -17,7 +17,8 @@
  * The child processes (sections 0 and 4, the ones whose peak RSS is reported) run this file compiled to JavaScript by
  * `tsc` under plain `node`: the library as it ships, without the TypeScript loader, which alone adds about 35 MiB of
  * RSS (a process that imports the library and ONNX Runtime: 57 MiB under node, 92 MiB under tsx). When the
- * compilation fails they run under tsx, and the table says so.
+ * compilation fails they run under tsx, and the table says so. For the same reason the peers used only by the
+ * parent (ml-kmeans: 27–30 MiB of RSS once imported) are imported where they are used, not at the top.
  *
  * `GR2_BENCH_QUICK=1`: 20k training rows, 4k for k-means, 200k streamed. `GR2_BENCH_PYTHON=0` skips faiss.
  */
@@ -26,7 +27,6 @@ import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { kmeans as mlKmeans } from 'ml-kmeans';
 import { PythonPeer, QUICK, interleaved, medianMs, printTable, pythonAvailable, timeOnce, type BenchRow, type Contender } from './_harness.js';
 import { kmeans, ResidualQuantizer, sidUniqueness } from '../src/sid/index.js';
 import { nearest } from '../src/backend/index.js';
@@ -356,6 +356,9 @@ print(json.dumps({"train_ms": 1000 * sorted(times)[reps // 2], "encode_ms": 1000
   printTable(`Greedy encode of ${N} × ${D} (median of ${REPEATS})`, encodeRows, 'faiss IndexFlatL2 per level');
 
   // ---- 3: k-means vs ml-kmeans -------------------------------------------------------------------------
+  // imported here, not at the top: the child processes run this file too, and importing ml-kmeans (with ml-matrix)
+  // alone adds 27–30 MiB of RSS, which would inflate the peak RSS they report for gr2
+  const { kmeans: mlKmeans } = await import('ml-kmeans');
   const Y = X.subarray(0, NK * D);
   const init = await kmeans({ data: Y, shape: [NK, D] }, K, { init: 'random', seed: 3, maxIterations: 0, backend: 'js' });
   const initRows = Array.from({ length: K }, (_, j) => Array.from(init.centroids.data.subarray(j * D, j * D + D)));
