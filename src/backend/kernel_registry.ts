@@ -53,7 +53,7 @@ export function findKernel<K extends KernelName>(backendName: string, kernelName
  * @param backendName - a backend name.
  * @param kernelName - a kernel name.
  * @returns the kernel function.
- * @throws {@link KernelNotImplementedError} when the backend has no such kernel.
+ * @throws {@link index!KernelNotImplementedError | KernelNotImplementedError} when the backend has no such kernel.
  * @example
  * ```ts
  * const f = getKernel('js', 'matMul');   // (backend, {a, b}, {transposeA, transposeB}) => Promise<Matrix>

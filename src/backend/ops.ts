@@ -30,7 +30,7 @@ export { columnMeans, squaredDistanceBelow, U32, U64 } from './nearest_exact.js'
  * @param inputs - the kernel's inputs (see `KernelSignatures`).
  * @param attrs - the kernel's attributes.
  * @returns the kernel's output.
- * @throws {@link KernelNotImplementedError} when the backend lacks the kernel; {@link NumericError} for a
+ * @throws {@link index!KernelNotImplementedError | KernelNotImplementedError} when the backend lacks the kernel; {@link NumericError} for a
  *   non-finite output under `env.debug`.
  * @example
  * ```ts

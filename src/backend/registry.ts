@@ -135,7 +135,7 @@ function entryOf(fn: string, name: string): Entry {
  *
  * @param name - a registered backend name.
  * @param options - backend options (e.g. `{device: 'cpu'}` for `'onnx'`), compared by their JSON form.
- * @throws {@link RegistryError} for an unknown name; `TypeError`/`RangeError` for malformed options;
+ * @throws {@link index!RegistryError | RegistryError} for an unknown name; `TypeError`/`RangeError` for malformed options;
  *   {@link BackendInitError} (with the cause) when the factory fails.
  * @example
  * ```ts
@@ -259,7 +259,7 @@ export function getBackend(): TensorBackend {
  *
  * @param spec - a backend name, a backend instance, or nothing.
  * @returns the backend to run on.
- * @throws {@link RegistryError} for an unknown name; {@link BackendInitError} when it cannot initialise.
+ * @throws {@link index!RegistryError | RegistryError} for an unknown name; {@link BackendInitError} when it cannot initialise.
  * @example
  * ```ts
  * (await resolveBackend('js')).name;   // 'js' (the active backend is unchanged)

@@ -77,7 +77,7 @@ export class OnnxBackend implements TensorBackend {
    * @param model - the model bytes or a builder for them.
    * @param overrides - session options for this graph on top of the backend's (e.g. `{intraOpNumThreads: 1}`
    *   for a kernel that must sum in a fixed order); applied when the session is first created.
-   * @throws {@link BackendInitError} after {@link OnnxBackend.dispose}.
+   * @throws {@link index!BackendInitError | BackendInitError} after {@link OnnxBackend.dispose}.
    */
   session(
     key: string,

@@ -15,7 +15,7 @@ import { GraphBuilder } from './graph.js';
 import type { OrtModule } from './backend.js';
 import type { Device } from '../types.js';
 
-/** Result of {@link resolveDevice}. */
+/** Result of `resolveDevice` (internal). */
 export interface DeviceResolution {
   /** The device that runs the kernels. */
   readonly device: 'cpu' | 'cuda';

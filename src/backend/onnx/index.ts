@@ -65,7 +65,7 @@ async function loadOrt(fn: string): Promise<OrtModule> {
 
 /**
  * Creates the ONNX Runtime backend: loads `onnxruntime-node`, resolves the device (see
- * {@link resolveDevice}) and returns an {@link OnnxBackend} whose kernels are small cached graphs.
+ * `resolveDevice`) and returns an {@link OnnxBackend} whose kernels are small cached graphs.
  *
  * @param options - device, deviceId, useTf32, intraOpNumThreads, sessionOptions.
  * Loading ONNX Runtime makes `env.backends.onnx` its `ort.env` (settings made before are copied over).
