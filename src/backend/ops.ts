@@ -158,6 +158,16 @@ export async function nearestInto(x: Matrix, centroids: Matrix, out: NearestResu
   return out;
 }
 
+/** @internal A fresh `[n]` index/distance pair for {@link nearestInto}. */
+export function nearestBuffers(n: number): NearestResult {
+  return { index: new Int32Array(n), distance: new Float32Array(n) };
+}
+
+/** @internal The first `rows` entries of `pair` (views; `pair` itself when it holds exactly `rows`). */
+export function nearestHead(pair: NearestResult, rows: number): NearestResult {
+  return rows === pair.index.length ? pair : { index: pair.index.subarray(0, rows), distance: pair.distance.subarray(0, rows) };
+}
+
 /** Options of {@link accumulate}. */
 export interface AccumulateOptions extends BackendOption {
   /** Throw on NaN/Inf in `x`. @defaultValue `true` */

@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 import '../backend/index.js';
-import { U32, U64, accumulate, columnMeans, matMul, nearest, nearestInto, squaredDistanceBelow } from '../backend/ops.js';
+import { U32, U64, accumulate, columnMeans, matMul, nearest, nearestBuffers, nearestHead, nearestInto, squaredDistanceBelow } from '../backend/ops.js';
 import { resolveBackend } from '../backend/registry.js';
 import { Tensor, toMatrix, type Matrix, type MatrixLike } from '../backend/tensor.js';
 import type { BackendOption, NearestResult, TensorBackend } from '../backend/types.js';
@@ -524,11 +524,6 @@ function sum(a: Float32Array): number {
   return s;
 }
 
-/** A fresh `[n]` index/distance pair. */
-function nearestBuffers(n: number): NearestResult {
-  return { index: new Int32Array(n), distance: new Float32Array(n) };
-}
-
 /**
  * Full assignment passes of `X` to `[k, d]` centroids, written in turn into two `[n]` index/distance pairs: the
  * current and the next assignment are both alive while rows are compared, the one before is not. A run reuses
@@ -688,8 +683,7 @@ async function miniBatch(X: Matrix, C: Float32Array, k: number, opts: Resolved, 
         batch.set(X.data.subarray(i * d, i * d + d), r * d);
       }
       const Xb = new Tensor('float32', batch.subarray(0, rows * d), [rows, d]);
-      const out = rows === B ? batchOut : { index: batchOut.index.subarray(0, rows), distance: batchOut.distance.subarray(0, rows) };
-      const { index, distance } = await nearestInto(Xb, new Tensor('float32', C, [k, d]), out, opts.backend);
+      const { index, distance } = await nearestInto(Xb, new Tensor('float32', C, [k, d]), nearestHead(batchOut, rows), opts.backend);
       const { sums, counts } = await accumulate(Xb, index, k, { backend: opts.accumulateBackend, checkFinite: false });
       let total = 0;
       for (let j = 0; j < k; j++) {

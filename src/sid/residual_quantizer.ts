@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import { U32, U64, matMul, nearestInto } from '../backend/ops.js';
+import { U32, U64, matMul, nearestBuffers, nearestHead, nearestInto } from '../backend/ops.js';
 import { Tensor, toMatrix, type Matrix, type MatrixLike } from '../backend/tensor.js';
 import type { BackendOption, NearestResult } from '../backend/types.js';
 import {
@@ -348,7 +348,7 @@ export class ResidualQuantizer {
     }
     // greedy chunks reuse one residual buffer and one nearest pair (no fresh chunk-sized arrays per chunk)
     const most = Math.min(chunkSize, n);
-    const scratch = beamWidth === 1 ? { R: new Float32Array(most * d), index: new Int32Array(most), distance: new Float32Array(most) } : null;
+    const scratch = beamWidth === 1 ? { R: new Float32Array(most * d), pair: nearestBuffers(most) } : null;
     for (let start = 0; start < n; start += chunkSize) {
       const rows = Math.min(chunkSize, n - start);
       const rowsX = X.data.subarray(start * d, (start + rows) * d);
@@ -357,8 +357,7 @@ export class ResidualQuantizer {
       if (scratch) {
         const R = scratch.R.subarray(0, rows * d);
         R.set(rowsX);
-        const pair = { index: scratch.index.subarray(0, rows), distance: scratch.distance.subarray(0, rows) };
-        await this.greedyChunk(books, R, rows, chunkCodes, backend, chunkResidual, pair);
+        await this.greedyChunk(books, R, rows, chunkCodes, backend, chunkResidual, nearestHead(scratch.pair, rows));
       } else await this.beamChunk(books, rowsX, rows, beamWidth, chunkCodes, backend, chunkResidual);
     }
     return { codes: new Tensor('int32', codes, [n, L]) };
