@@ -4,8 +4,8 @@
  *
  * @packageDocumentation
  */
-import { GeneratorError, assertFiniteNumber, assertNonNegativeInteger, checkOptions, rangeError, typeError } from '../errors.js';
-import { checkGenerateRequest, sleep, startDeadline } from './request.js';
+import { GeneratorError, assertNonNegativeInteger, checkOptions, rangeError, typeError } from '../errors.js';
+import { checkGenerateRequest, retryAfterCap, sleep, startDeadline } from './request.js';
 import type { FinishReason, GenerateRequest, GenerateResult, Generation, Generator } from './types.js';
 
 /** Options of {@link createOpenAIGenerator}. */
@@ -84,9 +84,7 @@ export function createOpenAIGenerator(options: OpenAIGeneratorOptions): Generato
   }
   if (o.maxRetries !== undefined) assertNonNegativeInteger(fn, 'options.maxRetries', o.maxRetries);
   if (o.maxRetries !== undefined && o.maxRetries > 100) throw rangeError(fn, 'options.maxRetries', 'at most 100', o.maxRetries);
-  if (o.maxRetryAfterMs !== undefined && o.maxRetryAfterMs !== Number.POSITIVE_INFINITY) {
-    assertFiniteNumber(fn, 'options.maxRetryAfterMs', o.maxRetryAfterMs, { min: 0 });
-  }
+  const maxRetryAfterMs = retryAfterCap(fn, 'options.maxRetryAfterMs', o.maxRetryAfterMs);
   if (o.headers !== undefined) {
     if (o.headers === null || typeof o.headers !== 'object' || Array.isArray(o.headers)) throw typeError(fn, 'options.headers', 'a string record', o.headers);
     for (const [k, v] of Object.entries(o.headers)) if (typeof v !== 'string') throw typeError(fn, `options.headers.${k}`, 'a string', v);
@@ -100,7 +98,6 @@ export function createOpenAIGenerator(options: OpenAIGeneratorOptions): Generato
   if (apiKey) headers.authorization = `Bearer ${apiKey}`;
   const name = o.name ?? `openai:${o.model}`;
   const maxRetries = o.maxRetries ?? 0;
-  const maxRetryAfterMs = Math.min(o.maxRetryAfterMs ?? 300_000, 2 ** 31 - 1); // setTimeout's limit
   const defaultTimeout = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
   async function once(request: GenerateRequest): Promise<GenerateResult> {

@@ -4,7 +4,7 @@
  * @packageDocumentation
  * @internal
  */
-import { GeneratorError, checkOptions, rangeError, raw, typeError } from '../errors.js';
+import { GeneratorError, assertFiniteNumber, checkOptions, rangeError, raw, typeError } from '../errors.js';
 import type { ChatMessage } from '../prompt/types.js';
 import type { GenerateRequest } from './types.js';
 
@@ -134,10 +134,13 @@ export function startDeadline(timeoutMs: number | undefined, signal: AbortSignal
   };
 }
 
-/** @internal Waits `ms` unless `signal` fires first (resolves either way; the caller checks the signal). */
+/**
+ * @internal Waits `ms` unless `signal` fires first (resolves either way, never rejects; the caller checks the
+ * signal). Resolves at once when `ms ≤ 0` or the signal has already fired.
+ */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
+    if (!(ms > 0) || signal?.aborted) return resolve();
     const t = setTimeout(done, ms);
     function done(): void {
       clearTimeout(t);
@@ -146,4 +149,18 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }
     signal?.addEventListener('abort', done, { once: true });
   });
+}
+
+/** Default cap on a server's `Retry-After` (5 minutes), in ms. */
+const DEFAULT_MAX_RETRY_AFTER_MS = 300_000;
+
+/**
+ * @internal The cap on how long a server's `Retry-After` is honoured, checked and resolved: `undefined` gives the
+ * default (300,000 ms); otherwise `Infinity` or a finite number ≥ 0 (else the error names `fn` and `arg`). The
+ * result is clamped to setTimeout's limit (2^31 − 1 ms), so that `Math.min(retryAfter, cap)` can be slept.
+ */
+export function retryAfterCap(fn: string, arg: string, value: unknown): number {
+  if (value === undefined) return DEFAULT_MAX_RETRY_AFTER_MS;
+  if (value !== Number.POSITIVE_INFINITY) assertFiniteNumber(fn, arg, value, { min: 0 });
+  return Math.min(value as number, MAX_INT);
 }

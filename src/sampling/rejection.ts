@@ -21,6 +21,7 @@ import {
   typeError,
   type GeneratorErrorKind,
 } from '../errors.js';
+import { retryAfterCap, sleep } from '../generate/request.js';
 import type { GenerateRequest, GenerateResult, Generation, Generator } from '../generate/types.js';
 import { indexCandidates, parseRerankOutput, type CandidateIndex, type ParseRerankOptions, type RerankParseResult } from '../prompt/parse_output.js';
 import type { ChatMessage } from '../prompt/types.js';
@@ -380,8 +381,7 @@ function resolveOptions(options: RejectionSampleOptions | undefined): Resolved {
   const maxDelayMs = retry.maxDelayMs === undefined ? 30_000 : retry.maxDelayMs;
   assertFiniteNumber(FN, 'options.retry.baseDelayMs', baseDelayMs, { min: 0, max: 864e5 });
   assertFiniteNumber(FN, 'options.retry.maxDelayMs', maxDelayMs, { min: 0, max: 864e5 });
-  const maxRetryAfterMs = retry.maxRetryAfterMs === undefined ? 300_000 : retry.maxRetryAfterMs;
-  if (maxRetryAfterMs !== Number.POSITIVE_INFINITY) assertFiniteNumber(FN, 'options.retry.maxRetryAfterMs', maxRetryAfterMs, { min: 0 });
+  const maxRetryAfterMs = retryAfterCap(FN, 'options.retry.maxRetryAfterMs', retry.maxRetryAfterMs);
   const timeoutMs = o.timeoutMs ?? 120_000;
   assertFiniteNumber(FN, 'options.timeoutMs', timeoutMs, { min: 0, max: MAX_INT, minExclusive: true });
   return {
@@ -442,20 +442,6 @@ function exampleProblem(ex: unknown, at: string): string | null {
     }
   }
   return null;
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts (never rejects). */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 type Outcome =
@@ -724,7 +710,7 @@ class Run {
   /** Backoff before retry r+1: full jitter on min(max, base·2^r), or min(Retry-After plus up to 10 %, the cap). */
   private delay(r: number, retryAfterMs: number | undefined): number {
     const u = this.jitter.random();
-    if (retryAfterMs !== undefined && retryAfterMs >= 0) return Math.min(retryAfterMs * (1 + 0.1 * u), this.o.maxRetryAfterMs, MAX_INT); // setTimeout's limit
+    if (retryAfterMs !== undefined && retryAfterMs >= 0) return Math.min(retryAfterMs * (1 + 0.1 * u), this.o.maxRetryAfterMs); // the cap is ≤ setTimeout's limit
     return u * Math.min(this.o.maxDelayMs, this.o.baseDelayMs * 2 ** Math.min(r, 30));
   }
 
