@@ -9,6 +9,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { toVerlRow, writeSftParquet, writeTrlJsonl, writeVerlParquet, type SftSampleRow, type VerlRow } from '../../src/export/index.js';
 import { rejectionSample, type AcceptedRecord } from '../../src/sampling/index.js';
 import { makeExamples, seededTeacher } from '../sampling/teachers.js';
+import { expectedVerlRows } from './verl_expected.js';
 
 let dir: string;
 let db: DuckDBInstance;
@@ -89,13 +90,7 @@ describe('writeVerlParquet', () => {
     });
     const got = await rows(`SELECT * FROM read_parquet('${path}')`);
     expect(got).toEqual(
-      accepted.map((r, i) => ({
-        data_source: 'gr2/rerank',
-        prompt: r.messages,
-        ability: 'rerank',
-        reward_model: { style: 'rule', ground_truth: r.target },
-        extra_info: { split: 'train', index: i, id: r.id, candidates: r.candidates },
-      })),
+      expectedVerlRows(accepted, 'train'),
     );
     const groups = await con.runAndReadAll(`SELECT count(DISTINCT row_group_id) FROM parquet_metadata('${path}')`);
     expect(Number(groups.getRows()[0]![0])).toBe(Math.ceil(verl.length / 7));

@@ -13,6 +13,7 @@ import { buildSftSample, buildTeacherPrompt, renderRerankCompletion, type Rerank
 import { Random, rejectionSample, type AcceptedRecord, type SamplerExample } from '../../src/sampling/index.js';
 import { parseSids } from '../../src/sid/sid_string.js';
 import { loadQwen3WithSids, type LoadedQwen3 } from '../prompt/qwen3.js';
+import { expectedVerlRows } from './verl_expected.js';
 
 let q: LoadedQwen3;
 let dir: string;
@@ -111,13 +112,7 @@ describe('accepted traces → SFT samples → exports, read back by DuckDB', () 
     await writeVerlParquet(rlPath, accepted.map((r, i) => toVerlRow(r, { index: i, split: 'train' })));
     const rl = await rows(`SELECT * FROM read_parquet('${rlPath}')`);
     expect(rl).toEqual(
-      accepted.map((r, i) => ({
-        data_source: 'gr2/rerank',
-        prompt: r.messages,
-        ability: 'rerank',
-        reward_model: { style: 'rule', ground_truth: r.target },
-        extra_info: { split: 'train', index: i, id: r.id, candidates: r.candidates },
-      })),
+      expectedVerlRows(accepted, 'train'),
     );
   });
 });
