@@ -4,7 +4,9 @@
  * 0. Interleaved with faiss (≥ 5 rounds, median and min–max of the per-round ratios): RQ-KMeans training with the
  *    default options (k-means++ seeding) and with random init; k-means++ seeding alone per `seedingBackend` (the
  *    fused js pass vs the Gemm screen); then RQ training from 50k to 800k rows, each size in a fresh process, with
- *    peak RSS. `GR2_BENCH_SID_TRAIN_ONLY=1` stops after the first two (`GR2_BENCH_SID_SCALING=1`: after the scaling).
+ *    peak RSS, beside the floor of any RQ training on ONNX Runtime in Node (the library, the rows, one residual copy
+ *    and a single ONNX Runtime run, no training). `GR2_BENCH_SID_TRAIN_ONLY=1` stops after the first two
+ *    (`GR2_BENCH_SID_SCALING=1`: after the scaling).
  * 1. RQ-KMeans training, 4 levels × 256 codes on 200k × 64 seeded clustered vectors, a fixed number of Lloyd
  *    iterations per level, random initialisation (as faiss), gr2 on ONNX Runtime CPU vs faiss `Kmeans` run level
  *    by level over the residuals (opt-in, /usr/bin/python3 faiss; `max_points_per_centroid` raised so faiss sees
@@ -113,6 +115,15 @@ function clustered(n: number, seed: number, centers = 1000, offset = 0): Float32
   return X;
 }
 
+/** The first `n` rows of a float32 file of `D` columns, read alone (as numpy's `fromfile(count=…)` on the faiss side). */
+function readRows(file: string, n: number): Float32Array {
+  const X = new Float32Array(n * D);
+  const fd = openSync(file, 'r');
+  readSync(fd, new Uint8Array(X.buffer), 0, X.byteLength, 0);
+  closeSync(fd);
+  return X;
+}
+
 // ---- child mode: streaming encode with RSS measurement ---------------------------------------------
 if (process.argv[2] === '--stream-child') {
   const [, , , modelPath, totalRows, chunkRows] = process.argv;
@@ -137,15 +148,25 @@ if (process.argv[2] === '--stream-child') {
   process.exit(0);
 }
 
+// ---- child mode: the floor of any RQ training on ONNX Runtime in Node, with peak RSS ------------------------
+// node + the library + ONNX Runtime, the first n rows and one residual copy of them (as any RQ trainer, faiss's
+// included, holds), and a single ONNX Runtime run (a 64-row `nearest` against 2 centres: one session, no training)
+if (process.argv[2] === '--floor-child') {
+  const [, , , file, rows] = process.argv;
+  const n = Number(rows);
+  const X = readRows(file!, n);
+  const residual = X.slice();
+  const m = Math.min(64, n);
+  await nearest({ data: X.subarray(0, m * D), shape: [m, D] }, { data: X.subarray(0, 2 * D), shape: [2, D] }, { backend: 'onnx' });
+  console.log(JSON.stringify({ ms: 0, maxRssMiB: peakRssMiB(), check: residual[n * D - 1] === X[n * D - 1] }));
+  process.exit(0);
+}
+
 // ---- child mode: RQ training on the first n rows of a file, with peak RSS -------------------------------
 if (process.argv[2] === '--train-child') {
   const [, , , file, rows] = process.argv;
   const n = Number(rows);
-  // read only the first n rows (as numpy's fromfile(count=…) on the faiss side)
-  const X = new Float32Array(n * D);
-  const fd = openSync(file!, 'r');
-  readSync(fd, new Uint8Array(X.buffer), 0, X.byteLength, 0);
-  closeSync(fd);
+  const X = readRows(file!, n);
   const t0 = performance.now();
   const rq = await ResidualQuantizer.train({ data: X, shape: [n, D] }, { levels: LEVELS, codebookSize: K, seed: 1, backend: 'onnx', kmeans: { maxIterations: ITERS, tolerance: 0 } });
   const ms = performance.now() - t0;
@@ -274,15 +295,18 @@ print(json.dumps({'ms': ms, 'maxRssMiB': hwm}))
     };
     console.log(`\nScaling: RQ-KMeans ${LEVELS} × ${K}, ${ITERS} iterations/level, default options (gr2) vs faiss per-level k-means (random init), ` +
       `clustered rows (seed 5) read from one file; each run in a fresh process (gr2: ${child.runtime}; faiss: /usr/bin/python3), one run per size, alternating`);
-    console.log(`  ${'rows'.padStart(8)} ${'gr2 s'.padStart(8)} ${'µs/row'.padStart(7)} ${'peak RSS'.padStart(9)}   ${'faiss s'.padStart(8)} ${'µs/row'.padStart(7)} ${'peak RSS'.padStart(9)}   gr2/faiss time, RSS`);
+    console.log(`  ${'rows'.padStart(8)} ${'gr2 s'.padStart(8)} ${'µs/row'.padStart(7)} ${'peak RSS'.padStart(9)}   ${'faiss s'.padStart(8)} ${'µs/row'.padStart(7)} ${'peak RSS'.padStart(9)}   gr2/faiss time, RSS   ${'floor'.padStart(9)}`);
     for (const n of sizes) {
       const g = runChild(child.cmd, [child.script, '--train-child', file, String(n)], process.env);
       const f = peerOk.ok ? runChild('/usr/bin/python3', ['-c', faissScript, file, String(n)], { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' }) : null;
+      const floor = runChild(child.cmd, [child.script, '--floor-child', file, String(n)], process.env);
       const fmt = (r: { ms: number; maxRssMiB: number } | null) =>
         r ? `${(r.ms / 1000).toFixed(2).padStart(8)} ${((1000 * r.ms) / n).toFixed(2).padStart(7)} ${`${r.maxRssMiB.toFixed(0)} MiB`.padStart(9)}` : `${'failed'.padStart(8)} ${''.padStart(7)} ${''.padStart(9)}`;
       const ratio = g && f ? `${(g.ms / f.ms).toFixed(2)}, ${(g.maxRssMiB / f.maxRssMiB).toFixed(2)}` : '-';
-      console.log(`  ${String(n).padStart(8)} ${fmt(g)}   ${fmt(f)}   ${ratio}`);
+      console.log(`  ${String(n).padStart(8)} ${fmt(g)}   ${fmt(f)}   ${ratio.padEnd(19)} ${(floor ? `${floor.maxRssMiB.toFixed(0)} MiB` : 'failed').padStart(9)}`);
     }
+    console.log('  floor: peak RSS of a process that loads the library, the n rows and one residual copy and makes a single ONNX Runtime ' +
+      'run (a 64-row nearest, no training): what any RQ training on ONNX Runtime in Node holds at least');
     if (process.env.GR2_BENCH_SID_TRAIN_ONLY === '1') {
       rmSync(dir, { recursive: true, force: true });
       process.exit(0);
