@@ -1,5 +1,6 @@
 /**
- * Validation of a {@link GenerateRequest} and the deadline/abort plumbing shared by the generators.
+ * Validation of a {@link GenerateRequest}, and the deadline/abort plumbing, `sleep` and the `Retry-After` cap
+ * shared by the generators and the rejection sampler.
  *
  * @packageDocumentation
  * @internal
